@@ -1,0 +1,1 @@
+"""pasar-daring: a messenger-agnostic bot framework with YAML flows, and the market ordering app."""

@@ -1,0 +1,1 @@
+"""The framework core: flows, their loader and validator, input kinds, the runtime."""

@@ -1,0 +1,87 @@
+"""Matching what a user typed against a menu's options.
+
+The generic matcher accepts an option's id, its number in the menu, its label
+(case-insensitively) and close typos of the label. An app can register its own matcher
+for an option source (markets do: partial names, abbreviations, closed markets); every
+matcher returns one of the `ChoiceMatch` results below.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.messages import Option
+
+
+@dataclass(frozen=True)
+class Matched:
+    option_id: str
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """Several options fit: ask which one (the engine shows these as a menu)."""
+
+    candidates: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """The user named something real that cannot be chosen now (a market not yet open)."""
+
+    message_id: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NoMatch:
+    pass
+
+
+ChoiceMatch = Matched | Ambiguous | Unavailable | NoMatch
+
+_SPACES = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def normalize(text: str) -> str:
+    """Lowercase, accents and punctuation gone, single spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _PUNCT.sub(" ", text.lower())
+    return _SPACES.sub(" ", text).strip()
+
+
+def match_number(text: str, options: Sequence[Option]) -> Option | None:
+    """The option a menu number points at ("2", "2.", "no 2")."""
+    m = re.fullmatch(r"(?:no\.?\s*|nomor\s*|#)?(\d{1,3})[.)]?", text.strip().lower())
+    if not m:
+        return None
+    index = int(m.group(1)) - 1
+    return options[index] if 0 <= index < len(options) else None
+
+
+def match_choice(text: str, options: Sequence[Option], *, cutoff: float = 80) -> ChoiceMatch:
+    """The generic matcher: id, number, label, then a close typo of a label."""
+    if not options or not text.strip():
+        return NoMatch()
+    by_number = match_number(text, options)
+    if by_number is not None:
+        return Matched(by_number.id)
+    wanted = normalize(text)
+    for option in options:
+        if wanted in (normalize(option.id), normalize(option.label)):
+            return Matched(option.id)
+    labels = {option.id: normalize(option.label) for option in options}
+    found = process.extract(wanted, labels, scorer=fuzz.ratio, limit=2, score_cutoff=cutoff)
+    if not found:
+        return NoMatch()
+    if len(found) > 1 and found[0][1] - found[1][1] < 5:
+        chosen = {key for _, _, key in found}
+        return Ambiguous(tuple(o for o in options if o.id in chosen))
+    return Matched(found[0][2])

@@ -1,0 +1,103 @@
+"""Neutral message types shared by the engine, the app and every adapter.
+
+Nothing here knows about Telegram or WhatsApp: an adapter builds an `Incoming` from its
+platform payload and renders each `Reply` within its platform's limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def user_key(channel: str, user: str) -> str:
+    """The key of a conversation: ``"telegram:123"``, ``"whatsapp:62812..."``."""
+    return f"{channel}:{user}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """Inverse of :func:`user_key`."""
+    channel, _, user = key.partition(":")
+    return channel, user
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    name: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incoming:
+    """One thing a user sent, whatever the platform."""
+
+    channel: str
+    user: str
+    text: str | None = None
+    choice: str | None = None  # the id of an option the user pressed
+    location: Location | None = None
+    contact: Contact | None = None
+    referral: str | None = None  # deep-link payload (t.me/bot?start=..., wa.me text)
+    message_id: str | None = None  # platform message id, for de-duplication
+    profile_name: str | None = None  # the name the platform shows for the user
+    unsupported: str | None = None  # "photo", "sticker", "voice", ... (nothing else set)
+    media: str | None = None  # platform media reference of an unsupported item, if any
+
+    @property
+    def key(self) -> str:
+        return user_key(self.channel, self.user)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice in a menu: a stable id (what comes back) and a label (what is shown)."""
+
+    id: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """Something the bot says to one user (``to`` is a user key, not always the sender)."""
+
+    to: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text(Reply):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Menu(Reply):
+    """Text with options. Adapters show buttons or lists, or else numbered text."""
+
+    options: tuple[Option, ...] = field(default_factory=tuple)
+    button: str = ""  # label of the button that opens a list, where a platform needs one
+
+
+@dataclass(frozen=True, kw_only=True)
+class AskLocation(Reply):
+    """Ask for a location pin (a typed answer stays allowed)."""
+
+    button: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AskContact(Reply):
+    """Ask for a phone number, with a share-contact button where a platform has one."""
+
+    button: str = ""
+
+
+def options_of(reply: Reply) -> tuple[Option, ...]:
+    return reply.options if isinstance(reply, Menu) else ()

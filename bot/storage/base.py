@@ -1,0 +1,116 @@
+"""The `Store` interface: sessions, orders and processed message ids.
+
+Records are plain JSON-able dicts (never pickles or objects). Mutating methods change the
+store's view at once; ``await flush()`` makes everything written so far durable, and the
+engine awaits it before it sends the replies of a message, so a confirmed order is on disk
+before its confirmation goes out. A backend may group the flushes of many conversations
+into one write (group commit).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+Record = dict[str, Any]
+
+# Order statuses after which an order no longer changes (a backend may archive these).
+FINISHED_STATUSES = frozenset({"paid", "cancelled"})
+
+
+class StoreError(Exception):
+    """Storage failed in a way the caller cannot fix by retrying the same call."""
+
+
+class OrderNotFound(StoreError):
+    pass
+
+
+class DuplicateOrder(StoreError):
+    pass
+
+
+class VersionConflict(StoreError):
+    """The order changed since it was read (optimistic concurrency)."""
+
+    def __init__(self, code: str, expected: int, actual: int) -> None:
+        super().__init__(f"order {code}: expected version {expected}, found {actual}")
+        self.code = code
+        self.expected = expected
+        self.actual = actual
+
+
+class Store(ABC):
+    """What the engine and the app need from storage, and nothing more."""
+
+    # -- sessions: one JSON record per conversation key -------------------------------
+    @abstractmethod
+    def get_session(self, key: str) -> Record | None: ...
+
+    @abstractmethod
+    def put_session(self, key: str, session: Record) -> None:
+        """Store a session; it must carry ``updated_at`` (epoch seconds)."""
+
+    @abstractmethod
+    def delete_session(self, key: str) -> None: ...
+
+    @abstractmethod
+    def expire_sessions(self, older_than: float) -> int:
+        """Drop sessions whose ``updated_at`` is before ``older_than``; return how many."""
+
+    # -- orders -----------------------------------------------------------------------
+    @abstractmethod
+    def next_sequence(self, name: str) -> int:
+        """1, 2, 3, ... per name; never the same number twice for one name."""
+
+    @abstractmethod
+    def create_order(self, order: Record) -> Record:
+        """Store a new order (it carries a unique ``code``); returns it with ``version`` 1.
+
+        Raises DuplicateOrder if the code exists.
+        """
+
+    @abstractmethod
+    def get_order(self, code: str) -> Record | None: ...
+
+    @abstractmethod
+    def update_order(self, code: str, changes: Record, expected_version: int) -> Record:
+        """Apply ``changes`` (top-level keys) if the order is still at ``expected_version``.
+
+        Returns the new record (version + 1). Raises OrderNotFound / VersionConflict.
+        """
+
+    @abstractmethod
+    def query_orders(
+        self,
+        *,
+        market: str | None = None,
+        status: str | Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        referral: str | None = None,
+        user: str | None = None,
+    ) -> list[Record]:
+        """Orders matching every given filter, oldest first.
+
+        ``since``/``until`` compare with ``created_at`` (ISO 8601 strings; ``until`` is
+        exclusive). ``user`` matches ``order["user"]`` (a conversation key).
+        """
+
+    # -- processed platform message ids (webhook retries deliver duplicates) ----------
+    @abstractmethod
+    def seen_message(self, channel: str, message_id: str) -> bool: ...
+
+    @abstractmethod
+    def mark_message(self, channel: str, message_id: str, at: float) -> None: ...
+
+    @abstractmethod
+    def expire_messages(self, older_than: float) -> int: ...
+
+    # -- durability -------------------------------------------------------------------
+    async def flush(self) -> None:
+        """Make everything written so far durable. The default store is in memory."""
+
+    def close(self) -> None:
+        """Flush and release files and locks."""

@@ -1,0 +1,135 @@
+"""In-memory store: for tests and benchmarks; everything is lost when the process ends."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+
+from bot.storage.base import (
+    DuplicateOrder,
+    OrderNotFound,
+    Record,
+    Store,
+    VersionConflict,
+)
+
+
+def order_matches(
+    order: Record,
+    *,
+    market: str | None,
+    statuses: frozenset[str] | None,
+    since: str | None,
+    until: str | None,
+    referral: str | None,
+    user: str | None,
+) -> bool:
+    """The filter of `Store.query_orders`, shared by the backends."""
+    created = order.get("created_at", "")
+    return (
+        (market is None or order.get("market") == market)
+        and (statuses is None or order.get("status") in statuses)
+        and (since is None or created >= since)
+        and (until is None or created < until)
+        and (referral is None or order.get("referral") == referral)
+        and (user is None or order.get("user") == user)
+    )
+
+
+def status_set(status: str | Iterable[str] | None) -> frozenset[str] | None:
+    if status is None:
+        return None
+    if isinstance(status, str):
+        return frozenset({status})
+    return frozenset(status)
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self._sessions: dict[str, Record] = {}
+        self._orders: dict[str, Record] = {}
+        self._sequences: dict[str, int] = {}
+        self._messages: dict[str, float] = {}
+
+    def get_session(self, key: str) -> Record | None:
+        session = self._sessions.get(key)
+        return copy.deepcopy(session) if session is not None else None
+
+    def put_session(self, key: str, session: Record) -> None:
+        self._sessions[key] = copy.deepcopy(session)
+
+    def delete_session(self, key: str) -> None:
+        self._sessions.pop(key, None)
+
+    def expire_sessions(self, older_than: float) -> int:
+        old = [k for k, s in self._sessions.items() if s.get("updated_at", 0) < older_than]
+        for key in old:
+            del self._sessions[key]
+        return len(old)
+
+    def next_sequence(self, name: str) -> int:
+        self._sequences[name] = self._sequences.get(name, 0) + 1
+        return self._sequences[name]
+
+    def create_order(self, order: Record) -> Record:
+        code = order["code"]
+        if code in self._orders:
+            raise DuplicateOrder(code)
+        stored = copy.deepcopy(order)
+        stored["version"] = 1
+        self._orders[code] = stored
+        return copy.deepcopy(stored)
+
+    def get_order(self, code: str) -> Record | None:
+        order = self._orders.get(code)
+        return copy.deepcopy(order) if order is not None else None
+
+    def update_order(self, code: str, changes: Record, expected_version: int) -> Record:
+        order = self._orders.get(code)
+        if order is None:
+            raise OrderNotFound(code)
+        if order["version"] != expected_version:
+            raise VersionConflict(code, expected_version, order["version"])
+        updated = {**order, **copy.deepcopy(changes), "version": expected_version + 1}
+        updated["code"] = code
+        self._orders[code] = updated
+        return copy.deepcopy(updated)
+
+    def query_orders(
+        self,
+        *,
+        market: str | None = None,
+        status: str | Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        referral: str | None = None,
+        user: str | None = None,
+    ) -> list[Record]:
+        statuses = status_set(status)
+        found = [
+            copy.deepcopy(o)
+            for o in self._orders.values()
+            if order_matches(
+                o,
+                market=market,
+                statuses=statuses,
+                since=since,
+                until=until,
+                referral=referral,
+                user=user,
+            )
+        ]
+        found.sort(key=lambda o: (o.get("created_at", ""), o["code"]))
+        return found
+
+    def seen_message(self, channel: str, message_id: str) -> bool:
+        return f"{channel}:{message_id}" in self._messages
+
+    def mark_message(self, channel: str, message_id: str, at: float) -> None:
+        self._messages[f"{channel}:{message_id}"] = at
+
+    def expire_messages(self, older_than: float) -> int:
+        old = [k for k, at in self._messages.items() if at < older_than]
+        for key in old:
+            del self._messages[key]
+        return len(old)
