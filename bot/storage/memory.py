@@ -12,36 +12,9 @@ from bot.storage.base import (
     Store,
     VersionConflict,
 )
+from bot.storage.query import order_matches, order_sort_key, status_set
 
-
-def order_matches(
-    order: Record,
-    *,
-    market: str | None,
-    statuses: frozenset[str] | None,
-    since: str | None,
-    until: str | None,
-    referral: str | None,
-    user: str | None,
-) -> bool:
-    """The filter of `Store.query_orders`, shared by the backends."""
-    created = order.get("created_at", "")
-    return (
-        (market is None or order.get("market") == market)
-        and (statuses is None or order.get("status") in statuses)
-        and (since is None or created >= since)
-        and (until is None or created < until)
-        and (referral is None or order.get("referral") == referral)
-        and (user is None or order.get("user") == user)
-    )
-
-
-def status_set(status: str | Iterable[str] | None) -> frozenset[str] | None:
-    if status is None:
-        return None
-    if isinstance(status, str):
-        return frozenset({status})
-    return frozenset(status)
+__all__ = ["MemoryStore", "order_matches", "status_set"]
 
 
 class MemoryStore(Store):
@@ -119,7 +92,7 @@ class MemoryStore(Store):
                 user=user,
             )
         ]
-        found.sort(key=lambda o: (o.get("created_at", ""), o["code"]))
+        found.sort(key=order_sort_key)
         return found
 
     def seen_message(self, channel: str, message_id: str) -> bool:
