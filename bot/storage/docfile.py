@@ -120,7 +120,7 @@ class ShardSet:
             doc_file.load()
             if n >= len(self.files):
                 self.retired.append(doc_file)
-        for n, doc_file in sorted(found.items()):
+        for _, doc_file in sorted(found.items()):
             for key, value in doc_file.data.items():
                 home = self.for_key(key)
                 if home is doc_file:

@@ -28,35 +28,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from bot.storage.archive import Archive
 from bot.storage.atomic import CORRUPT_MARK, fsync_dir, remove_orphan_temps
-from bot.storage.base import (
-    FINISHED_STATUSES,
-    DuplicateOrder,
-    OrderNotFound,
-    Record,
-    Store,
-    StoreError,
-    VersionConflict,
-)
+from bot.storage.base import Record, Store, StoreError
 from bot.storage.docfile import DocFile, ShardSet
 from bot.storage.groupcommit import GroupCommit
 from bot.storage.lockfile import FolderLock, StoreLocked
-from bot.storage.query import month_of, order_matches, order_sort_key, status_set
+from bot.storage.orderbook import OrderBook
+from bot.storage.query import order_sort_key, status_set
 
 __all__ = ["StoreLocked", "TinyDBStore"]
-
-LIVE = "live"  # location of an order that is not archived (months are YYYY-MM / undated)
 
 
 def _clone(value: Any) -> Any:
     """A deep copy in JSON types; fails at once on values JSON cannot hold."""
     return json.loads(json.dumps(value))
-
-
-def _version(order: Record) -> int:
-    version = order.get("version", 0)
-    return version if isinstance(version, int) else 0
 
 
 def _session_newer(a: Any, b: Any) -> bool:
@@ -101,40 +86,13 @@ class TinyDBStore(Store):
                 )
         problem = self._problems.append
         self._sequences = DocFile(self.path / "sequences.json", "sequences", on_problem=problem)
-        self._live = DocFile(
-            self.path / "orders.json", "orders", key_field="code", on_problem=problem
-        )
         self._sequences.load()
-        self._live.load()
-        self._archive = Archive(self.path / "archive", problem, cached)
-        self._index_archive()
+        self._orders = OrderBook(self.path, problem, cached)
+        with self._change():
+            self._orders.load(self._next_seq())
         self._sessions = ShardSet(self.path, "sessions", session_shards, problem, _session_newer)
         self._messages = ShardSet(self.path, "messages", message_shards, problem, _later)
         self._respread_shards()
-
-    def _index_archive(self) -> None:
-        """Build code -> month; settle duplicates left by a crash (higher version wins)."""
-        where = {code: (LIVE, _version(o)) for code, o in self._live.data.items()}
-        misplaced = [(c, LIVE) for c, o in self._live.data.items() if self._place_of(o) != LIVE]
-        for month, doc_file in self._archive.scan():
-            for code, order in doc_file.data.items():
-                previous = where.get(code)
-                if previous is not None and _version(order) <= previous[1]:
-                    self._archive.leave(code, 0, month)  # stale copy
-                    continue
-                if previous is not None and previous[0] == LIVE:
-                    del self._live.data[code]
-                    self._live.dirty = True
-                elif previous is not None:
-                    self._archive.leave(code, 0, previous[0])
-                where[code] = (month, _version(order))
-                self._archive.index[code] = month
-                if self._place_of(order) != month:
-                    misplaced.append((code, month))
-        with self._change():
-            for code, loc in misplaced:  # e.g. edited by hand: restore the invariant
-                if where[code][0] == loc:
-                    self._put_order(code, self._order_at(code, loc), loc)
 
     def _respread_shards(self) -> None:
         """If a shard count changed: copy keys home, make that durable, then remove."""
@@ -161,11 +119,14 @@ class TinyDBStore(Store):
             yield
             self._commit.changed += 1
 
+    def _next_seq(self) -> int:
+        """The number the change being made will get (inside `_change`)."""
+        return self._commit.changed + 1
+
     def _files_in_write_order(self) -> list[DocFile]:
         return [
             self._sequences,
-            *self._archive.dirty_files(),
-            self._live,
+            *self._orders.files_in_write_order(),
             *self._sessions,
             *self._messages,
         ]
@@ -196,9 +157,8 @@ class TinyDBStore(Store):
                 self.stats["rounds"] += 1
                 self.last_round = [doc_file.label for doc_file, _ in jobs]
                 self._commit.note_durable(seq)
-                if self._archive.drop_ghosts(seq):
+                if self._orders.after_round(seq):
                     self._commit.changed += 1
-                self._archive.evict()
 
     def _any_dirty(self) -> bool:
         with self._mem:
@@ -267,63 +227,21 @@ class TinyDBStore(Store):
             self._sequences.dirty = True
             return number
 
-    def _place_of(self, order: Record) -> str:
-        return month_of(order) if order.get("status") in FINISHED_STATUSES else LIVE
-
-    def _order_at(self, code: str, loc: str) -> Record:
-        if loc == LIVE:
-            return self._live.data[code]
-        return self._archive.file(loc).data[code]
-
-    def _locate(self, code: str) -> str | None:
-        return LIVE if code in self._live.data else self._archive.index.get(code)
-
-    def _put_order(self, code: str, order: Record, old: str | None) -> None:
-        """Store ``order`` where its status says (call inside `_change`)."""
-        new = self._place_of(order)
-        if old is not None and old != new:
-            if old == LIVE:  # archive months are written before orders.json
-                del self._live.data[code]
-                self._live.dirty = True
-            else:  # keep the old copy until the new home is on disk
-                self._archive.leave(code, self._commit.changed + 1)
-        if new == LIVE:
-            self._live.data[code] = order
-            self._live.dirty = True
-        else:
-            self._archive.put(code, order, new)
-
     def create_order(self, order: Record) -> Record:
-        stored = _clone(order)
-        code = stored["code"]
-        stored["version"] = 1
+        order = _clone(order)
         with self._change():
-            if self._locate(code) is not None:
-                raise DuplicateOrder(code)
-            self._put_order(code, stored, None)
-            return _clone(stored)
+            return _clone(self._orders.create(order, self._next_seq()))
 
     def get_order(self, code: str) -> Record | None:
         with self._mem:
-            loc = self._locate(code)
-            if loc is None:
-                return None
-            order = _clone(self._order_at(code, loc))
-            self._archive.evict()
-            return order
+            order = self._orders.get(code)
+            self._orders.archive.evict()
+            return _clone(order) if order is not None else None
 
     def update_order(self, code: str, changes: Record, expected_version: int) -> Record:
         changes = _clone(changes)
         with self._change():
-            loc = self._locate(code)
-            if loc is None:
-                raise OrderNotFound(code)
-            order = self._order_at(code, loc)
-            if order["version"] != expected_version:
-                raise VersionConflict(code, expected_version, order["version"])
-            updated = {**order, **changes, "version": expected_version + 1, "code": code}
-            self._put_order(code, updated, loc)
-            return _clone(updated)
+            return _clone(self._orders.update(code, changes, expected_version, self._next_seq()))
 
     def query_orders(
         self,
@@ -335,22 +253,15 @@ class TinyDBStore(Store):
         referral: str | None = None,
         user: str | None = None,
     ) -> list[Record]:
-        statuses = status_set(status)
-        wanted: dict[str, Any] = {
-            "market": market,
-            "statuses": statuses,
-            "since": since,
-            "until": until,
-            "referral": referral,
-            "user": user,
-        }
         with self._mem:
-            found = []
-            if statuses is None or not statuses <= FINISHED_STATUSES:
-                found += [o for o in self._live.data.values() if order_matches(o, **wanted)]
-            if statuses is None or statuses & FINISHED_STATUSES:
-                archived = self._archive.orders(since, until)
-                found += [o for o in archived if order_matches(o, **wanted)]
+            found = self._orders.query(
+                status_set(status),
+                market=market,
+                since=since,
+                until=until,
+                referral=referral,
+                user=user,
+            )
             found.sort(key=order_sort_key)
             return _clone(found)
 

@@ -223,6 +223,25 @@ def test_failed_write_raises_and_is_retried(
     assert order_codes(tiny.path / "orders.json") == {"PM-1"}
 
 
+@pytest.mark.asyncio
+async def test_a_failed_round_fails_everyone_waiting_for_it(
+    tiny: TinyDBStore, make_order: Maker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: docfile.DocFile, snapshot: dict) -> int:
+        raise OSError(5, "Input/output error")
+
+    async def confirm(i: int) -> None:
+        tiny.create_order(make_order(f"PM-{i}"))
+        await tiny.flush()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(docfile.DocFile, "write", broken)
+        results = await asyncio.gather(*(confirm(i) for i in range(10)), return_exceptions=True)
+    assert all(isinstance(r, StoreError) for r in results), results
+    await tiny.flush()  # the disk is back: everything is written now
+    assert len(order_codes(tiny.path / "orders.json")) == 10
+
+
 def test_values_json_cannot_hold_fail_at_once(tiny: TinyDBStore, make_session: Maker) -> None:
     with pytest.raises(TypeError):
         tiny.put_session("k", make_session(1.0, when=object()))
@@ -390,7 +409,7 @@ def test_only_a_few_archive_months_stay_loaded(data_dir: Path, make_order: Maker
         archive_many(store, make_order, 120)
     with TinyDBStore(data_dir, archive_months_cached=2) as store:
         assert len(store.query_orders(since="2025-01-01", until="2026-01-01")) == 120
-        assert len(store._archive.loaded_months) <= 2
+        assert len(store._orders.archive.loaded_months) <= 2
         assert store.get_order("OLD-0") is not None  # found again after eviction
         assert len(store.query_orders(since="2025-03", until="2025-04")) == 10
 

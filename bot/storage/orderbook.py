@@ -1,0 +1,138 @@
+"""Where orders live on disk: ``orders.json`` while open, the month archive once finished.
+
+Invariant (restored at load if files were edited by hand): an order is in ``orders.json``
+exactly when its status is not in FINISHED_STATUSES, otherwise in the archive month of its
+``created_at``. Queries use it to skip the archive (or the live file) by status.
+
+Not thread-safe on its own: the store calls it under its lock. Records held here are
+never mutated in place; the store clones what goes in and what comes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.storage.archive import Archive
+from bot.storage.base import (
+    FINISHED_STATUSES,
+    DuplicateOrder,
+    OrderNotFound,
+    Record,
+    VersionConflict,
+)
+from bot.storage.docfile import DocFile
+from bot.storage.query import month_of, order_matches
+
+LIVE = "live"  # location of an order that is not archived (months are YYYY-MM / undated)
+
+
+def _version(order: Record) -> int:
+    version = order.get("version", 0)
+    return version if isinstance(version, int) else 0
+
+
+def place_of(order: Record) -> str:
+    return month_of(order) if order.get("status") in FINISHED_STATUSES else LIVE
+
+
+class OrderBook:
+    def __init__(self, folder: Path, on_problem: Callable[[str], None], cached: int) -> None:
+        self.live = DocFile(
+            folder / "orders.json", "orders", key_field="code", on_problem=on_problem
+        )
+        self.archive = Archive(folder / "archive", on_problem, cached)
+
+    def load(self, seq: int) -> None:
+        """Read orders.json and index the archive (each month read once).
+
+        Settles what a crash between two file writes can leave: the same order in two
+        files (the higher version wins; the other copy is dropped after the next round).
+        ``seq`` is the change number to give the fixes.
+        """
+        self.live.load()
+        where = {code: (LIVE, _version(o)) for code, o in self.live.data.items()}
+        misplaced = [(c, LIVE) for c, o in self.live.data.items() if place_of(o) != LIVE]
+        for month, doc_file in self.archive.scan():
+            for code, order in doc_file.data.items():
+                previous = where.get(code)
+                if previous is not None and _version(order) <= previous[1]:
+                    self.archive.leave(code, 0, month)  # stale copy
+                    continue
+                if previous is not None and previous[0] == LIVE:
+                    del self.live.data[code]
+                    self.live.dirty = True
+                elif previous is not None:
+                    self.archive.leave(code, 0, previous[0])
+                where[code] = (month, _version(order))
+                self.archive.index[code] = month
+                if place_of(order) != month:
+                    misplaced.append((code, month))
+        for code, loc in misplaced:  # e.g. edited by hand
+            if where[code][0] == loc:
+                self._put(code, self._at(code, loc), loc, seq)
+
+    def _at(self, code: str, loc: str) -> Record:
+        return self.live.data[code] if loc == LIVE else self.archive.file(loc).data[code]
+
+    def _locate(self, code: str) -> str | None:
+        return LIVE if code in self.live.data else self.archive.index.get(code)
+
+    def _put(self, code: str, order: Record, old: str | None, seq: int) -> None:
+        new = place_of(order)
+        if old is not None and old != new:
+            if old == LIVE:  # safe: archive months are written before orders.json
+                del self.live.data[code]
+                self.live.dirty = True
+            else:  # keep the old copy until the new home is on disk
+                self.archive.leave(code, seq)
+        if new == LIVE:
+            self.live.data[code] = order
+            self.live.dirty = True
+        else:
+            self.archive.put(code, order, new)
+
+    def get(self, code: str) -> Record | None:
+        loc = self._locate(code)
+        return None if loc is None else self._at(code, loc)
+
+    def create(self, order: Record, seq: int) -> Record:
+        code = order["code"]
+        if self._locate(code) is not None:
+            raise DuplicateOrder(code)
+        stored = {**order, "version": 1}
+        self._put(code, stored, None, seq)
+        return stored
+
+    def update(self, code: str, changes: Record, expected_version: int, seq: int) -> Record:
+        loc = self._locate(code)
+        if loc is None:
+            raise OrderNotFound(code)
+        order = self._at(code, loc)
+        if order["version"] != expected_version:
+            raise VersionConflict(code, expected_version, order["version"])
+        updated = {**order, **changes, "version": expected_version + 1, "code": code}
+        self._put(code, updated, loc, seq)
+        return updated
+
+    def query(self, statuses: frozenset[str] | None, **filters: Any) -> list[Record]:
+        """Matching orders (not sorted, not copied), reading only the files that can match."""
+        found = []
+        if statuses is None or not statuses <= FINISHED_STATUSES:
+            live = self.live.data.values()
+            found += [o for o in live if order_matches(o, statuses=statuses, **filters)]
+        if statuses is None or statuses & FINISHED_STATUSES:
+            archived = self.archive.orders(filters["since"], filters["until"])
+            found += [o for o in archived if order_matches(o, statuses=statuses, **filters)]
+        return found
+
+    def files_in_write_order(self) -> list[DocFile]:
+        """Archive months before orders.json: an order moving there is never lost."""
+        return [*self.archive.dirty_files(), self.live]
+
+    def after_round(self, seq: int) -> bool:
+        """A round made changes up to ``seq`` durable; True if that left more to write."""
+        more = self.archive.drop_ghosts(seq)
+        self.archive.evict()
+        return more
