@@ -499,3 +499,71 @@ def test_same_results_as_the_memory_store(ops: list[tuple]) -> None:
             assert tiny.problems() == []
         finally:
             tiny.close()
+
+
+# -- threads and kills ----------------------------------------------------------------------
+
+
+def test_threads_writing_and_flushing_at_once(
+    tiny: TinyDBStore, make_order: Maker, make_session: Maker
+) -> None:
+    def work(t: int) -> None:
+        for i in range(40):
+            tiny.put_session(f"t{t}:{i}", make_session(float(i)))
+            order = tiny.create_order(make_order(f"T{t}-{i}"))
+            if i % 3 == 0:
+                tiny.update_order(order["code"], {"status": "paid"}, 1)
+            tiny.flush_sync()
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tiny.close()
+    with TinyDBStore(tiny.path) as again:
+        assert len(again.query_orders()) == 240
+        assert len(again.query_orders(status="paid")) == 6 * 14
+        assert again.get_session("t5:39") == make_session(39.0)
+        assert again.problems() == []
+
+
+WRITE_UNTIL_KILLED = """
+import sys
+from bot.storage.tinydb_store import TinyDBStore
+store = TinyDBStore(sys.argv[1], session_shards=2)
+start = store.next_sequence("PM")
+for n in range(start, start + 100_000):
+    code = f"PM-{n}"
+    order = {"code": code, "status": "new", "created_at": "2026-11-05", "pad": "x" * 400}
+    store.create_order(order)
+    if n % 2:
+        store.update_order(code, {"status": "paid"}, 1)
+    store.put_session(f"s{n % 50}", {"updated_at": n})
+    store.next_sequence("PM")
+    store.flush_sync()
+    print(code, flush=True)
+"""
+
+
+def test_killed_while_writing_loses_no_flushed_order(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    confirmed: list[str] = []
+    for lines in (5, 40, 150):
+        child = subprocess.Popen(
+            [sys.executable, "-c", WRITE_UNTIL_KILLED, str(data_dir)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None
+        confirmed += [child.stdout.readline().strip() for _ in range(lines)]
+        child.kill()  # SIGKILL, most likely in the middle of a write
+        child.communicate(timeout=60)
+        with TinyDBStore(data_dir, session_shards=2) as store:
+            assert store.problems() == []
+            missing = [c for c in confirmed if store.get_order(c) is None]
+            assert missing == []
+            numbers = [int(o["code"][3:]) for o in store.query_orders()]
+            assert len(numbers) == len(set(numbers))
