@@ -112,7 +112,7 @@ class ShardSet:
         found: dict[int, DocFile] = {}
         for path in sorted(self.folder.glob(f"{self.prefix}-*.json")):
             index = path.stem[len(self.prefix) + 1 :]
-            if index.isdigit():
+            if index.isdigit() and index == f"{int(index):02d}":  # as `_file` names them
                 n = int(index)
                 found[n] = self.files[n] if n < len(self.files) else self._file(n)
         misplaced: list[tuple[DocFile, str]] = []
