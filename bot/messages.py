@@ -47,6 +47,7 @@ class Incoming:
     referral: str | None = None  # deep-link payload (t.me/bot?start=..., wa.me text)
     message_id: str | None = None  # platform message id, for de-duplication
     profile_name: str | None = None  # the name the platform shows for the user
+    profile_phone: str | None = None  # a phone number the platform vouches for (WhatsApp)
     unsupported: str | None = None  # "photo", "sticker", "voice", ... (nothing else set)
     media: str | None = None  # platform media reference of an unsupported item, if any
 

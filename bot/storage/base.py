@@ -114,3 +114,7 @@ class Store(ABC):
 
     def close(self) -> None:
         """Flush and release files and locks."""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the stored data (for `main.py doctor`); none by default."""
+        return []

@@ -1,0 +1,189 @@
+"""The terminal as a messenger: chat as a resident (or anyone) without any token.
+
+Interactive or piped, one line is one message. ``--json`` gives scripts a stable
+interface: each input line gets exactly one output line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from typing import Any, TextIO
+
+from bot.adapters.base import BaseAdapter
+from bot.messages import (
+    AskContact,
+    AskLocation,
+    Contact,
+    Incoming,
+    Location,
+    Menu,
+    Reply,
+    split_key,
+)
+
+CHANNEL = "console"
+_LOCATION = re.compile(r"^/lokasi\s+(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$", re.I)
+_SWITCH_USER = re.compile(r"^/user\s+(\S+)\s*$", re.I)
+
+
+class InputError(ValueError):
+    """A --json line that is not a message."""
+
+
+def render_text(reply: Reply) -> str:
+    """A reply as plain text: menus as numbered lists."""
+    lines = [reply.text]
+    if isinstance(reply, Menu):
+        lines += [f"  {i}. {o.label}" for i, o in enumerate(reply.options, 1)]
+    elif isinstance(reply, AskLocation):
+        lines.append("  (📍 /lokasi -6.2383, 106.9756)")
+    elif isinstance(reply, AskContact):
+        lines.append("  (☎ 0812-3456-7890)")
+    return "\n".join(lines)
+
+
+def short_key(key: str) -> str:
+    channel, user = split_key(key)
+    return user if channel == CHANNEL else key
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    out: dict[str, Any] = {"to": short_key(reply.to), "text": reply.text}
+    if isinstance(reply, Menu):
+        out["options"] = [{"id": o.id, "label": o.label} for o in reply.options]
+    elif isinstance(reply, AskLocation):
+        out["ask"] = "location"
+    elif isinstance(reply, AskContact):
+        out["ask"] = "contact"
+    return out
+
+
+def _text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{field!r} must be a string")
+    return value
+
+
+def incoming_from_json(line: str, default_user: str, counter: int) -> Incoming:
+    """One --json input line as a message (plain text lines come from the default user)."""
+    if not line.lstrip().startswith("{"):
+        return Incoming(channel=CHANNEL, user=default_user, text=line, message_id=str(counter))
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise InputError("a JSON line must be an object")
+    user = _text(data.get("user"), "user") or default_user
+    if not user.strip() or ":" in user:
+        raise InputError("'user' must be a name without ':'")
+    location = data.get("location")
+    loc = None
+    if location is not None:
+        try:
+            loc = Location(float(location["latitude"]), float(location["longitude"]))
+        except (TypeError, KeyError, ValueError):
+            raise InputError("'location' needs numeric latitude and longitude") from None
+    contact = _text(data.get("contact"), "contact")
+    msg = Incoming(
+        channel=CHANNEL,
+        user=user,
+        text=_text(data.get("text"), "text"),
+        choice=_text(data.get("choice"), "choice"),
+        location=loc,
+        contact=Contact(contact) if contact else None,
+        referral=_text(data.get("referral"), "referral"),
+        unsupported=_text(data.get("unsupported"), "unsupported"),
+        message_id=str(counter),
+    )
+    if not (msg.text is not None or msg.choice or msg.location or msg.contact or msg.unsupported):
+        raise InputError("a message needs text, choice, location, contact or unsupported")
+    return msg
+
+
+class ConsoleAdapter(BaseAdapter):
+    name = CHANNEL
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        user: str = "warga",
+        json_mode: bool = False,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.app = app
+        self.user = user
+        self.json_mode = json_mode
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.interactive = self.stdin.isatty() and not json_mode
+        self._counter = 0
+
+    async def send(self, reply: Reply) -> None:
+        """Replies for console users who are not the one typing (a coordinator, say)."""
+        self._print(f"→ [{short_key(reply.to)}] " + render_text(reply))
+
+    def _print(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def _message(self, line: str) -> Incoming | None:
+        self._counter += 1
+        switch = _SWITCH_USER.match(line)
+        if switch:
+            self.user = switch.group(1)
+            self._print(f"(sekarang sebagai {self.user})")
+            return None
+        where = _LOCATION.match(line)
+        if where:
+            loc = Location(float(where.group(1)), float(where.group(2)))
+            return Incoming(channel=CHANNEL, user=self.user, location=loc)
+        return Incoming(channel=CHANNEL, user=self.user, text=line)
+
+    async def _handle_json(self, line: str) -> None:
+        try:
+            msg = incoming_from_json(line, self.user, self._counter)
+        except InputError as exc:
+            self._print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            return
+        replies = await self.app.engine.handle(msg)
+        out = {"replies": [reply_json(r) for r in replies]}
+        self._print(json.dumps(out, ensure_ascii=False))
+
+    async def _handle_text(self, line: str) -> None:
+        msg = self._message(line)
+        if msg is None:
+            return
+        replies = await self.app.engine.handle(msg)
+        for reply in replies:
+            if reply.to == msg.key:
+                self._print(render_text(reply) + "\n")
+            else:
+                await self.app.deliver([reply])
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.interactive:
+            self._print(
+                "Pasar Daring — ketik pesan (Ctrl-D untuk keluar, /lokasi LAT,LON, /user NAMA)\n"
+            )
+        while True:
+            if self.interactive:
+                self.stdout.write("> ")
+                self.stdout.flush()
+            line = await loop.run_in_executor(None, self.stdin.readline)
+            if not line:
+                break
+            line = line.rstrip("\r\n")
+            if self.json_mode:
+                self._counter += 1
+                await self._handle_json(line)
+            elif line.strip():
+                await self._handle_text(line)

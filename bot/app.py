@@ -1,0 +1,131 @@
+"""Wiring: config -> store, locales, flows, the ordering app's names, the engine, adapters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import resolve
+from bot.engine.flow import Flow
+from bot.engine.loader import FlowError, FlowLoadError, read_flow_files
+from bot.engine.registry import Registry
+from bot.engine.runtime import Engine
+from bot.engine.validator import validate_flows
+from bot.i18n import I18n
+from bot.messages import Reply, split_key
+from bot.ordering import resident
+from bot.ordering.catalog import Catalog, load_catalog
+from bot.ordering.markets import MarketDataError, Markets, load_markets
+from bot.ordering.resident import Ordering
+from bot.storage.base import Store
+
+log = logging.getLogger(__name__)
+
+
+def open_store(config: dict[str, Any]) -> Store:
+    storage = config["storage"]
+    backend = storage.get("backend", "tinydb")
+    if backend == "memory":
+        from bot.storage.memory import MemoryStore
+
+        return MemoryStore()
+    if backend == "tinydb":
+        from bot.storage.tinydb_store import TinyDBStore
+
+        return TinyDBStore(resolve(config, storage.get("path", "data/")))
+    raise ValueError(f"storage.backend {backend!r}: use tinydb or memory")
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    resident.register(registry)
+    return registry
+
+
+def flow_files(config: dict[str, Any]) -> list[Path]:
+    return sorted(resolve(config, config["flows"]["dir"]).glob("*.yaml"))
+
+
+@dataclass
+class Loaded:
+    """Everything read from disk at start-up, and every problem found doing it."""
+
+    i18n: I18n | None = None
+    flows: dict[str, Flow] = field(default_factory=dict)
+    markets: Markets | None = None
+    catalog: Catalog | None = None
+    registry: Registry = field(default_factory=build_registry)
+    errors: list[FlowError] = field(default_factory=list)
+
+
+def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
+    """Read locales, data and flows, and validate the flows against them."""
+    loaded = Loaded()
+    locales = resolve(config, config["locales"])
+    try:
+        loaded.i18n = I18n.load(locales, config.get("language", "id"))
+    except ValueError as exc:
+        loaded.errors.append(FlowError(str(locales), 1, str(exc)))
+    markets_path = resolve(config, config["data"]["markets"])
+    try:
+        loaded.markets = load_markets(markets_path)
+    except MarketDataError as exc:
+        loaded.errors.append(FlowError(str(markets_path), 1, str(exc)))
+    catalog_path = resolve(config, config["data"]["catalog"])
+    if catalog_path.exists():
+        try:
+            loaded.catalog = load_catalog(catalog_path)
+        except (ValueError, OSError) as exc:
+            loaded.errors.append(FlowError(str(catalog_path), 1, str(exc)))
+    loaded.flows, errors = read_flow_files(files if files is not None else flow_files(config))
+    loaded.errors.extend(errors)
+    if loaded.i18n is not None:
+        entry = config["flows"]["entry"] if files is None else None
+        loaded.errors.extend(validate_flows(loaded.flows, loaded.registry, loaded.i18n, entry))
+    return loaded
+
+
+class App:
+    """The running bot: an engine plus the adapters that carry its replies."""
+
+    def __init__(self, config: dict[str, Any], store: Store | None = None) -> None:
+        loaded = load(config)
+        if loaded.errors:
+            raise FlowLoadError(loaded.errors)
+        assert loaded.i18n is not None and loaded.markets is not None
+        self.config = config
+        self.i18n = loaded.i18n
+        self.markets = loaded.markets
+        self.store = store if store is not None else open_store(config)
+        self.services = Ordering(markets=loaded.markets, catalog=loaded.catalog)
+        self.engine = Engine(
+            loaded.flows,
+            loaded.registry,
+            loaded.i18n,
+            self.store,
+            entry=config["flows"]["entry"],
+            services=self.services,
+            resume_after=float(config["sessions"]["resume_after_hours"]) * 3600,
+        )
+        self.adapters: dict[str, Any] = {}
+
+    def attach(self, adapter: Any) -> None:
+        self.adapters[adapter.name] = adapter
+
+    async def deliver(self, replies: list[Reply]) -> None:
+        """Send each reply through the adapter of its recipient's channel."""
+        for reply in replies:
+            channel, _ = split_key(reply.to)
+            adapter = self.adapters.get(channel)
+            if adapter is None:
+                log.warning("no %s adapter running: a reply was not sent", channel)
+                continue
+            try:
+                await adapter.send(reply)
+            except Exception:
+                log.exception("sending a reply on %s failed", channel)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,44 @@
+"""``main.py chat``: chat with the bot in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+
+def add_parser(sub: Any, name: str) -> None:
+    parser = sub.add_parser(
+        name,
+        help="chat with the bot in the terminal",
+        description="Chat with the bot in the terminal. One line is one message; menus "
+        "are numbered lists. Type /lokasi LAT,LON to send a location, /user NAME to "
+        "speak as someone else.",
+    )
+    parser.add_argument("--user", default="warga", help="who you are (default: warga)")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='machine interface: each stdin line is text or {"user","text"|"choice"|'
+        '"location"}; each gets one JSON line {"replies": [...]} or {"error": ...}',
+    )
+    parser.set_defaults(run=run)
+
+
+def run(config: dict, args: argparse.Namespace) -> int:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.cli.common import open_app
+
+    app = open_app(config)
+    if app is None:
+        return 1
+    console = ConsoleAdapter(app, user=args.user, json_mode=args.json)
+    app.attach(console)
+    try:
+        asyncio.run(console.run())
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+    finally:
+        app.close()
+    return 0

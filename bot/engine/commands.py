@@ -1,0 +1,45 @@
+"""Global commands: they work from any state, as plain words or with a slash."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# command -> words that mean it (Indonesian first; English too, the bot speaks both)
+COMMAND_WORDS: dict[str, tuple[str, ...]] = {
+    "start": ("start", "mulai", "menu", "home", "awal"),
+    "cancel": ("batal", "batalkan", "cancel", "stop"),
+    "back": ("kembali", "back", "balik", "sebelumnya"),
+    "help": ("bantuan", "help", "tolong", "?"),
+    "language": ("bahasa", "language", "lang"),
+}
+_WORD_TO_COMMAND = {w: c for c, words in COMMAND_WORDS.items() for w in words}
+_SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+REFERRAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str = ""
+
+
+def parse_command(text: str | None) -> Command | None:
+    """``/batal``, ``batal``, ``Batal!`` -> cancel; ``/start rw05`` -> start with argument."""
+    if not text:
+        return None
+    stripped = text.strip()
+    slash = _SLASH.match(stripped)
+    if slash:
+        name = _WORD_TO_COMMAND.get(slash.group(1).lower())
+        return Command(name, (slash.group(2) or "").strip()) if name else None
+    word = stripped.lower().rstrip("!.").strip()
+    name = _WORD_TO_COMMAND.get(word)
+    return Command(name) if name else None
+
+
+def clean_referral(value: str | None) -> str | None:
+    """A deep-link payload we accept (Telegram's charset, at most 64)."""
+    if value and REFERRAL.match(value.strip()):
+        return value.strip()
+    return None

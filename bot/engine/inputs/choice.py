@@ -1,0 +1,122 @@
+"""Menus: `choice` (options from the flow or from a source the app registers) and `confirm`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.context import Context
+from bot.engine.flow import InputSpec
+from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
+from bot.engine.matching import Ambiguous, Matched, NoMatch, Unavailable, match_choice, normalize
+from bot.messages import Incoming, Menu, Option, Reply
+
+MAX_CHOICE_TEXT = 120  # no option is named by a longer text
+
+
+class ChoiceKind(InputKind):
+    name = "choice"
+    hint = "engine.hint_choice"
+
+    def options(self, ctx: Context, spec: InputSpec) -> list[Option]:
+        if spec.source:
+            return list(ctx.engine.registry.sources[spec.source].provide(ctx))
+        return [Option(o.id, ctx.t(o.label)) for o in spec.options]
+
+    def prompt(self, ctx: Context, spec: InputSpec, text: str, value: Any = None) -> Reply:
+        options = tuple(self.options(ctx, spec))
+        return Menu(to=ctx.key, text=text, options=options, button=ctx.t("engine.button_choose"))
+
+    def _match(self, ctx: Context, spec: InputSpec, text: str, options: list[Option]):
+        source = ctx.engine.registry.sources.get(spec.source) if spec.source else None
+        if source is not None and source.matcher is not None:
+            return source.matcher(ctx, text, options)
+        return match_choice(text, options)
+
+    def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
+        options = self.options(ctx, spec)
+        ids = {o.id for o in options}
+        if msg.choice is not None:
+            if msg.choice in ids:
+                return Accept(msg.choice)
+            text = msg.choice  # an old button, or one from a narrowed menu: match it by id
+        else:
+            text = answer_text(msg)
+            if len(text) > MAX_CHOICE_TEXT:
+                return Invalid("engine.invalid_choice")
+            shown = ctx.session.shown
+            if text.isdecimal() and len(text) <= 3 and shown and 1 <= int(text) <= len(shown):
+                text = shown[int(text) - 1]  # numbers refer to the menu the user last saw
+                if text in ids:
+                    return Accept(text)
+        if not text:
+            return Invalid("engine.invalid_choice")
+        found = self._match(ctx, spec, text, options)
+        if isinstance(found, Matched) and found.option_id in ids:
+            return Accept(found.option_id)
+        if isinstance(found, Ambiguous):
+            return Invalid("engine.ambiguous_choice", options=found.candidates)
+        if isinstance(found, Unavailable):
+            return Invalid(found.message_id, dict(found.params))
+        if msg.choice is not None:
+            return Invalid("engine.choice_expired")
+        return Invalid("engine.invalid_choice")
+
+    def describe(self, ctx: Context, value: Any) -> str:
+        options = self.options(ctx, ctx.engine.current_spec(ctx.session))
+        label = next((o.label for o in options if o.id == value), None)
+        return label or ("" if value is None else str(value))
+
+
+# Words accepted for each confirm answer (any language the bot speaks; compared normalized).
+CONFIRM_WORDS = {
+    "yes": "ya y iya iyah iye yes yup ok oke okay okey setuju benar betul bener lanjut "
+    "konfirmasi kirim sip siap boleh jadi pesan",
+    "edit": "ubah edit ganti koreksi perbaiki revisi salah",
+    "cancel": "tidak tdk gak ga nggak ngga enggak engga no nope jangan",
+}
+CONFIRM_LABELS = {"yes": "engine.opt_yes", "edit": "engine.opt_edit", "cancel": "engine.opt_cancel"}
+
+
+class ConfirmKind(InputKind):
+    """Yes / change / cancel. A state may narrow the answers: ``answers: [yes, cancel]``."""
+
+    name = "confirm"
+    answers = ("yes", "edit", "cancel")
+    hint = "engine.hint_confirm"
+
+    def check(self, spec: InputSpec) -> list[str]:
+        wanted = spec.params.get("answers", list(self.answers))
+        if not isinstance(wanted, list) or not set(wanted) <= set(self.answers):
+            return [f"'answers' must be a list drawn from {', '.join(self.answers)}"]
+        return []
+
+    def allowed(self, spec: InputSpec) -> list[str]:
+        return list(spec.params.get("answers", self.answers))
+
+    def options(self, ctx: Context, spec: InputSpec) -> list[Option]:
+        return [Option(a, ctx.t(CONFIRM_LABELS[a])) for a in self.allowed(spec)]
+
+    def prompt(self, ctx: Context, spec: InputSpec, text: str, value: Any = None) -> Reply:
+        return Menu(to=ctx.key, text=text, options=tuple(self.options(ctx, spec)))
+
+    def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
+        allowed = self.allowed(spec)
+        if msg.choice is not None:
+            if msg.choice in allowed:
+                return Accept(msg.choice)
+            return Invalid("engine.choice_expired")
+        text = normalize(answer_text(msg)[:MAX_CHOICE_TEXT])
+        options = self.options(ctx, spec)
+        for answer in allowed:
+            words = CONFIRM_WORDS[answer].split()
+            if text in words or (text and text.split()[0] in words and len(text.split()) <= 3):
+                return Accept(answer)
+        found = match_choice(text, options)
+        if isinstance(found, Matched):
+            return Accept(found.option_id)
+        if isinstance(found, NoMatch | Ambiguous | Unavailable):
+            return Invalid("engine.invalid_confirm")
+        return Invalid("engine.invalid_confirm")  # pragma: no cover
+
+    def describe(self, ctx: Context, value: Any) -> str:
+        return ctx.t(CONFIRM_LABELS[value]) if value in CONFIRM_LABELS else ""

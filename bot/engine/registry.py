@@ -1,0 +1,78 @@
+"""Names flows may use: actions, conditions, option sources and input kinds.
+
+The app registers them in Python; flows refer to them by name; the validator refuses a
+flow that names something unregistered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.context import Context
+from bot.engine.inputs.address import AddressKind
+from bot.engine.inputs.base import InputKind
+from bot.engine.inputs.basic import LocationKind, NumberKind, TextKind
+from bot.engine.inputs.choice import ChoiceKind, ConfirmKind
+from bot.engine.inputs.phone import PhoneKind
+from bot.engine.matching import ChoiceMatch
+from bot.messages import Option
+
+Action = Callable[[Context], Awaitable[None] | None]
+Condition = Callable[[Context], bool]
+Provider = Callable[[Context], Sequence[Option]]
+Matcher = Callable[[Context, str, Sequence[Option]], ChoiceMatch]
+
+
+@dataclass(frozen=True)
+class OptionSource:
+    provide: Provider
+    matcher: Matcher | None = None
+
+
+def builtin_kinds() -> list[InputKind]:
+    return [TextKind(), NumberKind(), PhoneKind(), ChoiceKind(), ConfirmKind(),
+            LocationKind(), AddressKind()]
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.actions: dict[str, Action] = {}
+        self.conditions: dict[str, Condition] = {}
+        self.sources: dict[str, OptionSource] = {}
+        self.kinds: dict[str, InputKind] = {k.name: k for k in builtin_kinds()}
+
+    def action(self, name: str) -> Callable[[Action], Action]:
+        def register(fn: Action) -> Action:
+            self.actions[name] = fn
+            return fn
+
+        return register
+
+    def condition(self, name: str) -> Callable[[Condition], Condition]:
+        def register(fn: Condition) -> Condition:
+            self.conditions[name] = fn
+            return fn
+
+        return register
+
+    def options(self, name: str, matcher: Matcher | None = None) -> Callable[[Provider], Provider]:
+        def register(fn: Provider) -> Provider:
+            self.sources[name] = OptionSource(fn, matcher)
+            return fn
+
+        return register
+
+    def kind(self, kind: InputKind) -> InputKind:
+        """Add an input kind, or replace a built-in one of the same name."""
+        self.kinds[kind.name] = kind
+        return kind
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "actions": sorted(self.actions),
+            "conditions": sorted(self.conditions),
+            "options": sorted(self.sources),
+            "kinds": sorted(self.kinds),
+        }

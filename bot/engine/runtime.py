@@ -1,0 +1,363 @@
+"""The engine: one message in, a list of replies out.
+
+Per message: take the conversation's lock, load its session, route the input (a global
+command, a pending built-in question, or the current state's input kind), fire the
+transition on the flow's machine, run the named actions, save the session, flush the store,
+and only then return the replies, so whatever they confirm is already durable.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from bot.engine.commands import Command, clean_referral, parse_command
+from bot.engine.context import ActionFailed, Context
+from bot.engine.flow import Branch, Flow, InputSpec, State
+from bot.engine.inputs.base import Accept, Invalid, Keep
+from bot.engine.inputs.phone import normalize_phone
+from bot.engine.locks import KeyLocks
+from bot.engine.machines import build_machine, move
+from bot.engine.matching import Matched, match_choice, normalize
+from bot.engine.registry import Registry
+from bot.engine.replies import coalesce
+from bot.engine.session import Session
+from bot.i18n import I18n
+from bot.messages import Incoming, Menu, Option, Reply
+from bot.storage.base import Store
+
+log = logging.getLogger(__name__)
+
+MAX_HISTORY = 30
+BUILTIN_OPTIONS = {"continue": "engine.opt_continue", "restart": "engine.opt_restart"}
+MAX_PASS_THROUGH = 20
+
+
+class Engine:
+    def __init__(
+        self,
+        flows: dict[str, Flow],
+        registry: Registry,
+        i18n: I18n,
+        store: Store,
+        *,
+        entry: str = "main",
+        services: Any = None,
+        resume_after: float = 6 * 3600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.flows, self.registry, self.i18n, self.store = flows, registry, i18n, store
+        self.entry, self.services = entry, services
+        self.resume_after, self.clock = resume_after, clock
+        self.machines = {name: build_machine(flow) for name, flow in flows.items()}
+        self.locks = KeyLocks()
+
+    # -- public -----------------------------------------------------------------------
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Handle one incoming message; the replies may address other users too."""
+        async with self.locks.hold(msg.key):
+            if msg.message_id and self.store.seen_message(msg.channel, msg.message_id):
+                log.info("duplicate message %s on %s skipped", msg.message_id, msg.channel)
+                return []
+            now = self.clock()
+            session = Session.from_record(msg.key, self.store.get_session(msg.key))
+            ctx = Context(self, session, msg, now=now)
+            try:
+                await self._route(ctx)
+            except Exception:
+                log.exception("error handling a message of %s", msg.channel)
+                session = Session.from_record(msg.key, self.store.get_session(msg.key))
+                ctx = Context(self, session, msg, now=now)
+                ctx.say("engine.error")
+            session.updated_at = now
+            session.started_at = session.started_at or now
+            self.store.put_session(msg.key, session.to_record())
+            if msg.message_id:
+                self.store.mark_message(msg.channel, msg.message_id, now)
+            await self.store.flush()
+            return coalesce(ctx.replies)
+
+    def language_of(self, user: str) -> str:
+        record = self.store.get_session(user) or {}
+        return self.i18n.resolve(record.get("lang"))
+
+    def current_spec(self, session: Session) -> InputSpec:
+        state = self._state(session)
+        return state.input if state and state.input else InputSpec(kind="text")
+
+    # -- routing ----------------------------------------------------------------------
+    async def _route(self, ctx: Context) -> None:
+        msg, session = ctx.incoming, ctx.session
+        assert msg is not None
+        self._remember_profile(session, msg)
+        command = parse_command(msg.text) if msg.choice is None else None
+        if command is not None:
+            await self._command(ctx, command)
+            return
+        if session.pending == "language" and self._choose_language(ctx):
+            return
+        if session.pending == "resume":
+            await self._resume_answer(ctx)
+            return
+        state = self._state(session)
+        if state is None:
+            await self._start(ctx, greet=True)
+            return
+        if ctx.now - session.updated_at > self.resume_after and session.history:
+            session.pending = "resume"
+            ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
+            return
+        if state.input is None:
+            await self._enter(ctx, state)
+            return
+        kind = self.registry.kinds[state.input.kind]
+        if msg.unsupported and not kind.accepts_media:
+            ctx.say("engine.unsupported", what=ctx.t(kind.hint))
+            self._ask(ctx, state)
+            return
+        value = session.slots.get(state.save) if state.save else None
+        result = kind.parse(ctx, state.input, msg, value)
+        if isinstance(result, Invalid):
+            self._invalid(ctx, state, result)
+        elif isinstance(result, Keep):
+            if state.save:
+                session.slots[state.save] = result.value
+            if result.note:
+                ctx.say(result.note, **result.params)
+            self._ask(ctx, state)
+        elif isinstance(result, Accept):
+            await self._answered(ctx, state, result.value)
+
+    def _remember_profile(self, session: Session, msg: Incoming) -> None:
+        if msg.profile_name and not session.profile.get("name"):
+            session.profile["name"] = " ".join(msg.profile_name.split())[:80]
+        if msg.profile_phone and not session.profile.get("phone"):
+            phone = normalize_phone(msg.profile_phone)
+            if phone:
+                session.profile["phone"] = phone
+        referral = clean_referral(msg.referral)
+        if referral:
+            session.referral = referral
+
+    async def _command(self, ctx: Context, command: Command) -> None:
+        session = ctx.session
+        session.pending = None
+        if command.name == "start":
+            referral = clean_referral(command.argument)
+            if referral:
+                session.referral = referral
+            session.end_flow()
+            await self._start(ctx, greet=True)
+        elif command.name == "cancel":
+            busy = session.in_flow and (session.flow, session.state) != self._home()
+            ctx.say("engine.cancelled" if busy else "engine.nothing_to_cancel")
+            session.end_flow()
+            await self._start(ctx, greet=False)
+        elif command.name == "back":
+            await self._back(ctx)
+        elif command.name == "help":
+            state = self._state(session)
+            kind = self.registry.kinds[state.input.kind] if state and state.input else None
+            hint = ctx.t(kind.hint) if kind else ""
+            ctx.say(state.help if state and state.help else "engine.help_generic", hint=hint)
+            await self._reprompt(ctx)
+        elif command.name == "language":
+            session.pending = "language"
+            ctx.send(self._language_menu(ctx))
+
+    # -- built-in questions -----------------------------------------------------------
+    def _language_menu(self, ctx: Context) -> Menu:
+        options = [Option(lang, self.i18n.language_name(lang)) for lang in self.i18n.languages]
+        ctx.session.shown = [o.id for o in options]
+        return Menu(to=ctx.key, text=ctx.t("engine.choose_language"), options=tuple(options))
+
+    def _choose_language(self, ctx: Context) -> bool:
+        msg = ctx.incoming
+        assert msg is not None
+        options = self._language_menu(ctx).options
+        found = Matched(msg.choice) if msg.choice else match_choice(msg.text or "", options)
+        if not isinstance(found, Matched):
+            found = self._language_by_name(msg.text or "")
+        ctx.session.pending = None
+        if not isinstance(found, Matched) or found.option_id not in self.i18n.catalogs:
+            return False  # not an answer: handle the message normally
+        ctx.session.lang = found.option_id
+        ctx.say("engine.language_set", language=self.i18n.language_name(found.option_id))
+        state = self._state(ctx.session)
+        if state is not None and state.input is not None:
+            self._ask(ctx, state)
+        return True
+
+    def _language_by_name(self, text: str) -> Matched | None:
+        """``indonesia``, ``inggris``, ``english``: a language named in any language we speak."""
+        wanted = normalize(text)
+        for lang, catalog in self.i18n.catalogs.items():
+            names = {lang, normalize(self.i18n.language_name(lang))}
+            for other in self.i18n.catalogs.values():
+                names.add(normalize(catalog.locale.get_display_name(other.locale) or ""))
+            if wanted and any(wanted == n or wanted in n.split() for n in names):
+                return Matched(lang)
+        return None
+
+    def _menu(self, ctx: Context, message_id: str, answers: list[str]) -> Menu:
+        options = tuple(Option(a, ctx.t(BUILTIN_OPTIONS[a])) for a in answers)
+        ctx.session.shown = list(answers)
+        return Menu(to=ctx.key, text=ctx.t(message_id), options=options)
+
+    async def _resume_answer(self, ctx: Context) -> None:
+        msg = ctx.incoming
+        assert msg is not None
+        options = self._menu(ctx, "engine.resume_question", ["continue", "restart"]).options
+        found = Matched(msg.choice) if msg.choice else match_choice(msg.text or "", options)
+        if not isinstance(found, Matched):
+            ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
+            return
+        ctx.session.pending = None
+        if found.option_id == "restart":
+            ctx.session.end_flow()
+            await self._start(ctx, greet=False)
+        else:
+            await self._reprompt(ctx)
+
+    # -- moving through a flow --------------------------------------------------------
+    def _home(self) -> tuple[str, str]:
+        flow = self.flows[self.entry]
+        return flow.name, flow.home_state
+
+    def _state(self, session: Session) -> State | None:
+        flow = self.flows.get(session.flow or "")
+        return flow.states.get(session.state or "") if flow else None
+
+    async def _start(self, ctx: Context, *, greet: bool) -> None:
+        flow = self.flows[self.entry]
+        ctx.session.flow = flow.name
+        ctx.session.state = flow.start if greet else flow.home_state
+        await self._enter(ctx, flow.states[ctx.session.state])
+
+    async def _reprompt(self, ctx: Context) -> None:
+        state = self._state(ctx.session)
+        if state is not None and state.input is not None:
+            self._ask(ctx, state)
+        else:
+            ctx.session.end_flow()
+            await self._start(ctx, greet=False)
+
+    def _params(self, ctx: Context) -> dict[str, Any]:
+        return {**ctx.session.profile, **ctx.session.slots}
+
+    def _ask(self, ctx: Context, state: State, text: str | None = None) -> None:
+        assert state.input is not None and state.ask is not None
+        kind = self.registry.kinds[state.input.kind]
+        value = ctx.session.slots.get(state.save) if state.save else None
+        reply = kind.prompt(ctx, state.input, ctx.t(state.ask, **self._params(ctx)), value)
+        if text:
+            reply = replace(reply, text=f"{text}\n\n{reply.text}")
+        ctx.session.shown = [o.id for o in reply.options] if isinstance(reply, Menu) else []
+        ctx.send(reply)
+
+    def _invalid(self, ctx: Context, state: State, result: Invalid) -> None:
+        problem = ctx.t(result.message_id, **result.params)
+        if result.options:
+            ctx.session.shown = [o.id for o in result.options]
+            ctx.send(Menu(to=ctx.key, text=problem, options=result.options))
+        else:
+            self._ask(ctx, state, text=problem)
+
+    async def _run(self, ctx: Context, actions: tuple[str, ...]) -> None:
+        for name in actions:
+            outcome = self.registry.actions[name](ctx)
+            if inspect.isawaitable(outcome):
+                await outcome
+
+    def _pick(self, ctx: Context, state: State, value: Any) -> tuple[Branch | None, bool]:
+        """The branch to take for an answer; the flag says it came from `next`."""
+        if isinstance(value, str) and value in state.on:
+            return state.on[value], False
+        for branch in state.next:
+            condition = branch.condition
+            if condition is None:
+                return branch, True
+            name, wanted = condition
+            if bool(self.registry.conditions[name](ctx)) == wanted:
+                return branch, True
+        return None, False
+
+    async def _answered(self, ctx: Context, state: State, value: Any) -> None:
+        session = ctx.session
+        if state.save:
+            session.slots[state.save] = value
+        snapshot = session.snapshot()
+        if not await self._follow(ctx, state, value):
+            return
+        session.history = [*session.history, snapshot][-MAX_HISTORY:]
+
+    async def _follow(self, ctx: Context, state: State, value: Any) -> bool:
+        """Take the branch for ``value`` from ``state``; False if it could not be taken."""
+        session = ctx.session
+        branch, from_next = self._pick(ctx, state, value)
+        if branch is None:
+            log.error("no transition from %s.%s for %r", session.flow, state.name, value)
+            self._ask(ctx, state, text=ctx.t("engine.invalid_choice"))
+            return False
+        try:
+            await self._run(ctx, branch.do)
+        except ActionFailed as failed:
+            ctx.say(failed.message_id, **failed.params)
+            if state.input is not None:
+                self._ask(ctx, state)
+            return False
+        if branch.flow is not None:
+            session.flow, session.slots, session.return_to = branch.flow, {}, None
+            target = self.flows[branch.flow].states[self.flows[branch.flow].start]
+        else:
+            flow = self.flows[session.flow or ""]
+            dest = branch.to or state.name
+            if from_next and session.return_to and state.input is not None:
+                dest, session.return_to = session.return_to, None
+            session.state = move(self.machines[flow.name], flow, state.name, dest)
+            if branch.return_to:
+                session.return_to = branch.return_to
+            target = flow.states[session.state]
+        session.state = target.name
+        await self._enter(ctx, target)
+        return True
+
+    async def _enter(self, ctx: Context, state: State, depth: int = 0) -> None:
+        if depth > MAX_PASS_THROUGH:
+            raise RuntimeError(f"flow {ctx.session.flow} loops through {state.name}")
+        try:
+            await self._run(ctx, state.enter)
+        except ActionFailed as failed:
+            ctx.say(failed.message_id, **failed.params)
+        if state.say:
+            ctx.say(state.say, **self._params(ctx))
+        if state.final:
+            ctx.session.end_flow()
+        elif state.input is not None:
+            self._ask(ctx, state)
+        elif await self._follow(ctx, state, None) is False:
+            raise RuntimeError(f"no way out of {ctx.session.flow}.{state.name}")
+
+    async def _back(self, ctx: Context) -> None:
+        session = ctx.session
+        if not session.history:
+            ctx.say("engine.cannot_go_back")
+            await self._reprompt(ctx)
+            return
+        previous = session.history[-1]
+        session.history = session.history[:-1]
+        session.flow, session.state = previous["flow"], previous["state"]
+        session.slots, session.return_to = previous["slots"], previous.get("return_to")
+        state = self._state(session)
+        if state is None or state.input is None:
+            await self._reprompt(ctx)
+            return
+        value = session.slots.get(state.save) if state.save else None
+        described = self.registry.kinds[state.input.kind].describe(ctx, value) if value else ""
+        note = ctx.t("engine.back_previous", answer=described) if described else None
+        self._ask(ctx, state, text=note)
+

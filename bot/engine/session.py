@@ -1,0 +1,52 @@
+"""A conversation's state as stored: a flow, a state name and JSON slots, nothing else."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Session:
+    key: str
+    flow: str | None = None  # None: no flow in progress (the next message starts the entry)
+    state: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    # one entry per answered step: {"flow", "state", "slots", "return_to"} as they were
+    history: list[dict[str, Any]] = field(default_factory=list)
+    lang: str | None = None
+    profile: dict[str, Any] = field(default_factory=dict)  # kept across flows: name, phone
+    referral: str | None = None
+    pending: str | None = None  # a built-in question awaiting an answer: language | resume
+    shown: list[str] = field(default_factory=list)  # option ids of the last menu shown
+    return_to: str | None = None
+    updated_at: float = 0.0
+    started_at: float = 0.0
+
+    @classmethod
+    def from_record(cls, key: str, record: dict[str, Any] | None) -> Session:
+        if not record:
+            return cls(key=key)
+        known = {k: copy.deepcopy(v) for k, v in record.items() if k in cls.__dataclass_fields__}
+        known["key"] = key
+        return cls(**known)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def in_flow(self) -> bool:
+        return self.flow is not None and self.state is not None
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow,
+            "state": self.state,
+            "slots": copy.deepcopy(self.slots),
+            "return_to": self.return_to,
+        }
+
+    def end_flow(self) -> None:
+        self.flow = self.state = self.return_to = self.pending = None
+        self.slots, self.history, self.shown = {}, [], []

@@ -1,0 +1,187 @@
+"""The resident's side: the names flows/order.yaml and flows/main.yaml use.
+
+Registered with the engine by `register`: the option source of open markets (with the
+market matcher), the `items` and `address` input kinds, the conditions that skip asking
+what the channel already told us, and the actions that summarise and place an order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.context import ActionFailed, Context
+from bot.engine.inputs.address import AddressKind
+from bot.engine.inputs.listing import ListKind
+from bot.engine.inputs.phone import display_phone
+from bot.engine.matching import ChoiceMatch
+from bot.engine.registry import Registry
+from bot.messages import Option
+from bot.ordering.address import check_address
+from bot.ordering.catalog import Catalog
+from bot.ordering.items import Item, describe, parse_items
+from bot.ordering.market_match import match_market
+from bot.ordering.markets import Markets
+from bot.ordering.orders import money, new_order, now_local, order_code, status_label
+from bot.storage.base import DuplicateOrder, StoreError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ordering:
+    """What the ordering app's names need, handed to the engine as its services."""
+
+    markets: Markets
+    catalog: Catalog | None
+
+
+def _ordering(ctx: Context) -> Ordering:
+    return ctx.services
+
+
+def _items(ctx: Context) -> list[Item]:
+    return [Item.from_dict(entry) for entry in ctx.slots.get("items") or []]
+
+
+def _name(ctx: Context) -> str:
+    return ctx.slots.get("name") or ctx.session.profile.get("name") or ""
+
+
+def _phone(ctx: Context) -> str | None:
+    return ctx.slots.get("phone") or ctx.session.profile.get("phone")
+
+
+def parse_entries(text: str) -> list[dict[str, Any]]:
+    return [item.to_dict() for item in parse_items(text)]
+
+
+def describe_entry(entry: dict[str, Any], lang: str) -> str:
+    return describe(Item.from_dict(entry))
+
+
+def open_markets(ctx: Context) -> list[Option]:
+    return [market.option() for market in _ordering(ctx).markets.open]
+
+
+def market_matcher(ctx: Context, text: str, options: Any) -> ChoiceMatch:
+    return match_market(text, _ordering(ctx).markets)
+
+
+def describe_markets(ctx: Context) -> None:
+    ctx.slots["coming_markets"] = ", ".join(m.name for m in _ordering(ctx).markets.coming)
+
+
+def note_market(ctx: Context) -> None:
+    market = _ordering(ctx).markets.get(ctx.slots.get("market", ""))
+    ctx.slots["market_name"] = market.name if market else ""
+
+
+def estimate_text(ctx: Context) -> tuple[str, int | None]:
+    catalog = _ordering(ctx).catalog
+    items = _items(ctx)
+    if catalog is None:
+        return ctx.t("order.estimate_unknown"), None
+    total, unknown = catalog.estimate_total(items)
+    i18n = ctx.engine.i18n
+    if unknown == len(items) or total == 0:
+        return ctx.t("order.estimate_unknown"), None
+    shown = money(total, ctx.lang, i18n)
+    if unknown:
+        known = len(items) - unknown
+        return ctx.t("order.estimate_partial", total=shown, known=known, unknown=unknown), total
+    return ctx.t("order.estimate", total=shown), total
+
+
+def build_summary(ctx: Context) -> None:
+    market = _ordering(ctx).markets.get(ctx.slots.get("market", ""))
+    address = ctx.slots.get("address") or {}
+    pin = address.get("location")
+    phone = _phone(ctx)
+    ctx.slots["market_name"] = market.name if market else ""
+    ctx.slots["items_text"] = "\n".join(
+        f"{i}. {describe(item)}" for i, item in enumerate(_items(ctx), 1)
+    )
+    where = f" 📍 {pin['latitude']:.5f}, {pin['longitude']:.5f}" if pin else ""
+    ctx.slots["address_text"] = f"{address.get('text', '')}{where}".strip()
+    ctx.slots["contact_text"] = " · ".join(
+        part for part in (_name(ctx), display_phone(phone) if phone else "") if part
+    )
+    ctx.slots["estimate_text"], _ = estimate_text(ctx)
+
+
+def place_order(ctx: Context) -> None:
+    """Store the order; the engine flushes it to disk before the confirmation goes out."""
+    ordering = _ordering(ctx)
+    market = ordering.markets.get(ctx.slots.get("market", ""))
+    items = ctx.slots.get("items") or []
+    if market is None or not market.is_open or not items or not ctx.slots.get("address"):
+        raise ActionFailed("order.place_failed")
+    moment = now_local(ctx.now, ordering.markets.timezone)
+    _, estimate = estimate_text(ctx)
+    for _ in range(5):
+        code = order_code(ctx.store, market, moment)
+        order = new_order(
+            code=code,
+            market=market,
+            user=ctx.key,
+            items=items,
+            address=ctx.slots["address"],
+            name=_name(ctx),
+            phone=_phone(ctx),
+            referral=ctx.session.referral,
+            estimate=estimate,
+            moment=moment,
+        )
+        try:
+            ctx.store.create_order(order)
+            break
+        except DuplicateOrder:
+            continue
+        except StoreError:
+            log.exception("could not store an order")
+            raise ActionFailed("order.place_failed") from None
+    else:
+        raise ActionFailed("order.place_failed")
+    ctx.slots["code"] = code
+    ctx.slots["market_name"] = market.name
+    # remember who the resident is for the next order
+    if _name(ctx):
+        ctx.session.profile["name"] = _name(ctx)
+    if _phone(ctx):
+        ctx.session.profile["phone"] = _phone(ctx)
+
+
+def list_my_orders(ctx: Context) -> None:
+    orders = ctx.store.query_orders(user=ctx.key)[-10:]
+    if not orders:
+        ctx.slots["orders_text"] = ctx.t("main.no_orders")
+        return
+    markets = _ordering(ctx).markets
+    lines = [ctx.t("main.orders_header")]
+    for order in reversed(orders):
+        market = markets.get(order["market"])
+        lines.append(
+            ctx.t(
+                "order.status_line",
+                code=order["code"],
+                market=market.name if market else order["market"],
+                status=status_label(ctx.engine.i18n, ctx.lang, order["status"]),
+                date=order["created_at"][:10],
+            )
+        )
+    ctx.slots["orders_text"] = "\n".join(lines)
+
+
+def register(registry: Registry) -> None:
+    registry.options("open_markets", matcher=market_matcher)(open_markets)
+    registry.kind(ListKind("items", parse_entries, describe_entry))
+    registry.kind(AddressKind(check_address))
+    registry.condition("name_unknown")(lambda ctx: not _name(ctx))
+    registry.condition("phone_unknown")(lambda ctx: not _phone(ctx))
+    registry.action("describe_markets")(describe_markets)
+    registry.action("note_market")(note_market)
+    registry.action("build_summary")(build_summary)
+    registry.action("place_order")(place_order)
+    registry.action("list_my_orders")(list_my_orders)

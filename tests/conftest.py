@@ -1,0 +1,25 @@
+"""Shared fixtures: a chat bot on the memory store, and one on real TinyDB files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.chat import ChatBot
+
+
+@pytest.fixture
+def bot() -> ChatBot:
+    return ChatBot()
+
+
+@pytest.fixture
+def disk_bot(tmp_path: Path) -> Iterator[ChatBot]:
+    from bot.storage.tinydb_store import TinyDBStore
+
+    store = TinyDBStore(tmp_path / "data")
+    chat = ChatBot(store=store)
+    yield chat
+    chat.store.close()
