@@ -14,7 +14,7 @@ from bot.engine.registry import Registry
 from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
-from bot.messages import Reply, split_key
+from bot.messages import Incoming, Reply, split_key
 from bot.ordering import resident
 from bot.ordering.catalog import Catalog, load_catalog
 from bot.ordering.markets import MarketDataError, Markets, load_markets
@@ -22,6 +22,8 @@ from bot.ordering.resident import Ordering
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
+
+MESSAGE_ID_DAYS = 7  # platforms retry a delivery for hours, not for days
 
 
 def open_store(config: dict[str, Any]) -> Store:
@@ -113,6 +115,21 @@ class App:
 
     def attach(self, adapter: Any) -> None:
         self.adapters[adapter.name] = adapter
+
+    async def receive(self, msg: Incoming) -> list[Reply]:
+        """What an adapter calls for each incoming message: handle it, send the replies."""
+        replies = await self.engine.handle(msg)
+        await self.deliver(replies)
+        return replies
+
+    def housekeeping(self, now: float | None = None) -> dict[str, int]:
+        """Drop idle sessions and old message ids (the server runs this every hour)."""
+        now = self.engine.clock() if now is None else now
+        days = float(self.config["sessions"]["expire_after_days"])
+        return {
+            "sessions": self.store.expire_sessions(now - days * 86400),
+            "messages": self.store.expire_messages(now - MESSAGE_ID_DAYS * 86400),
+        }
 
     async def deliver(self, replies: list[Reply]) -> None:
         """Send each reply through the adapter of its recipient's channel."""

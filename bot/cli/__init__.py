@@ -1,21 +1,24 @@
-"""``python3 main.py <command>``: one module per command, each with add_parser and run."""
+"""``python3 main.py <command>``: one module per command, each with add_parser and run.
+
+A module here named like the command defines ``add_parser(sub, name)`` and sets ``run``."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import pkgutil
 import sys
 
 from bot.config import ConfigError, load_config
 
-# command name -> module under bot.cli (a new command is a module and one line here)
-COMMANDS = {
-    "chat": "chat",
-    "validate": "validate",
-    "graph": "graph",
-    "orders": "orders",
-}
+COMMAND_ORDER = ("chat", "serve", "validate", "graph", "orders")
+
+
+def command_modules() -> list[str]:
+    """Every module of this package with an ``add_parser``: a new command is a new file."""
+    found = [m.name for m in pkgutil.iter_modules(__path__) if m.name != "common"]
+    return sorted(found, key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER else 99, n))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,8 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default=None, help="config file (default: config.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module in COMMANDS.items():
-        importlib.import_module(f"bot.cli.{module}").add_parser(sub, name)
+    for name in command_modules():
+        module = importlib.import_module(f"bot.cli.{name}")
+        if hasattr(module, "add_parser"):
+            module.add_parser(sub, name)
     return parser
 
 

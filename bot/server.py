@@ -1,0 +1,72 @@
+"""One ASGI app for `main.py serve`: /healthz plus each enabled adapter's webhook routes.
+
+Adapters own their routes (and their signature checks); this module only mounts them, and
+starts and stops the adapters with the server, so a SIGINT/SIGTERM lets every update in
+hand finish and the store flush before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.adapters.base import BaseAdapter
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_EVERY = 3600.0
+
+
+def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
+    started = time.time()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "adapters": [a.name for a in adapters],
+                "uptime_s": round(time.time() - started),
+            }
+        )
+
+    async def housekeeping() -> None:
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_EVERY)
+            try:
+                dropped = app.housekeeping()
+                await app.store.flush()
+                log.info("housekeeping: dropped %s", dropped)
+            except Exception:
+                log.exception("housekeeping failed")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        for adapter in adapters:
+            await adapter.start()
+            log.info("%s adapter started", adapter.name)
+        task = asyncio.create_task(housekeeping())
+        try:
+            yield
+        finally:
+            task.cancel()
+            for adapter in reversed(adapters):
+                try:
+                    await adapter.stop()
+                except Exception:
+                    log.exception("stopping the %s adapter failed", adapter.name)
+            await app.store.flush()
+            log.info("stopped; the store is flushed")
+
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    for adapter in adapters:
+        routes.extend(adapter.routes())
+    return Starlette(routes=routes, lifespan=lifespan)
