@@ -177,6 +177,22 @@ def test_notes() -> None:
     assert one("telur 1 kg").note == ""
 
 
+def test_units_we_do_not_have_stay_in_the_note() -> None:
+    assert one("sereh 2 batang") == Item("sereh", Decimal(2), None, note="batang")
+    assert one("beras 1 karung 25kg") == Item("beras", Decimal(1), None, note="karung 25kg")
+
+
+def test_a_list_without_commas() -> None:
+    assert [i.name for i in parse_items("tomat 1 kg wortel 1 kg")] == ["tomat", "wortel"]
+    assert [i.name for i in parse_items("cabe 10rb sm bawang 5rb")] == ["cabe", "bawang"]
+    assert one("minyak goreng 2 liter merk bimoli").note == "merk bimoli"
+
+
+def test_package_size_stays_in_the_name() -> None:
+    assert one("air mineral 600ml 1 dus") == Item("air mineral 600ml", Decimal(1), "dus")
+    assert one("telur 1 kg = 16 butir") == Item("telur", Decimal(1), "kg", note="16 butir")
+
+
 def test_masing_masing_gives_every_item_the_amount() -> None:
     items = parse_items("bawang merah, bawang putih masing2 1/4 kg")
     assert [(i.name, i.quantity, i.unit) for i in items] == [

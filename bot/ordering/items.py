@@ -84,7 +84,7 @@ _CUT_WORDS = {"potong", "dipotong", "belah", "dibelah", "iris", "diiris", "bagi"
 _CUT_JOIN = {"jadi", "jd", "mjd", "menjadi"}
 _EACH = {"masing-masing", "masing", "msg2", "@"}
 _LEAD_FILLERS = _words(
-    "saya aku sy mau pesan pesen order beli belikan beliin tolong minta sama ama dan plus "
+    "saya aku sy mau pesan pesen order beli belikan beliin tolong minta sama sm ama dan plus "
     "terus trus lalu tambah tambahan nambah & +"
 )
 _TRAIL_FILLERS = _words(
@@ -538,7 +538,10 @@ def _parse_from(part: _Part, start: int) -> tuple[_Segment | None, int]:
             i = amount.end
             continue
         word = toks[i].text
-        if word in NOTE_MARKERS and (before or after or found or i == start):
+        # "beras 1 karung": right after a bare number, a unit we do not know
+        unknown_unit = before and toks[i - 1].is_num and seg.quantity is not None and not seg.unit
+        marker = word in NOTE_MARKERS and (before or after or found or i == start)
+        if marker or (unknown_unit and not seg.in_note):
             seg.in_note, loose = True, None
             note.append(i)
         elif seg.in_note:
