@@ -46,7 +46,7 @@ def test_chat_json_places_a_whole_order(tmp_path: Path) -> None:
         {"user": "u1", "text": "0812 3456 7890"},
         {"user": "u1", "choice": "yes"},
     ]
-    stdin = "\n".join(json.dumps(x) for x in lines) + "\nnot json {\n{\"user\": 5}\n"
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\n{not json\n{\"user\": 5}\n"
     result = run(tmp_path, "chat", "--json", stdin=stdin)
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]

@@ -14,8 +14,11 @@ from typing import Any, BinaryIO
 
 from bot.engine.loader import read_flow
 
-MESSAGE_ID = re.compile(r"^(engine|main|order|status|coord|exchange|report|link|language|"
-                        r"admin|hours|wa|tg)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
+MESSAGE_ID = re.compile(
+    r"^(?!.*\.(?:py|yaml|po|pot|json|csv|png)$)"  # file names such as main.py are not ids
+    r"(engine|main|order|status|coord|exchange|report|link|language|admin|hours|wa|tg)"
+    r"\.[a-z0-9_]+(?:\.[a-z0-9_]+)*$"
+)
 
 Extracted = tuple[int, str | None, str, list[str]]
 
