@@ -66,8 +66,21 @@ def match_number(text: str, options: Sequence[Option]) -> Option | None:
     return options[index] if 0 <= index < len(options) else None
 
 
+def match_words(
+    wanted: str, options: Sequence[Option], labels: dict[str, str]
+) -> ChoiceMatch | None:
+    """Words that all stand in a label ("pesan" -> "Pesan belanja"); None if no label has them."""
+    words = set(wanted.split())
+    if len(wanted) < 3 or not words:
+        return None
+    hits = tuple(o for o in options if words <= set(labels[o.id].split()))
+    if len(hits) == 1:
+        return Matched(hits[0].id)
+    return Ambiguous(hits) if hits else None
+
+
 def match_choice(text: str, options: Sequence[Option], *, cutoff: float = 80) -> ChoiceMatch:
-    """The generic matcher: id, number, label, then a close typo of a label."""
+    """The generic matcher: id, number, label, words of a label, then a close typo."""
     if not options or not text.strip():
         return NoMatch()
     by_number = match_number(text, options)
@@ -78,6 +91,9 @@ def match_choice(text: str, options: Sequence[Option], *, cutoff: float = 80) ->
         if wanted in (normalize(option.id), normalize(option.label)):
             return Matched(option.id)
     labels = {option.id: normalize(option.label) for option in options}
+    by_words = match_words(wanted, options, labels)
+    if by_words is not None:
+        return by_words
     found = process.extract(wanted, labels, scorer=fuzz.ratio, limit=2, score_cutoff=cutoff)
     if not found:
         return NoMatch()
