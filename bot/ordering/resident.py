@@ -53,12 +53,24 @@ def _phone(ctx: Context) -> str | None:
     return ctx.slots.get("phone") or ctx.session.profile.get("phone")
 
 
-def parse_entries(text: str) -> list[dict[str, Any]]:
-    return [item.to_dict() for item in parse_items(text)]
+def parse_entries(ctx: Context, text: str) -> list[dict[str, Any]]:
+    """Items of a message; a clearly misspelled name carries the catalog's suggestion."""
+    catalog = _ordering(ctx).catalog
+    entries = []
+    for item in parse_items(text):
+        entry = item.to_dict()
+        suggestion = catalog.suggest(item.name) if catalog is not None else None
+        if suggestion:
+            entry["suggestion"] = suggestion
+        entries.append(entry)
+    return entries
 
 
-def describe_entry(entry: dict[str, Any], lang: str) -> str:
-    return describe(Item.from_dict(entry))
+def describe_entry(ctx: Context, entry: dict[str, Any]) -> str:
+    text = describe(Item.from_dict(entry))
+    if entry.get("suggestion"):
+        text += " " + ctx.t("order.did_you_mean", name=entry["suggestion"])
+    return text
 
 
 def open_markets(ctx: Context) -> list[Option]:

@@ -17,8 +17,8 @@ from bot.engine.inputs.base import Accept, InputKind, Invalid, Keep, Result, ans
 from bot.engine.matching import normalize
 from bot.messages import Incoming, Menu, Option, Reply, Text
 
-Parser = Callable[[str], list[dict[str, Any]]]
-Describer = Callable[[dict[str, Any], str], str]  # (entry, language) -> text
+Parser = Callable[[Context, str], list[dict[str, Any]]]  # text -> new entries
+Describer = Callable[[Context, dict[str, Any]], str]  # an entry as the user reads it
 
 DONE_WORDS = {
     "selesai", "sudah", "udah", "cukup", "done", "finish", "lanjut", "itu saja", "itu aja",
@@ -40,7 +40,7 @@ class ListKind(InputKind):
         return [Option(DONE, ctx.t("engine.opt_done"))]
 
     def render(self, ctx: Context, entries: list[dict[str, Any]]) -> str:
-        lines = [f"{i}. {self.describe_entry(e, ctx.lang)}" for i, e in enumerate(entries, 1)]
+        lines = [f"{i}. {self.describe_entry(ctx, e)}" for i, e in enumerate(entries, 1)]
         return "\n".join(lines)
 
     def prompt(self, ctx: Context, spec: InputSpec, text: str, value: Any = None) -> Reply:
@@ -64,9 +64,9 @@ class ListKind(InputKind):
             if not 1 <= index <= len(entries):
                 return Invalid("engine.list_no_such_line", {"number": index, "count": len(entries)})
             removed = entries.pop(index - 1)
-            described = self.describe_entry(removed, ctx.lang)
+            described = self.describe_entry(ctx, removed)
             return Keep(entries, "engine.list_removed", {"entry": described, "number": index})
-        added = self.parser(text) if text else []
+        added = self.parser(ctx, text) if text else []
         if not added:
             return Invalid("engine.list_nothing_found")
         if len(entries) + len(added) > MAX_ENTRIES:
