@@ -27,8 +27,8 @@ from bot.engine.registry import Registry
 from bot.engine.replies import coalesce
 from bot.engine.session import Session
 from bot.i18n import I18n
-from bot.messages import Incoming, Menu, Option, Reply
-from bot.storage.base import Store
+from bot.messages import Incoming, Menu, Option, Reply, Text
+from bot.storage.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,12 @@ class Engine:
             self.store.put_session(msg.key, session.to_record())
             if msg.message_id:
                 self.store.mark_message(msg.channel, msg.message_id, now)
-            await self.store.flush()
+            try:
+                await self.store.flush()
+            except StoreError:
+                # nothing may be confirmed that is not on disk: send only an apology
+                log.exception("the store could not write; replies withheld")
+                return [Text(to=msg.key, text=ctx.t("engine.storage_error"))]
             return coalesce(ctx.replies)
 
     def language_of(self, user: str) -> str:
