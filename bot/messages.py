@@ -100,5 +100,16 @@ class AskContact(Reply):
     button: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Photo(Reply):
+    """A picture a user sent, passed on to someone else (``text`` is its caption).
+
+    ``media`` is the platform's reference from `Incoming.media` (a Telegram file_id or a
+    WhatsApp media id); an adapter that cannot send pictures sends the caption alone.
+    """
+
+    media: str = ""
+
+
 def options_of(reply: Reply) -> tuple[Option, ...]:
     return reply.options if isinstance(reply, Menu) else ()
