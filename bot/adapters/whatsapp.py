@@ -1,0 +1,322 @@
+"""WhatsApp over the Cloud API: the webhook routes, message handling and sending.
+
+- ``GET /webhooks/whatsapp``: Meta's verify handshake (``hub.verify_token`` -> ``hub.challenge``).
+- ``POST /webhooks/whatsapp``: checked against ``X-Hub-Signature-256`` (403 and nothing
+  handled when it is missing or wrong), parsed (`whatsapp_parse`), answered 200 at once.
+  Each message is handled in a background task; one user's tasks run one after another in
+  arrival order, different users in parallel; `stop()` waits for them. Message ids are
+  remembered by the engine in the store, so a retried delivery is handled once.
+- `send()`: renders a reply (`whatsapp_render`) and posts it (`whatsapp_send`). A user
+  outside the 24-hour window (131047) is recorded (`whatsapp_window`); what we send them
+  waits until they write again, and a configured template (``whatsapp.template_name``)
+  tells them something is waiting.
+
+Platform JSON lives in these ``whatsapp*`` modules and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.adapters.base import BaseAdapter
+from bot.adapters.whatsapp_parse import (
+    CHANNEL,
+    StatusEvent,
+    parse_payload,
+    referral_tag,
+    valid_signature,
+)
+from bot.adapters.whatsapp_render import (
+    Translate,
+    check_limits,
+    is_paged,
+    menu_token,
+    page_request,
+    render,
+    render_menu,
+    template_body,
+)
+from bot.adapters.whatsapp_send import OUTSIDE_WINDOW, RETRY_DELAYS, GraphSender
+from bot.adapters.whatsapp_window import WindowBook
+from bot.config import ConfigError
+from bot.messages import Incoming, Menu, Reply, split_key
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/whatsapp"
+REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
+MAX_PAYLOAD = 2_000_000  # bytes; Meta's webhook payloads are a few kilobytes
+REMEMBER_SENT = 2000  # recent sends kept to hold one again if its status says 131047
+
+
+def whatsapp_link(number: str, referral: str | None = None) -> str:
+    """``https://wa.me/<digits>?text=<referral>``: opens a chat with the tag typed in."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("0"):  # 0812-... as written in Indonesia
+        digits = "62" + digits[1:]
+    if not digits:
+        raise ValueError(f"not a phone number: {number!r}")
+    link = f"https://wa.me/{digits}"
+    return f"{link}?text={quote(referral, safe='')}" if referral else link
+
+
+class WhatsAppAdapter(BaseAdapter):
+    name = CHANNEL
+
+    def __init__(
+        self,
+        app: Any,
+        settings: dict[str, Any],
+        *,
+        client: httpx.AsyncClient | None = None,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        stop_timeout: float = 30.0,
+    ) -> None:
+        missing = [k for k in REQUIRED if not str(settings.get(k) or "").strip()]
+        if missing:
+            names = ", ".join(f"whatsapp.{k} (WHATSAPP_{k.upper()})" for k in missing)
+            raise ConfigError(f"WhatsApp is enabled but these settings are empty: {names}")
+        self.app = app
+        self.settings = dict(settings)
+        self.phone_number_id = str(settings["phone_number_id"])
+        self.app_secret = str(settings["app_secret"])
+        self.verify_token = str(settings["verify_token"])
+        self.template_name = str(settings.get("template_name") or "")
+        self.template_language = str(settings.get("template_language") or "id")
+        self.retry_delays = tuple(retry_delays)
+        self.stop_timeout = stop_timeout
+        self.window = WindowBook(app.store)
+        self._client = client
+        self._own_client = client is None
+        self._sender: GraphSender | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._tails: dict[str, asyncio.Task[None]] = {}
+        self._menus: dict[str, Menu] = {}  # the last paged menu shown to each user
+        self._sent: OrderedDict[str, tuple[str, Reply]] = OrderedDict()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def routes(self) -> list[Any]:
+        return [Route(WEBHOOK_PATH, self.verify, methods=["GET"]),
+                Route(WEBHOOK_PATH, self.webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        self.sender()
+
+    async def stop(self) -> None:
+        """Wait for the messages in hand (their replies included), then close."""
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=self.stop_timeout)
+            if pending:
+                log.warning("whatsapp: %d messages still in hand at shutdown", len(pending))
+        if self._own_client and self._client is not None:
+            await self._client.aclose()
+            self._client, self._sender = None, None
+
+    def sender(self) -> GraphSender:
+        if self._sender is None:
+            if self._client is None:
+                self._client = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0))
+            self._sender = GraphSender(
+                self._client, str(self.settings.get("api_base_url") or ""),
+                self.phone_number_id, str(self.settings["access_token"]),
+                retry_delays=self.retry_delays)
+        return self._sender
+
+    async def idle(self) -> None:
+        """Wait until every message received so far is handled (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    # -- webhook ------------------------------------------------------------------------
+    async def verify(self, request: Request) -> Response:
+        query = request.query_params
+        token = query.get("hub.verify_token", "")
+        if query.get("hub.mode") == "subscribe" and hmac.compare_digest(
+                token.encode("utf-8"), self.verify_token.encode("utf-8")):
+            return PlainTextResponse(query.get("hub.challenge", ""))
+        log.warning("whatsapp: webhook verification refused")
+        return PlainTextResponse("forbidden", status_code=403)
+
+    async def webhook(self, request: Request) -> Response:
+        if int(request.headers.get("content-length") or 0) > MAX_PAYLOAD:
+            return PlainTextResponse("too large", status_code=413)
+        body = await request.body()
+        if not valid_signature(self.app_secret, body, request.headers.get("x-hub-signature-256")):
+            log.warning("whatsapp: webhook POST with a missing or wrong signature refused")
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return PlainTextResponse("not JSON", status_code=400)
+        parsed = parse_payload(payload, self.phone_number_id)
+        for problem in parsed.problems:
+            log.info("whatsapp webhook: %s", problem)
+        for event in parsed.statuses:
+            self._status(event)
+        for msg in parsed.messages:
+            self._enqueue(msg.user, lambda m=msg: self._handle(m))
+        return PlainTextResponse("ok")
+
+    def _enqueue(self, user: str, work: Callable[[], Awaitable[None]]) -> None:
+        previous = self._tails.get(user)
+        task = asyncio.create_task(self._after(previous, work))
+        self._tasks.add(task)
+        self._tails[user] = task
+        task.add_done_callback(lambda t, u=user: self._finished(u, t))
+
+    async def _after(self, previous: asyncio.Task[None] | None,
+                     work: Callable[[], Awaitable[None]]) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})
+        try:
+            await work()
+        except Exception:
+            log.exception("whatsapp: handling an update failed")
+
+    def _finished(self, user: str, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._tails.get(user) is task:
+            del self._tails[user]
+
+    def _status(self, event: StatusEvent) -> None:
+        if event.status != "failed":
+            log.debug("whatsapp: message %s to %s %s", event.message_id, event.user, event.status)
+            return
+        log.warning("whatsapp: message %s to %s failed: %s", event.message_id, event.user,
+                    "; ".join(f"{code} {title}" for code, title in event.errors) or "no reason")
+        if OUTSIDE_WINDOW in event.codes:
+            self._enqueue(event.user, lambda: self._outside_window(event))
+
+    async def _outside_window(self, event: StatusEvent) -> None:
+        self.window.close(event.user, self._now())
+        sent = self._sent.pop(event.message_id, None)
+        if sent is not None:
+            await self._hold(event.user, sent[1])
+        else:
+            await self.app.store.flush()
+
+    # -- handling one message -------------------------------------------------------------
+    async def _handle(self, msg: Incoming) -> None:
+        store = self.app.store
+        if msg.message_id and store.seen_message(CHANNEL, msg.message_id):
+            log.info("whatsapp: duplicate message %s skipped", msg.message_id)
+            return
+        await self._reopen(msg.user)
+        wanted = page_request(msg.choice)
+        if wanted is not None and await self._show_page(msg, *wanted):
+            return
+        await self.app.receive(self._with_referral(msg))
+
+    async def _reopen(self, user: str) -> None:
+        if not self.window.is_closed(user):
+            return
+        held = self.window.reopen(user)
+        await self.app.store.flush()
+        log.info("whatsapp: %s wrote again; sending %d held replies", user, len(held))
+        for reply in held:
+            await self.send(reply)
+
+    async def _show_page(self, msg: Incoming, token: str, page: int) -> bool:
+        """A "more" / "back" row of a long list: the adapter shows that page itself."""
+        menu = self._menus.get(msg.user)
+        if menu is None or menu_token(menu) != token:
+            return False  # an old list: the engine says so and asks again
+        await self._deliver(msg.user, menu, page)
+        if msg.message_id:
+            self.app.store.mark_message(CHANNEL, msg.message_id, self._now())
+            await self.app.store.flush()
+        return True
+
+    def _with_referral(self, msg: Incoming) -> Incoming:
+        """A wa.me link's text (a referral tag) greets like ``/start <tag>`` would."""
+        tag = referral_tag(msg.text)
+        if tag is None or not self._idle(msg.key):
+            return msg
+        return replace(msg, text=f"/start {tag}", referral=tag)
+
+    def _idle(self, key: str) -> bool:
+        """No conversation under way (none yet, or back at the main menu)."""
+        record = self.app.store.get_session(key) or {}
+        if not record.get("flow"):
+            return True
+        engine = self.app.engine
+        entry = engine.flows.get(engine.entry)
+        return entry is not None and (record.get("flow"), record.get("state")) == (
+            entry.name, entry.home_state)
+
+    # -- sending ------------------------------------------------------------------------
+    async def send(self, reply: Reply) -> None:
+        channel, user = split_key(reply.to)
+        if channel != CHANNEL or not user:
+            log.warning("whatsapp: cannot send to %r", reply.to)
+            return
+        if self.window.is_closed(user):
+            await self._hold(user, reply)
+            return
+        await self._deliver(user, reply)
+
+    def _translator(self, key: str) -> Translate:
+        language = self.app.engine.language_of(key)
+        i18n = self.app.i18n
+        return lambda message_id, **params: i18n.t(language, message_id, **params)
+
+    async def _deliver(self, user: str, reply: Reply, page: int = 0) -> None:
+        t = self._translator(reply.to)
+        if isinstance(reply, Menu):
+            bodies = render_menu(reply, user, t, page)
+            if is_paged(reply):
+                self._menus[user] = reply
+            else:
+                self._menus.pop(user, None)
+        else:
+            bodies = render(reply, user, t)
+        for body in bodies:
+            problems = check_limits(body)
+            if problems:
+                log.error("whatsapp: a reply to %s breaks limits: %s", user, problems)
+            result = await self.sender().post(body)
+            if result.ok:
+                self._remember(result.message_id, user, reply)
+                continue
+            if result.outside_window:
+                self.window.close(user, self._now())
+                await self._hold(user, reply)
+            else:
+                log.error("whatsapp: sending to %s failed: code %s, HTTP %s, after %d "
+                          "attempts: %s", user, result.code, result.status, result.attempts,
+                          result.detail)
+            return
+
+    def _remember(self, message_id: str | None, user: str, reply: Reply) -> None:
+        if message_id:
+            self._sent[message_id] = (user, reply)
+            while len(self._sent) > REMEMBER_SENT:
+                self._sent.popitem(last=False)
+
+    async def _hold(self, user: str, reply: Reply) -> None:
+        nudge = self.window.hold(user, reply, self._now())
+        await self.app.store.flush()
+        log.info("whatsapp: %s is outside the 24-hour window; a reply waits", user)
+        if nudge and self.template_name:
+            result = await self.sender().post(
+                template_body(user, self.template_name, self.template_language))
+            if not result.ok:
+                log.warning("whatsapp: template %s to %s failed: code %s: %s",
+                            self.template_name, user, result.code, result.detail)
+
+    def _now(self) -> float:
+        return float(self.app.engine.clock())

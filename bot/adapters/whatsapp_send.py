@@ -1,0 +1,112 @@
+"""Posting message bodies to the Graph API: ``POST {api_base_url}/{phone_number_id}/messages``.
+
+The httpx client is injected (tests point it at a local fake Graph API). Throughput and
+pair-rate limits (130429, 131056), HTTP 429, 5xx and network failures are retried with a
+bounded backoff; every other failure is returned with its Graph error code for the adapter
+to act on (131047: the user is outside the 24-hour window) or log. Nothing here raises for
+a failed send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+THROUGHPUT_LIMIT = 130429  # too many messages per second from our number
+PAIR_RATE_LIMIT = 131056  # too many messages to one user in a short time
+OUTSIDE_WINDOW = 131047  # more than 24 hours since the user last wrote
+RETRY_CODES = frozenset({THROUGHPUT_LIMIT, PAIR_RATE_LIMIT})
+# Waits before the 2nd, 3rd and 4th attempt. The pair rate allows about one message per
+# 6 s to a user sustained, so the waits together outlast one such interval.
+RETRY_DELAYS = (1.0, 3.0, 7.0)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    message_id: str | None = None  # the wamid of what was sent
+    code: int | None = None  # Graph API error code
+    status: int | None = None  # HTTP status (None: no answer at all)
+    detail: str = ""
+    attempts: int = 1
+
+    @property
+    def outside_window(self) -> bool:
+        return self.code == OUTSIDE_WINDOW
+
+    @property
+    def retryable(self) -> bool:
+        if self.ok:
+            return False
+        if self.code in RETRY_CODES or self.status == 429:
+            return True
+        return self.code is None and (self.status is None or self.status >= 500)
+
+
+def _error(status: int, data: Any) -> SendResult:
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return SendResult(False, status=status, detail=str(data)[:200])
+    try:
+        code: int | None = int(error.get("code"))
+    except (TypeError, ValueError):
+        code = None
+    details = (error.get("error_data") or {}).get("details") if isinstance(
+        error.get("error_data"), dict) else None
+    detail = " ".join(str(p) for p in (error.get("message"), details) if p)
+    return SendResult(False, code=code, status=status, detail=detail[:300])
+
+
+class GraphSender:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        api_base_url: str,
+        phone_number_id: str,
+        access_token: str,
+        *,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.url = f"{api_base_url.rstrip('/')}/{phone_number_id}/messages"
+        self._headers = {"Authorization": f"Bearer {access_token}"}
+        self.retry_delays = tuple(retry_delays)
+        self._sleep = sleep
+
+    async def post(self, body: dict[str, Any]) -> SendResult:
+        """Send one body; retried while the failure is a rate limit or transient."""
+        result = SendResult(False)
+        for attempt in range(1, len(self.retry_delays) + 2):
+            result = await self._once(body)
+            if not result.retryable or attempt > len(self.retry_delays):
+                break
+            delay = self.retry_delays[attempt - 1]
+            log.info("whatsapp send to %s: %s (%s), retry %d in %.1f s", body.get("to"),
+                     result.code or result.status, result.detail, attempt, delay)
+            await self._sleep(delay)
+        return SendResult(result.ok, result.message_id, result.code, result.status,
+                          result.detail, attempt)
+
+    async def _once(self, body: dict[str, Any]) -> SendResult:
+        try:
+            response = await self.client.post(self.url, json=body, headers=self._headers)
+        except httpx.HTTPError as exc:
+            return SendResult(False, detail=f"{type(exc).__name__}: {exc}")
+        try:
+            data = response.json()
+        except ValueError:
+            data = response.text
+        if response.status_code >= 400:
+            return _error(response.status_code, data)
+        messages = data.get("messages") if isinstance(data, dict) else None
+        wamid = messages[0].get("id") if isinstance(messages, list) and messages and isinstance(
+            messages[0], dict) else None
+        return SendResult(True, message_id=wamid, status=response.status_code)

@@ -1,0 +1,110 @@
+"""A local fake of the Graph API's messages endpoint, served by uvicorn on 127.0.0.1.
+
+It records every body the bot posts, answers with a wamid like Meta does, and can be told
+to fail the next sends to a user with a Graph error code (130429, 131047, ...).
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+TOKEN = "test-access-token"
+PHONE_NUMBER_ID = "106540352242922"
+
+ERROR_TITLES = {
+    130429: "Rate limit hit",
+    131056: "(Business Account, Consumer Account) pair rate limit hit",
+    131047: "Re-engagement message",
+    131026: "Message undeliverable",
+    100: "Invalid parameter",
+}
+
+
+class FakeGraph:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []  # accepted bodies, in arrival order
+        self.rejected: list[tuple[int | None, dict[str, Any]]] = []  # (code, body)
+        self._script: dict[str, list[tuple[int, int | None]]] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.app = Starlette(routes=[
+            Route("/v21.0/{phone_id}/messages", self._messages, methods=["POST"]),
+        ])
+
+    def reset(self) -> None:
+        with self._lock:
+            self.sent.clear()
+            self.rejected.clear()
+            self._script.clear()
+
+    def fail(self, to: str, *errors: tuple[int, int | None]) -> None:
+        """The next sends to ``to`` answer (HTTP status, Graph code), one per send."""
+        with self._lock:
+            self._script.setdefault(to, []).extend(errors)
+
+    def to(self, user: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [b for b in self.sent if b.get("to") == user]
+
+    async def _messages(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return _error(401, 190, "Invalid OAuth access token")
+        if request.path_params["phone_id"] != PHONE_NUMBER_ID:
+            return _error(400, 100, "Unsupported post request")
+        body = await request.json()
+        to = str(body.get("to"))
+        with self._lock:
+            script = self._script.get(to)
+            failure = script.pop(0) if script else None
+            if failure is not None:
+                self.rejected.append((failure[1], body))
+            else:
+                self.sent.append(body)
+                wamid = f"wamid.FAKE{next(self._ids):06d}"
+        if failure is not None:
+            status, code = failure
+            return _error(status, code, ERROR_TITLES.get(code or 0, "error"))
+        return JSONResponse({"messaging_product": "whatsapp",
+                             "contacts": [{"input": to, "wa_id": to}],
+                             "messages": [{"id": wamid}]})
+
+
+def _error(status: int, code: int | None, title: str) -> JSONResponse:
+    if code is None:
+        return JSONResponse({"message": "busy"}, status_code=status)
+    return JSONResponse({"error": {
+        "message": f"(#{code}) {title}", "type": "OAuthException", "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": title},
+        "fbtrace_id": "AbCdEfGhIjKlMnOp"}}, status_code=status)
+
+
+class Served:
+    """An ASGI app served by uvicorn on a free loopback port, in a thread."""
+
+    def __init__(self, app: Any) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]},
+                                       daemon=True)
+        self.thread.start()
+        while not self.server.started:  # start-up only; no test asserts on time
+            if not self.thread.is_alive():
+                raise RuntimeError("the fake Graph API did not start")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join()
