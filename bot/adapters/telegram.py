@@ -1,0 +1,415 @@
+"""Telegram: the engine's conversations on a python-telegram-bot (v22) `Application`.
+
+The adapter composes an Application (never subclasses it) and hands it one handler for
+every update. Updates arrive by long polling or by webhook (``POST /webhooks/telegram``,
+served by `bot.server`); either way they go through the Application's update queue, so one
+path handles both.
+
+Order and concurrency: updates of different chats run concurrently (up to
+``max_concurrent``); updates of one chat run one at a time in the order Telegram sent them.
+`ChatOrderedProcessor` takes a per-chat FIFO lock (asyncio.Lock wakes waiters first come,
+first served) as the first thing each update's task does, before anything can suspend, and
+tasks start in the order the updates were queued; the engine's own per-user lock then sees
+them in that same order.
+
+Duplicates: each Incoming carries ``u<update_id>``; the engine drops one it has seen.
+Sending: `AIORateLimiter` paces outgoing calls and retries ``RetryAfter``; timeouts and
+network errors are retried here with a bounded backoff. A failed send is logged by the app
+and never stops the update loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, TypeHandler
+
+from bot.adapters.base import BaseAdapter
+from bot.adapters.telegram_parse import (
+    CHANNEL,
+    addressed_command,
+    message_id,
+    parse_message,
+)
+from bot.adapters.telegram_render import (
+    CHOSEN,
+    Labels,
+    chosen_keyboard,
+    keyboard_labels,
+    parse_callback,
+    render,
+)
+from bot.config import ConfigError
+from bot.engine.locks import KeyLocks
+from bot.messages import Incoming, Option, Reply, split_key, user_key
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+REMEMBERED_CHATS = 10_000  # open menus remembered (one per chat), oldest forgotten first
+
+# A coordinators' group chat (issue 7) plugs in here: called with the group message as an
+# Incoming (user = the group's chat id) and the sender's user key; True when handled.
+GroupHandler = Callable[[Incoming, str], Awaitable[bool]]
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Raise ConfigError, saying what to set, for a telegram section that cannot work."""
+    if not str(settings.get("token") or "").strip():
+        raise ConfigError(
+            "telegram is enabled but telegram.token is empty: set TELEGRAM_BOT_TOKEN to the "
+            "token @BotFather gave you (or set telegram.enabled: false)"
+        )
+    mode = settings.get("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise ConfigError(f"telegram.mode is {mode!r}: use polling or webhook")
+    if mode == "webhook":
+        if not str(settings.get("webhook_url") or "").startswith(("https://", "http://")):
+            raise ConfigError("telegram.mode is webhook: set telegram.webhook_url to the "
+                              "public https:// address of this server")
+        if not str(settings.get("secret_token") or "").strip():
+            raise ConfigError("telegram.mode is webhook: set TELEGRAM_SECRET_TOKEN (1-256 of "
+                              "A-Z a-z 0-9 _ -) so only Telegram can post updates")
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Different chats concurrently, one chat's updates one at a time in arrival order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats = KeyLocks()
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await super().process_update(update, coroutine)
+            return
+        # the lock first, then a concurrency slot: a chat's waiting updates take no slot
+        async with self._chats.hold(str(chat.id)):
+            await super().process_update(update, coroutine)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class _TokenFilter(logging.Filter):
+    """Keeps the bot token out of httpx's request log lines (the URL carries it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), ()
+        return True
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """The latest message a chat got in answer to its own messages, and its buttons."""
+
+    message_id: int
+    options: tuple[Option, ...]
+
+
+# the chat whose update this task is handling: its replies update `_latest`, while a
+# notice it sends to someone else (a coordinator) leaves that chat's buttons valid
+_handling: ContextVar[int | None] = ContextVar("telegram_handling", default=None)
+
+
+class TelegramAdapter(BaseAdapter):
+    name = CHANNEL
+
+    def __init__(self, app: Any, settings: dict[str, Any]) -> None:
+        check_settings(settings)
+        self.app = app
+        self.settings = settings
+        self.mode: str = settings.get("mode", "polling")
+        self.retries = int(settings.get("retries", 3))
+        self.backoff = float(settings.get("retry_backoff", 0.5))
+        self._secret = str(settings.get("secret_token") or "").encode()
+        self.group_handler: GroupHandler | None = None
+        self._latest: OrderedDict[int, _Sent] = OrderedDict()  # chat -> what it got last
+        self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()  # answered menus
+        self._keyboards: set[int] = set()  # chats with a location/contact keyboard showing
+        self._token_filter = _TokenFilter(str(settings["token"]))
+        self.application = self._build(settings)
+
+    def _build(self, settings: dict[str, Any]) -> Application:
+        builder = (
+            Application.builder()
+            .token(str(settings["token"]))
+            .base_url(str(settings.get("base_url") or "https://api.telegram.org/bot"))
+            .rate_limiter(
+                AIORateLimiter(
+                    overall_max_rate=float(settings.get("rate_per_second", 30)),
+                    max_retries=self.retries,
+                )
+            )
+            .concurrent_updates(ChatOrderedProcessor(int(settings.get("max_concurrent", 64))))
+            .job_queue(None)
+        )
+        if self.mode == "webhook":
+            builder = builder.updater(None)
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self._on_update))
+        application.add_error_handler(self._on_error)
+        return application
+
+    # -- lifecycle ------------------------------------------------------------------
+    async def start(self) -> None:
+        logging.getLogger("httpx").addFilter(self._token_filter)
+        bot = self.application.bot
+        try:
+            await self.application.initialize()  # getMe: checks the token
+        except InvalidToken:
+            raise ConfigError("telegram.token was refused by the Bot API: check "
+                              "TELEGRAM_BOT_TOKEN") from None
+        if self.mode == "webhook":
+            url = str(self.settings["webhook_url"]).rstrip("/") + WEBHOOK_PATH
+            await bot.set_webhook(url, secret_token=self._secret.decode(),
+                                  allowed_updates=ALLOWED_UPDATES)
+            await self.application.start()
+            log.info("telegram: @%s receives updates by webhook at %s", bot.username, url)
+            return
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            timeout=int(self.settings.get("poll_timeout", 30)),
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=3,
+            drop_pending_updates=False,
+        )
+        log.info("telegram: @%s polling %s", bot.username, self._api_host())
+
+    async def stop(self) -> None:
+        """Stop fetching, let every update in hand finish, close the HTTP clients."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()  # waits for queued and running updates
+        await self.application.shutdown()
+        logging.getLogger("httpx").removeFilter(self._token_filter)
+        log.info("telegram: stopped")
+
+    def _api_host(self) -> str:
+        base = str(self.settings.get("base_url") or "")
+        return base.split("/bot", 1)[0] or base
+
+    # -- webhook --------------------------------------------------------------------
+    def routes(self) -> list[Any]:
+        if self.mode != "webhook":
+            return []
+        return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
+
+    def secret_ok(self, given: str | None) -> bool:
+        return bool(given) and hmac.compare_digest(str(given).encode(), self._secret)
+
+    async def _webhook(self, request: Request) -> Response:
+        if not self.secret_ok(request.headers.get(SECRET_HEADER)):
+            log.warning("telegram webhook: a request without the right secret token refused")
+            return Response(status_code=403)
+        if not self.application.running:
+            return Response(status_code=503)  # Telegram delivers it again later
+        try:
+            update = Update.de_json(await request.json(), self.application.bot)
+        except Exception:
+            log.warning("telegram webhook: a body that is not an update refused")
+            return Response(status_code=400)
+        await self.application.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    # -- incoming -------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: Any) -> None:
+        if update.callback_query is not None:
+            await self._on_callback(update.callback_query, update.update_id)
+            return
+        if update.edited_message is not None:
+            log.debug("telegram: edited message in update %s ignored", update.update_id)
+            return
+        message = update.message
+        if message is None:
+            log.debug("telegram: update %s has nothing we handle", update.update_id)
+            return
+        if message.chat.type != "private":
+            await self._on_group(update)
+            return
+        incoming = parse_message(message, update.update_id)
+        if incoming is None:
+            log.debug("telegram: service message in update %s ignored", update.update_id)
+            return
+        await self._receive(incoming)
+
+    async def _on_group(self, update: Update) -> None:
+        """Residents order in private chats. In a group the bot answers only a command
+        addressed to it by name, pointing to the private chat. Coordinators' groups are
+        issue 7's: it sets `group_handler`, which sees every group message first."""
+        message = update.message
+        assert message is not None
+        if self.group_handler is not None:
+            incoming = parse_message(message, update.update_id)
+            sender = message.from_user
+            if (
+                incoming is not None
+                and sender is not None
+                and await self.group_handler(incoming, user_key(CHANNEL, str(sender.id)))
+            ):
+                return
+        if addressed_command(message, self.application.bot.username or "") is None:
+            log.debug("telegram: group message in update %s ignored", update.update_id)
+            return
+        text = self.app.i18n.t(None, "tg.group_private", bot=self.application.bot.username)
+        await self._call("sendMessage", self.application.bot.send_message,
+                         chat_id=message.chat.id, text=text)
+
+    async def _on_callback(self, query: CallbackQuery, update_id: int) -> None:
+        """A pressed inline button. Only a button of the latest message the chat got from
+        us counts, and only once: a second press, or one on an older menu, is answered
+        "no longer valid" and never reaches the engine (no order placed twice)."""
+        message = query.message
+        chat = message.chat if message is not None else None
+        data = parse_callback(query.data)
+        if message is None or chat is None or chat.type != "private" or data is None or (
+            data[0] == CHOSEN
+        ):
+            await self._answer(query)
+            return
+        latest = self._latest.get(chat.id)
+        pressed = (chat.id, message.message_id)
+        fresh = pressed not in self._pressed and (
+            latest is None or latest.message_id == message.message_id
+        )
+        choice = self._resolve(data, latest) if fresh else None
+        if choice is None:
+            lang = self.app.engine.language_of(user_key(CHANNEL, str(chat.id)))
+            await self._answer(query, self.app.i18n.t(lang, "tg.button_expired"))
+            await self._edit_markup(chat.id, message.message_id, None)
+            return
+        self._remember(self._pressed, pressed, None)
+        self._latest.pop(chat.id, None)
+        await self._answer(query)
+        label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
+        await self._edit_markup(chat.id, message.message_id, chosen_keyboard(label))
+        sender = query.from_user
+        await self._receive(Incoming(
+            channel=CHANNEL, user=str(chat.id), choice=choice,
+            message_id=message_id(update_id),
+            profile_name=sender.first_name if sender else None,
+        ))
+
+    @staticmethod
+    def _resolve(data: tuple[str, str], latest: _Sent | None) -> str | None:
+        """The option id a button stands for; None for an index into a menu we do not know
+        (sent before a restart)."""
+        kind, value = data
+        if kind == "c":
+            return value
+        if latest is not None and int(value) < len(latest.options):
+            return latest.options[int(value)].id
+        return None
+
+    async def _receive(self, incoming: Incoming) -> None:
+        token = _handling.set(int(incoming.user))
+        try:
+            await self.app.receive(incoming)
+        finally:
+            _handling.reset(token)
+
+    async def _on_error(self, update: object, context: Any) -> None:
+        where = update.update_id if isinstance(update, Update) else "-"
+        log.error("telegram: handling update %s failed", where, exc_info=context.error)
+
+    # -- outgoing -------------------------------------------------------------------
+    def _labels(self, to: str) -> Labels:
+        lang = self.app.engine.language_of(to)
+        t = self.app.i18n.t
+        return Labels(t(lang, "tg.share_location"), t(lang, "tg.share_contact"),
+                      t(lang, "tg.choose"))
+
+    async def send(self, reply: Reply) -> None:
+        channel, user = split_key(reply.to)
+        if channel != CHANNEL:
+            raise ValueError(f"not a telegram user: {channel}")
+        chat_id = int(user)
+        outgoing = render(reply, chat_id, keyboard_showing=chat_id in self._keyboards,
+                          labels=self._labels(reply.to))
+        for item in outgoing:
+            sent = await self._call("sendMessage", self.application.bot.send_message,
+                                    **item.kwargs)
+            if item.reply_keyboard is True:
+                self._keyboards.add(chat_id)
+            elif item.reply_keyboard is False:
+                self._keyboards.discard(chat_id)
+            if _handling.get() == chat_id:
+                self._remember(self._latest, chat_id, _Sent(sent.message_id, item.menu))
+
+    async def _call(self, what: str, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+        """A Bot API call, retried on timeouts and network errors (not on a bad request)."""
+        for attempt in range(self.retries + 1):
+            try:
+                return await method(**kwargs)
+            except (TimedOut, NetworkError) as exc:
+                if isinstance(exc, BadRequest) or attempt == self.retries:
+                    raise
+                delay = self.backoff * 2**attempt
+                log.warning("telegram %s: %s; retry %d of %d in %.1f s", what,
+                            type(exc).__name__, attempt + 1, self.retries, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
+        try:
+            await self._call("answerCallbackQuery", query.answer, text=text)
+        except TelegramError as exc:
+            log.info("telegram answerCallbackQuery failed: %s", type(exc).__name__)
+
+    async def _edit_markup(self, chat_id: int, message: int, markup: Any) -> None:
+        try:
+            await self._call("editMessageReplyMarkup",
+                             self.application.bot.edit_message_reply_markup,
+                             chat_id=chat_id, message_id=message, reply_markup=markup)
+        except TelegramError as exc:  # e.g. "message is not modified", or too old to edit
+            log.info("telegram editMessageReplyMarkup failed: %s", type(exc).__name__)
+
+    @staticmethod
+    def _remember(table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > REMEMBERED_CHATS:
+            table.popitem(last=False)
+
+
+async def fetch_bot_username(settings: dict[str, Any]) -> str:
+    """The bot's @username from ``getMe``, with the configured token and base_url."""
+    from telegram import Bot
+
+    if not str(settings.get("token") or "").strip():
+        raise ConfigError("telegram.token is empty: set TELEGRAM_BOT_TOKEN, or pass "
+                          "--bot-username")
+    bot = Bot(str(settings["token"]),
+              base_url=str(settings.get("base_url") or "https://api.telegram.org/bot"))
+    async with bot:
+        return bot.username

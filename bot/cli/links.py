@@ -1,0 +1,98 @@
+"""``main.py links --referral rw05-jatibening``: the bot's links for an RT/RW, and a message
+ready to forward to the neighbourhood's WhatsApp group.
+
+Each messenger's link is one function (``telegram_link``); `share_message` takes the lines
+they make, so a WhatsApp link is one more function and one more line in `link_lines`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from bot.engine.commands import REFERRAL
+
+USERNAME_CHARS = "A-Z a-z 0-9 _"
+
+
+def add_parser(sub: Any, name: str) -> None:
+    parser = sub.add_parser(
+        name,
+        help="print the bot's deep link for a neighbourhood and a message to forward",
+        description="Print the t.me deep link that tags orders with a referral (an RT/RW, "
+        "say) and a ready-to-forward Indonesian message for the neighbourhood's WhatsApp "
+        "group. The bot's username comes from Telegram (getMe, with telegram.token) unless "
+        "--bot-username is given.",
+    )
+    parser.add_argument("--referral", required=True,
+                        help="tag for the orders, e.g. rw05-jatibening (A-Z a-z 0-9 _ -, "
+                        "at most 64)")
+    parser.add_argument("--bot-username", default=None,
+                        help="the bot's username, without @ (skips asking Telegram)")
+    parser.add_argument("--lang", default=None, help="language of the message (default: the "
+                        "bot's language)")
+    parser.set_defaults(run=run)
+
+
+def valid_referral(referral: str) -> bool:
+    """Telegram's deep-link payload: ``A-Z a-z 0-9 _ -``, 1 to 64 characters."""
+    return bool(REFERRAL.match(referral))
+
+
+def telegram_link(bot_username: str, referral: str) -> str:
+    """``https://t.me/<bot>?start=<referral>``."""
+    if not valid_referral(referral):
+        raise ValueError(f"referral {referral!r}: use 1-64 of A-Z a-z 0-9 _ -")
+    username = bot_username.strip().lstrip("@")
+    if not username or not username.replace("_", "").isalnum() or not username.isascii():
+        raise ValueError(f"bot username {bot_username!r}: use {USERNAME_CHARS}")
+    return f"https://t.me/{username}?start={referral}"
+
+
+def link_lines(i18n: Any, lang: str | None, *, referral: str, bot_username: str) -> list[str]:
+    """One line per messenger link, in the message's language."""
+    return [i18n.t(lang, "tg.links_telegram", link=telegram_link(bot_username, referral))]
+
+
+def share_message(i18n: Any, lang: str | None, markets: Any, lines: list[str]) -> str:
+    """The forwardable message: the open markets, paying at home, no mark-up, the links."""
+    names = [m.name for m in markets.open]
+    return i18n.t(lang, "tg.links_message", count=len(names), markets=", ".join(names),
+                  links="\n".join(lines))
+
+
+def _bot_username(config: dict, given: str | None) -> str:
+    if given:
+        return given
+    from bot.adapters.telegram import fetch_bot_username
+
+    return asyncio.run(fetch_bot_username(config["telegram"]))
+
+
+def run(config: dict, args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, resolve
+    from bot.i18n import I18n
+    from bot.ordering.markets import MarketDataError, load_markets
+
+    if not valid_referral(args.referral):
+        print(f"--referral {args.referral!r}: use 1-64 of A-Z a-z 0-9 _ - (e.g. "
+              "rw05-jatibening)", file=sys.stderr)
+        return 2
+    try:
+        i18n = I18n.load(resolve(config, config["locales"]), config.get("language", "id"))
+        markets = load_markets(resolve(config, config["data"]["markets"]))
+        username = _bot_username(config, args.bot_username)
+        lines = link_lines(i18n, args.lang, referral=args.referral, bot_username=username)
+    except (ConfigError, MarketDataError, ValueError) as exc:
+        print(f"links: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the Bot API unreachable, or the token refused
+        print(f"links: could not ask Telegram for the bot's username ({type(exc).__name__}); "
+              "pass --bot-username", file=sys.stderr)
+        return 1
+    print(telegram_link(username, args.referral))
+    print()
+    print(share_message(i18n, args.lang, markets, lines))
+    return 0
