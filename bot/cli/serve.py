@@ -40,10 +40,15 @@ def build(config: dict) -> tuple[Any, list[Any]]:
 def run(config: dict, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from bot.config import ConfigError
     from bot.server import build_server
 
     logging.getLogger().setLevel(logging.INFO)
-    app, adapters = build(config)
+    try:
+        app, adapters = build(config)
+    except ConfigError as exc:  # an enabled messenger without its token, say
+        print(f"config: {exc}", file=sys.stderr)
+        return 2
     if not adapters:
         print("No messenger is enabled: set telegram.enabled or whatsapp.enabled in "
               "config.yaml (python3 main.py chat needs none).", file=sys.stderr)
