@@ -53,7 +53,7 @@ from bot.adapters.whatsapp_render import (
 from bot.adapters.whatsapp_send import OUTSIDE_WINDOW, RETRY_DELAYS, GraphSender
 from bot.adapters.whatsapp_window import WindowBook
 from bot.config import ConfigError
-from bot.messages import Incoming, Menu, Reply, split_key
+from bot.messages import Incoming, Menu, Reply, Text, split_key
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,10 @@ class WhatsAppAdapter(BaseAdapter):
             if result.outside_window:
                 self.window.close(user, self._now())
                 await self._hold(user, reply)
+            elif body["type"] == "image" and reply.text.strip():
+                log.warning("whatsapp: a picture to %s failed (code %s); its caption goes as "
+                            "text", user, result.code)
+                await self._deliver(user, Text(to=reply.to, text=reply.text))
             else:
                 log.error("whatsapp: sending to %s failed: code %s, HTTP %s, after %d "
                           "attempts: %s", user, result.code, result.status, result.attempts,

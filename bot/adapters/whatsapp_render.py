@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from bot.messages import AskContact, AskLocation, Menu, Option, Reply
+from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply
 
 Body = dict[str, Any]
 Translate = Callable[..., str]
@@ -38,6 +38,7 @@ MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 MAX_ROW_ID = 200
 MAX_LIST_BUTTON = 20
+MAX_CAPTION = 1024
 PAGE_SIZE = MAX_ROWS - 1  # rows per page when a menu needs pages (one row says "more")
 PAGE_PREFIX = "wa:page:"
 ELLIPSIS = "…"
@@ -220,7 +221,13 @@ def render(reply: Reply, to: str, t: Translate) -> list[Body]:
         return _interactive(to, reply.text, t("wa.location_prompt"), content)
     if isinstance(reply, AskContact):  # WhatsApp has no share-my-number button
         return text_bodies(to, reply.text)
-    return text_bodies(to, reply.text)
+    if isinstance(reply, Photo) and reply.media.isdigit():  # a WhatsApp media id
+        caption = reply.text.strip()
+        if len(caption) <= MAX_CAPTION:
+            return [_base(to, "image", {"id": reply.media, **({"caption": caption}
+                                                                 if caption else {})})]
+        return [_base(to, "image", {"id": reply.media}), *text_bodies(to, caption)]
+    return text_bodies(to, reply.text)  # a Photo from another messenger: its caption
 
 
 # -- checking what we send --------------------------------------------------------------
@@ -264,6 +271,9 @@ def check_limits(body: Body) -> list[str]:
     if kind == "text":
         text = body["text"].get("body", "")
         return [] if 0 < len(text) <= MAX_TEXT else [f"text of {len(text)} characters"]
+    if kind == "image":
+        caption = body["image"].get("caption", "")
+        return [] if len(caption) <= MAX_CAPTION else [f"caption of {len(caption)}"]
     if kind != "interactive":
         return []
     content = body["interactive"]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import AskContact, AskLocation, Menu, Option, Reply, Text
+from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply, Text
 from bot.storage.base import Store
 
 KEY_PREFIX = "whatsapp.window:"
 MAX_HELD = 50  # per user; older notifications give way to newer ones
 
 _KINDS: dict[str, type[Reply]] = {
-    "text": Text, "menu": Menu, "location": AskLocation, "contact": AskContact,
+    "text": Text, "menu": Menu, "location": AskLocation, "contact": AskContact, "photo": Photo,
 }
 
 
@@ -29,6 +29,8 @@ def reply_record(reply: Reply) -> dict[str, Any]:
         record["options"] = [[o.id, o.label, o.description] for o in reply.options]
     if isinstance(reply, Menu | AskLocation | AskContact) and reply.button:
         record["button"] = reply.button
+    if isinstance(reply, Photo):
+        record["media"] = reply.media
     return record
 
 
@@ -42,6 +44,8 @@ def reply_from_record(record: dict[str, Any], to: str) -> Reply:
         return AskLocation(to=to, text=text, button=record.get("button", ""))
     if cls is AskContact:
         return AskContact(to=to, text=text, button=record.get("button", ""))
+    if cls is Photo:
+        return Photo(to=to, text=text, media=str(record.get("media", "")))
     return Text(to=to, text=text)
 
 

@@ -33,6 +33,7 @@ ERROR_TITLES = {
 class FakeGraph:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []  # accepted bodies, in arrival order
+        self.ids: list[str] = []  # the wamid given to each accepted body
         self.rejected: list[tuple[int | None, dict[str, Any]]] = []  # (code, body)
         self._script: dict[str, list[tuple[int, int | None]]] = {}
         self._lock = threading.Lock()
@@ -44,6 +45,7 @@ class FakeGraph:
     def reset(self) -> None:
         with self._lock:
             self.sent.clear()
+            self.ids.clear()
             self.rejected.clear()
             self._script.clear()
 
@@ -69,8 +71,9 @@ class FakeGraph:
             if failure is not None:
                 self.rejected.append((failure[1], body))
             else:
-                self.sent.append(body)
                 wamid = f"wamid.FAKE{next(self._ids):06d}"
+                self.sent.append(body)
+                self.ids.append(wamid)
         if failure is not None:
             status, code = failure
             return _error(status, code, ERROR_TITLES.get(code or 0, "error"))
