@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -19,17 +20,22 @@ from bot.adapters.whatsapp_render import (
     shorten,
     split_text,
 )
+from bot.app import App
 from bot.engine.context import Context
 from bot.engine.session import Session
 from bot.messages import AskContact, AskLocation, Menu, Option, Reply, Text
 from tests.whatsapp.conftest import new_app
 
 TO = "6281234567890"
-APP = new_app()
+
+
+@functools.cache
+def the_app() -> App:
+    return new_app()
 
 
 def t_for(language: str) -> Any:
-    return lambda message_id, **params: APP.i18n.t(language, message_id, **params)
+    return lambda message_id, **params: the_app().i18n.t(language, message_id, **params)
 
 
 T = t_for("id")
@@ -116,7 +122,7 @@ def test_more_than_ten_options_page_through_lists_and_all_stay_reachable(count: 
 def test_the_eleven_markets_page_one_shows_nine_and_a_more_row() -> None:
     from bot.ordering.resident import open_markets
 
-    ctx = Context(APP.engine, Session(key=f"whatsapp:{TO}"))
+    ctx = Context(the_app().engine, Session(key=f"whatsapp:{TO}"))
     markets = Menu(to=ctx.key, text="Mau belanja di pasar mana?", options=tuple(
         open_markets(ctx)), button="Pilih")
     assert len(markets.options) == 11
@@ -167,7 +173,7 @@ def test_empty_text_sends_nothing() -> None:
 
 def flow_menus(language: str) -> list[tuple[str, Reply]]:
     """Every question each state of each shipped flow asks, plus the engine's own menus."""
-    engine = APP.engine
+    engine = the_app().engine
     found: list[tuple[str, Reply]] = []
     for flow in engine.flows.values():
         for state in flow.states.values():
