@@ -152,7 +152,8 @@ class WhatsAppAdapter(BaseAdapter):
         return PlainTextResponse("forbidden", status_code=403)
 
     async def webhook(self, request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > MAX_PAYLOAD:
+        length = request.headers.get("content-length") or "0"
+        if not length.isdigit() or int(length) > MAX_PAYLOAD:
             return PlainTextResponse("too large", status_code=413)
         body = await request.body()
         if not valid_signature(self.app_secret, body, request.headers.get("x-hub-signature-256")):

@@ -128,11 +128,14 @@ def _contacts(message: dict[str, Any]) -> Fields:
     return {"unsupported": "contacts"}
 
 
-def _media(kind: str) -> Callable[[dict[str, Any]], Fields]:
+def _media(kind: str, neutral: str | None = None) -> Callable[[dict[str, Any]], Fields]:
+    """An attachment: ``unsupported`` names it in the neutral words of `Incoming`
+    (``photo``, ``voice``, ...); ``media`` is its WhatsApp media id."""
+
     def parse(message: dict[str, Any]) -> Fields:
         part = _part(message, kind)
         media = part.get("id")
-        what = "voice" if kind == "audio" and part.get("voice") else kind
+        what = "voice" if kind == "audio" and part.get("voice") else neutral or kind
         return {"unsupported": what, "media": str(media) if media else None}
 
     return parse
@@ -149,7 +152,7 @@ _MESSAGE_TYPES: dict[str, Callable[[dict[str, Any]], Fields]] = {
     "button": _button,
     "location": _location,
     "contacts": _contacts,
-    "image": _media("image"),
+    "image": _media("image", "photo"),
     "audio": _media("audio"),
     "video": _media("video"),
     "document": _media("document"),

@@ -46,7 +46,7 @@ def test_location_and_contact() -> None:
 
 
 @pytest.mark.parametrize(("name", "kind", "media"), [
-    ("image", "image", "1479537139650973"),
+    ("image", "photo", "1479537139650973"),
     ("sticker", "sticker", "9876543210123"),
     ("audio_voice", "voice", "5556667778889"),
     ("reaction", "reaction", None),
