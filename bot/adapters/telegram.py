@@ -7,10 +7,10 @@ path handles both.
 
 Order and concurrency: updates of different chats run concurrently (up to
 ``max_concurrent``); updates of one chat run one at a time in the order Telegram sent them.
-`ChatOrderedProcessor` takes a per-chat FIFO lock (asyncio.Lock wakes waiters first come,
-first served) as the first thing each update's task does, before anything can suspend, and
-tasks start in the order the updates were queued; the engine's own per-user lock then sees
-them in that same order.
+`ChatOrderedProcessor` (in telegram_setup) takes a per-chat FIFO lock (asyncio.Lock wakes
+its waiters first come, first served) as the first thing each update's task does, before
+anything can suspend, and tasks start in the order the updates were queued; the engine's
+own per-user lock then sees them in that same order.
 
 Duplicates: each Incoming carries ``u<update_id>``; the engine drops one it has seen.
 Sending: `AIORateLimiter` paces outgoing calls and retries ``RetryAfter``; timeouts and
@@ -20,7 +20,6 @@ and never stops the update loop.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from collections import OrderedDict
@@ -33,8 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, TypeHandler
+from telegram.error import BadRequest, InvalidToken, TelegramError
 
 from bot.adapters.base import BaseAdapter
 from bot.adapters.telegram_parse import (
@@ -46,13 +44,20 @@ from bot.adapters.telegram_parse import (
 from bot.adapters.telegram_render import (
     CHOSEN,
     Labels,
+    Outgoing,
     chosen_keyboard,
     keyboard_labels,
     parse_callback,
     render,
+    text_only,
+)
+from bot.adapters.telegram_setup import (
+    TokenFilter,
+    build_application,
+    call_with_retry,
+    check_settings,
 )
 from bot.config import ConfigError
-from bot.engine.locks import KeyLocks
 from bot.messages import Incoming, Option, Reply, split_key, user_key
 
 log = logging.getLogger(__name__)
@@ -65,65 +70,6 @@ REMEMBERED_CHATS = 10_000  # open menus remembered (one per chat), oldest forgot
 # A coordinators' group chat (issue 7) plugs in here: called with the group message as an
 # Incoming (user = the group's chat id) and the sender's user key; True when handled.
 GroupHandler = Callable[[Incoming, str], Awaitable[bool]]
-
-
-def check_settings(settings: dict[str, Any]) -> None:
-    """Raise ConfigError, saying what to set, for a telegram section that cannot work."""
-    if not str(settings.get("token") or "").strip():
-        raise ConfigError(
-            "telegram is enabled but telegram.token is empty: set TELEGRAM_BOT_TOKEN to the "
-            "token @BotFather gave you (or set telegram.enabled: false)"
-        )
-    mode = settings.get("mode", "polling")
-    if mode not in ("polling", "webhook"):
-        raise ConfigError(f"telegram.mode is {mode!r}: use polling or webhook")
-    if mode == "webhook":
-        if not str(settings.get("webhook_url") or "").startswith(("https://", "http://")):
-            raise ConfigError("telegram.mode is webhook: set telegram.webhook_url to the "
-                              "public https:// address of this server")
-        if not str(settings.get("secret_token") or "").strip():
-            raise ConfigError("telegram.mode is webhook: set TELEGRAM_SECRET_TOKEN (1-256 of "
-                              "A-Z a-z 0-9 _ -) so only Telegram can post updates")
-
-
-class ChatOrderedProcessor(BaseUpdateProcessor):
-    """Different chats concurrently, one chat's updates one at a time in arrival order."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._chats = KeyLocks()
-
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await super().process_update(update, coroutine)
-            return
-        # the lock first, then a concurrency slot: a chat's waiting updates take no slot
-        async with self._chats.hold(str(chat.id)):
-            await super().process_update(update, coroutine)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
-class _TokenFilter(logging.Filter):
-    """Keeps the bot token out of httpx's request log lines (the URL carries it)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), ()
-        return True
 
 
 @dataclass(frozen=True)
@@ -154,29 +100,8 @@ class TelegramAdapter(BaseAdapter):
         self._latest: OrderedDict[int, _Sent] = OrderedDict()  # chat -> what it got last
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()  # answered menus
         self._keyboards: set[int] = set()  # chats with a location/contact keyboard showing
-        self._token_filter = _TokenFilter(str(settings["token"]))
-        self.application = self._build(settings)
-
-    def _build(self, settings: dict[str, Any]) -> Application:
-        builder = (
-            Application.builder()
-            .token(str(settings["token"]))
-            .base_url(str(settings.get("base_url") or "https://api.telegram.org/bot"))
-            .rate_limiter(
-                AIORateLimiter(
-                    overall_max_rate=float(settings.get("rate_per_second", 30)),
-                    max_retries=self.retries,
-                )
-            )
-            .concurrent_updates(ChatOrderedProcessor(int(settings.get("max_concurrent", 64))))
-            .job_queue(None)
-        )
-        if self.mode == "webhook":
-            builder = builder.updater(None)
-        application = builder.build()
-        application.add_handler(TypeHandler(Update, self._on_update))
-        application.add_error_handler(self._on_error)
-        return application
+        self._token_filter = TokenFilter(str(settings["token"]))
+        self.application = build_application(settings, self._on_update, self._on_error)
 
     # -- lifecycle ------------------------------------------------------------------
     async def start(self) -> None:
@@ -357,8 +282,9 @@ class TelegramAdapter(BaseAdapter):
         outgoing = render(reply, chat_id, keyboard_showing=chat_id in self._keyboards,
                           labels=self._labels(reply.to))
         for item in outgoing:
-            sent = await self._call("sendMessage", self.application.bot.send_message,
-                                    **item.kwargs)
+            sent = await self._send_one(item, reply, chat_id)
+            if sent is None:
+                continue
             if item.reply_keyboard is True:
                 self._keyboards.add(chat_id)
             elif item.reply_keyboard is False:
@@ -366,19 +292,23 @@ class TelegramAdapter(BaseAdapter):
             if _handling.get() == chat_id:
                 self._remember(self._latest, chat_id, _Sent(sent.message_id, item.menu))
 
+    async def _send_one(self, item: Outgoing, reply: Reply, chat_id: int) -> Any:
+        bot = self.application.bot
+        if item.method != "sendPhoto":
+            return await self._call("sendMessage", bot.send_message, **item.kwargs)
+        try:
+            return await self._call("sendPhoto", bot.send_photo, **item.kwargs)
+        except BadRequest as exc:  # not a file_id of this bot (say, a WhatsApp picture)
+            log.info("telegram sendPhoto refused (%s): sending the caption alone", exc.message)
+            if "caption" not in item.kwargs:
+                return None  # the text follows in its own messages
+            sent = None
+            for text in text_only(reply, chat_id):
+                sent = await self._call("sendMessage", bot.send_message, **text.kwargs)
+            return sent
+
     async def _call(self, what: str, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
-        """A Bot API call, retried on timeouts and network errors (not on a bad request)."""
-        for attempt in range(self.retries + 1):
-            try:
-                return await method(**kwargs)
-            except (TimedOut, NetworkError) as exc:
-                if isinstance(exc, BadRequest) or attempt == self.retries:
-                    raise
-                delay = self.backoff * 2**attempt
-                log.warning("telegram %s: %s; retry %d of %d in %.1f s", what,
-                            type(exc).__name__, attempt + 1, self.retries, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await call_with_retry(what, method, kwargs, self.retries, self.backoff)
 
     async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
         try:
@@ -400,16 +330,3 @@ class TelegramAdapter(BaseAdapter):
         table.move_to_end(key)
         while len(table) > REMEMBERED_CHATS:
             table.popitem(last=False)
-
-
-async def fetch_bot_username(settings: dict[str, Any]) -> str:
-    """The bot's @username from ``getMe``, with the configured token and base_url."""
-    from telegram import Bot
-
-    if not str(settings.get("token") or "").strip():
-        raise ConfigError("telegram.token is empty: set TELEGRAM_BOT_TOKEN, or pass "
-                          "--bot-username")
-    bot = Bot(str(settings["token"]),
-              base_url=str(settings.get("base_url") or "https://api.telegram.org/bot"))
-    async with bot:
-        return bot.username

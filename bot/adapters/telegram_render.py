@@ -26,9 +26,10 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.messages import AskContact, AskLocation, Menu, Option, Reply
+from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply
 
 MAX_TEXT = 4096  # characters of one message (UTF-16 code units)
+MAX_CAPTION = 1024  # characters of a photo's caption
 MAX_CALLBACK_DATA = 64  # bytes
 SHORT_LABEL = 16  # labels this short go two to a row
 CHOSEN = "x"  # callback_data of the marker left on a menu after a choice: does nothing
@@ -47,9 +48,11 @@ class Labels:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One ``sendMessage``: its arguments, and what it changes on the user's screen."""
+    """One ``sendMessage`` (or ``sendPhoto``): its arguments, and what it changes on the
+    user's screen."""
 
     kwargs: dict[str, Any]
+    method: str = "sendMessage"
     menu: tuple[Option, ...] = ()  # options of the inline keyboard this message carries
     reply_keyboard: bool | None = None  # True: shows one; False: removes it; None: no change
 
@@ -154,6 +157,8 @@ def render(
     message (one message cannot carry both kinds of keyboard).
     """
     labels = labels or Labels()
+    if isinstance(reply, Photo) and reply.media:
+        return render_photo(reply, chat_id)
     messages = _messages(chat_id, reply.text)
     last = messages[-1]
     if isinstance(reply, AskLocation | AskContact):
@@ -177,6 +182,23 @@ def render(
         last["reply_markup"] = ReplyKeyboardRemove()
         return [*(Outgoing(m) for m in messages[:-1]), Outgoing(last, reply_keyboard=False)]
     return [Outgoing(m) for m in messages]
+
+
+def render_photo(reply: Photo, chat_id: int) -> list[Outgoing]:
+    """A picture by its file_id with the text as caption; a text too long for a caption
+    follows as messages."""
+    photo: dict[str, Any] = {"chat_id": chat_id, "photo": reply.media}
+    if utf16_len(reply.text) <= MAX_CAPTION:
+        if reply.text.strip():
+            photo.update(caption=to_html(reply.text), parse_mode="HTML")
+        return [Outgoing(photo, method="sendPhoto")]
+    return [Outgoing(photo, method="sendPhoto"), *(Outgoing(m) for m in _messages(chat_id,
+                                                                                 reply.text))]
+
+
+def text_only(reply: Reply, chat_id: int) -> list[Outgoing]:
+    """The reply's text alone (a picture that cannot be sent: its caption)."""
+    return [Outgoing(m) for m in _messages(chat_id, reply.text)]
 
 
 def keyboard_labels(markup: Any) -> dict[str, str]:

@@ -66,7 +66,7 @@ def share_message(i18n: Any, lang: str | None, markets: Any, lines: list[str]) -
 def _bot_username(config: dict, given: str | None) -> str:
     if given:
         return given
-    from bot.adapters.telegram import fetch_bot_username
+    from bot.adapters.telegram_setup import fetch_bot_username
 
     return asyncio.run(fetch_bot_username(config["telegram"]))
 

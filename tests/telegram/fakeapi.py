@@ -76,7 +76,8 @@ class FakeBotAPI:
     updates: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    rendezvous: bool = False  # sendMessage waits (up to 2 s) for a send to another chat
+    rendezvous: bool = False  # sendMessage waits (up to 2 s) for a send to another chat,
+    # until it has seen one
     overlapped: bool = False  # two chats' sendMessage calls were in flight together
     in_flight: dict[int, int] = field(default_factory=dict)  # chat -> sendMessage calls open
     max_in_flight_per_chat: int = 0
@@ -209,7 +210,7 @@ class FakeBotAPI:
         self.in_flight[chat] = self.in_flight.get(chat, 0) + 1
         self.max_in_flight_per_chat = max(self.max_in_flight_per_chat, self.in_flight[chat])
         try:
-            if self.rendezvous:
+            if self.rendezvous and not self.overlapped:
                 await self._meet(chat)
         finally:
             self.in_flight[chat] -= 1
@@ -225,14 +226,15 @@ class FakeBotAPI:
         return message
 
     async def _meet(self, chat: int) -> None:
-        others = lambda: any(n for c, n in self.in_flight.items() if c != chat)  # noqa: E731
-        await self._notify()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(2.0):
-                async with self._changed:
-                    await self._changed.wait_for(others)
-        if others():
-            self.overlapped = True
+        """Wait (at most 2 s) until a send to another chat is in flight beside this one."""
+        async with self._changed:
+            if any(n for c, n in self.in_flight.items() if c != chat):
+                self.overlapped = True
+                self._changed.notify_all()
+                return
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await self._changed.wait_for(lambda: self.overlapped)
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True

@@ -1,0 +1,146 @@
+"""Setting up python-telegram-bot for the adapter: the settings check, the Application
+(rate limiter, per-chat ordered update processing), retries, and keeping the token out of
+logs. Only `bot.adapters.telegram*` modules import python-telegram-bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, TypeHandler
+
+from bot.config import ConfigError
+from bot.engine.locks import KeyLocks
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Raise ConfigError, saying what to set, for a telegram section that cannot work."""
+    if not str(settings.get("token") or "").strip():
+        raise ConfigError(
+            "telegram is enabled but telegram.token is empty: set TELEGRAM_BOT_TOKEN to the "
+            "token @BotFather gave you (or set telegram.enabled: false)"
+        )
+    mode = settings.get("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise ConfigError(f"telegram.mode is {mode!r}: use polling or webhook")
+    if mode == "webhook":
+        if not str(settings.get("webhook_url") or "").startswith(("https://", "http://")):
+            raise ConfigError("telegram.mode is webhook: set telegram.webhook_url to the "
+                              "public https:// address of this server")
+        if not str(settings.get("secret_token") or "").strip():
+            raise ConfigError("telegram.mode is webhook: set TELEGRAM_SECRET_TOKEN (1-256 of "
+                              "A-Z a-z 0-9 _ -) so only Telegram can post updates")
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Different chats concurrently, one chat's updates one at a time in arrival order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats = KeyLocks()
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await super().process_update(update, coroutine)
+            return
+        # the lock first, then a concurrency slot: a chat's waiting updates take no slot
+        async with self._chats.hold(str(chat.id)):
+            await super().process_update(update, coroutine)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class TokenFilter(logging.Filter):
+    """Keeps the bot token out of httpx's request log lines (the URL carries it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), ()
+        return True
+
+
+def build_application(
+    settings: dict[str, Any],
+    on_update: Callable[[Update, Any], Awaitable[None]],
+    on_error: Callable[[object, Any], Awaitable[None]],
+) -> Application:
+    """The Application: token and base_url as configured, outgoing calls paced by
+    `AIORateLimiter` (which retries ``RetryAfter``), updates through `ChatOrderedProcessor`,
+    every update to ``on_update``. No updater in webhook mode (updates come from our route).
+    """
+    builder = (
+        Application.builder()
+        .token(str(settings["token"]))
+        .base_url(str(settings.get("base_url") or DEFAULT_BASE_URL))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=float(settings.get("rate_per_second", 30)),
+                max_retries=int(settings.get("retries", 3)),
+            )
+        )
+        .concurrent_updates(ChatOrderedProcessor(int(settings.get("max_concurrent", 64))))
+        .job_queue(None)
+    )
+    if settings.get("mode", "polling") == "webhook":
+        builder = builder.updater(None)
+    application = builder.build()
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+    return application
+
+
+def retryable(exc: Exception) -> bool:
+    """Timeouts and network errors; not a bad request (BadRequest is a NetworkError)."""
+    return isinstance(exc, TimedOut | NetworkError) and not isinstance(exc, BadRequest)
+
+
+async def call_with_retry(
+    what: str,
+    method: Callable[..., Awaitable[Any]],
+    kwargs: dict[str, Any],
+    retries: int,
+    backoff: float,
+) -> Any:
+    """A Bot API call, tried again after ``backoff``, 2x, 4x... at most ``retries`` times."""
+    for attempt in range(retries + 1):
+        try:
+            return await method(**kwargs)
+        except (TimedOut, NetworkError) as exc:
+            if not retryable(exc) or attempt == retries:
+                raise
+            delay = backoff * 2**attempt
+            log.warning("telegram %s: %s; retry %d of %d in %.2f s", what,
+                        type(exc).__name__, attempt + 1, retries, delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def fetch_bot_username(settings: dict[str, Any]) -> str:
+    """The bot's username from ``getMe``, with the configured token and base_url."""
+    if not str(settings.get("token") or "").strip():
+        raise ConfigError("telegram.token is empty: set TELEGRAM_BOT_TOKEN, or pass "
+                          "--bot-username")
+    bot = Bot(str(settings["token"]), base_url=str(settings.get("base_url") or DEFAULT_BASE_URL))
+    async with bot:
+        return bot.username
