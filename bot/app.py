@@ -15,7 +15,7 @@ from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering import resident
+from bot.ordering import coordinator, resident
 from bot.ordering.catalog import Catalog, load_catalog
 from bot.ordering.markets import MarketDataError, Markets, load_markets
 from bot.ordering.resident import Ordering
@@ -43,6 +43,7 @@ def open_store(config: dict[str, Any]) -> Store:
 def build_registry() -> Registry:
     registry = Registry()
     resident.register(registry)
+    coordinator.register(registry)
     return registry
 
 
@@ -101,7 +102,13 @@ class App:
         self.i18n = loaded.i18n
         self.markets = loaded.markets
         self.store = store if store is not None else open_store(config)
-        self.services = Ordering(markets=loaded.markets, catalog=loaded.catalog)
+        self.services = Ordering(
+            markets=loaded.markets,
+            catalog=loaded.catalog,
+            admins=frozenset(str(a) for a in config.get("admins") or ()),
+            bot_username=str((config.get("telegram") or {}).get("bot_username") or ""),
+            wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),
+        )
         self.engine = Engine(
             loaded.flows,
             loaded.registry,

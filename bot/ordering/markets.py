@@ -31,6 +31,10 @@ class Market:
     coordinators: tuple[str, ...] = ()
     head: str = ""
     group: str = ""
+    names: tuple[tuple[str, str], ...] = ()  # (user key, name) of coordinators and head
+
+    def staff_name(self, user: str) -> str:
+        return next((name for key, name in self.names if key == user), "")
 
     @property
     def is_open(self) -> bool:
@@ -92,6 +96,17 @@ def _parse_hours(text: str, where: str) -> tuple[time, time]:
     return opens, closes
 
 
+def _person(entry: object, where: str) -> tuple[str, str]:
+    """A coordinator or head: ``telegram:123`` or ``{user: telegram:123, name: Pak Budi}``."""
+    if isinstance(entry, dict):
+        user, name = str(entry.get("user") or ""), str(entry.get("name") or "")
+    else:
+        user, name = str(entry or ""), ""
+    if user and ":" not in user:
+        raise MarketDataError(f"{where}: {user!r} is not a user key like telegram:123456789")
+    return user, name
+
+
 def load_markets(path: str | Path) -> Markets:
     """Read and check data/markets.yaml; raises MarketDataError naming what is wrong."""
     path = Path(path)
@@ -113,6 +128,8 @@ def load_markets(path: str | Path) -> Markets:
         if status not in ("open", "coming"):
             raise MarketDataError(f"{where}: status must be open or coming, got {status!r}")
         opens, closes = _parse_hours(entry.get("hours", default_hours), where)
+        people = [_person(c, where) for c in entry.get("coordinators") or ()]
+        head = _person(entry.get("head"), where)
         markets.append(
             Market(
                 id=str(entry["id"]),
@@ -122,9 +139,10 @@ def load_markets(path: str | Path) -> Markets:
                 kecamatan=str(entry.get("kecamatan") or ""),
                 opens=opens,
                 closes=closes,
-                coordinators=tuple(str(c) for c in entry.get("coordinators") or ()),
-                head=str(entry.get("head") or ""),
+                coordinators=tuple(user for user, _ in people),
+                head=head[0],
                 group=str(entry.get("group") or ""),
+                names=tuple((user, name) for user, name in (*people, head) if user and name),
             )
         )
     if not markets:

@@ -18,12 +18,14 @@ from bot.engine.inputs.phone import display_phone
 from bot.engine.matching import ChoiceMatch
 from bot.engine.registry import Registry
 from bot.messages import Option
+from bot.ordering import hours
 from bot.ordering.address import check_address
 from bot.ordering.catalog import Catalog
 from bot.ordering.items import Item, describe, parse_items
 from bot.ordering.market_match import match_market
 from bot.ordering.markets import Markets
 from bot.ordering.orders import money, new_order, now_local, order_code, status_label
+from bot.ordering.roles import Roles
 from bot.storage.base import DuplicateOrder, StoreError
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,13 @@ class Ordering:
 
     markets: Markets
     catalog: Catalog | None
+    admins: frozenset[str] = frozenset()  # config `admins`: the market office
+    bot_username: str = ""  # config telegram.bot_username, for referral links
+    wa_number: str = ""  # config whatsapp.display_number, for referral links
+
+    @property
+    def roles(self) -> Roles:
+        return Roles(self.markets, self.admins)
 
 
 def _ordering(ctx: Context) -> Ordering:
@@ -146,8 +155,9 @@ def place_order(ctx: Context) -> None:
             estimate=estimate,
             moment=moment,
         )
+        hours.schedule(order, market, moment)
         try:
-            ctx.store.create_order(order)
+            stored = ctx.store.create_order(order)
             break
         except DuplicateOrder:
             continue
@@ -158,6 +168,7 @@ def place_order(ctx: Context) -> None:
         raise ActionFailed("order.place_failed")
     ctx.slots["code"] = code
     ctx.slots["market_name"] = market.name
+    hours.after_placed(ctx, stored, market, moment)
     # remember who the resident is for the next order
     if _name(ctx):
         ctx.session.profile["name"] = _name(ctx)

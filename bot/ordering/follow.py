@@ -1,0 +1,196 @@
+"""The resident's side after ordering: the names flows/status.yaml uses.
+
+One order at a time: its card (items, prices, total, coordinator, courier), cancel while
+no one has started shopping, and after delivery a problem report ("kualitas kurang baik":
+which items, an optional photo) that defers payment and gives the coordinator an exchange
+task. A resident sees and acts on only their own orders (`roles.check`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from bot.engine.context import ActionFailed, Context
+from bot.engine.flow import InputSpec
+from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
+from bot.engine.matching import normalize
+from bot.engine.registry import Registry
+from bot.messages import Incoming, Menu, Option, Reply
+from bot.ordering import views
+from bot.ordering.changes import act
+from bot.ordering.commands import read_command
+from bot.ordering.lifecycle import allowed_events
+from bot.ordering.orders import status_label
+from bot.storage.base import Record
+
+ACTIVE_FIRST = ("new", "claimed", "shopping", "on_the_way", "delivered", "exchange_requested",
+                "exchange_done")
+SKIP = {"lewati", "skip", "tidak", "tidak ada", "gak ada", "ga ada", "nggak", "gak", "no",
+        "tanpa foto", "-", "lanjut"}
+ALL = {"semua", "semuanya", "all"}
+
+
+def _order(ctx: Context) -> Record | None:
+    code = str(ctx.slots.get("code") or "")
+    order = ctx.store.get_order(code) if code else None
+    return order if order is not None and order.get("user") == ctx.key else None
+
+
+def intake(ctx: Context) -> None:
+    """The code (and cancel/report) from the message that opened this flow."""
+    ctx.slots.pop("code", None)
+    ctx.slots.pop("wants", None)
+    command = read_command(ctx.incoming)
+    if command is None or not command.code:
+        return
+    ctx.slots["code"] = command.code
+    if _order(ctx) is None:
+        ctx.slots.pop("code", None)
+        return
+    try:
+        if command.verb == "cancel":
+            may_cancel(ctx)
+        elif command.verb == "report":
+            may_report(ctx)
+        else:
+            return
+        ctx.slots["wants"] = command.verb
+    except ActionFailed as failed:
+        ctx.say(failed.message_id, **failed.params)
+
+
+def _refuse(ctx: Context, order: Record, message_id: str) -> ActionFailed:
+    return ActionFailed(message_id, code=order["code"],
+                        status=status_label(ctx.engine.i18n, ctx.lang, order["status"]))
+
+
+def may_cancel(ctx: Context) -> None:
+    order = _order(ctx)
+    if order is None:
+        raise ActionFailed("status.no_such_order", code=str(ctx.slots.get("code") or ""))
+    if "cancel_by_resident" not in allowed_events(order["status"]):
+        raise _refuse(ctx, order, "status.cannot_cancel")
+
+
+def may_report(ctx: Context) -> None:
+    order = _order(ctx)
+    if order is None:
+        raise ActionFailed("status.no_such_order", code=str(ctx.slots.get("code") or ""))
+    if "request_exchange" not in allowed_events(order["status"]):
+        raise _refuse(ctx, order, "exchange.cannot_report")
+
+
+def open_mine(ctx: Context) -> None:
+    if _order(ctx) is None:
+        raise ActionFailed("status.no_such_order", code=str(ctx.slots.get("code") or ""))
+
+
+def show(ctx: Context) -> None:
+    order = _order(ctx)
+    i18n, markets = ctx.engine.i18n, ctx.services.markets
+    text = views.card(order, markets, ctx.lang, i18n, ctx.services.roles.display_name)
+    ctx.slots["order_text"] = text if order else ""
+    ctx.slots["item_count"] = len(order.get("items") or []) if order else 0
+    ctx.slots["items_text"] = views.item_lines(order, ctx.lang, i18n) if order else ""
+
+
+def my_orders(ctx: Context) -> list[Record]:
+    orders = ctx.store.query_orders(user=ctx.key)
+    orders.sort(key=lambda o: (o["status"] not in ACTIVE_FIRST, o["created_at"]), reverse=False)
+    return orders[-10:]
+
+
+def list_mine(ctx: Context) -> None:
+    i18n, markets = ctx.engine.i18n, ctx.services.markets
+    lines = [views.list_line(o, markets, ctx.lang, i18n) for o in my_orders(ctx)]
+    ctx.slots["orders_text"] = "\n".join(lines) or ctx.t("main.no_orders")
+
+
+def order_options(ctx: Context) -> list[Option]:
+    options = [Option(f"view:{o['code']}", o["code"],
+                      status_label(ctx.engine.i18n, ctx.lang, o["status"]))
+               for o in my_orders(ctx)]
+    return [*options, Option("done", ctx.t("status.opt_done"))]
+
+
+def actions(ctx: Context) -> list[Option]:
+    order = _order(ctx) or {}
+    allowed = allowed_events(order.get("status", ""))
+    options = []
+    if "cancel_by_resident" in allowed:
+        options.append(Option("cancel", ctx.t("status.opt_cancel")))
+    if "request_exchange" in allowed:
+        options.append(Option("report", ctx.t("status.opt_report")))
+    return [*options, Option("done", ctx.t("status.opt_done"))]
+
+
+def cancel(ctx: Context) -> None:
+    act(ctx, "cancel_by_resident", illegal="status.cannot_cancel")
+
+
+def report(ctx: Context) -> None:
+    wanted = ctx.slots.get("report") or {}
+    photo = ctx.slots.get("photo") or {}
+    note = " ".join(p for p in (wanted.get("note"), photo.get("note")) if p)
+    act(ctx, "request_exchange", illegal="exchange.cannot_report", items=wanted.get("items"),
+        note=note or ctx.t("exchange.default_note"), photo=photo.get("photo"))
+
+
+class ItemNumbersKind(InputKind):
+    """Which items: ``2``, ``1, 3``, ``1 dan 3``, ``semua``; other words are a note."""
+
+    name = "item_numbers"
+    hint = "exchange.hint_items"
+
+    def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
+        count = int(ctx.slots.get("item_count") or 0)
+        text = answer_text(msg)[:300]
+        numbers = [int(n) for n in re.findall(r"\b\d{1,3}\b", text)]
+        words = normalize(re.sub(r"\b\d{1,3}\b|[,;&]|\bdan\b|\band\b|\bno\b", " ", text))
+        if any(w in ALL for w in words.split()):
+            numbers = list(range(1, count + 1))
+            words = " ".join(w for w in words.split() if w not in ALL)
+        if not numbers or not all(1 <= n <= count for n in numbers):
+            return Invalid("exchange.items_missing", {"count": count})
+        return Accept({"items": sorted(set(numbers)), "note": words})
+
+
+class PhotoKind(InputKind):
+    """An optional photo: a picture, or ``lewati``; a typed text is kept as a note."""
+
+    name = "photo"
+    hint = "exchange.hint_photo"
+    accepts_media: ClassVar[bool] = True
+
+    def prompt(self, ctx: Context, spec: InputSpec, text: str, value: Any = None) -> Reply:
+        return Menu(to=ctx.key, text=text, options=(Option("skip", ctx.t("exchange.opt_skip")),))
+
+    def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
+        if msg.unsupported:
+            if msg.unsupported != "photo":
+                return Invalid("exchange.photo_only")
+            return Accept({"photo": msg.media or "", "note": ""})
+        if msg.choice == "skip" or normalize(answer_text(msg)) in SKIP:
+            return Accept({"photo": None, "note": ""})
+        if msg.choice is not None:
+            return Invalid("engine.choice_expired")
+        text = " ".join(answer_text(msg).split())[:200]
+        return Accept({"photo": None, "note": text}) if text else Invalid("exchange.photo_only")
+
+
+def register(registry: Registry) -> None:
+    registry.kind(ItemNumbersKind())
+    registry.kind(PhotoKind())
+    registry.options("resident_orders")(order_options)
+    registry.options("resident_actions")(actions)
+    registry.condition("resident_has_order")(lambda ctx: _order(ctx) is not None)
+    registry.condition("resident_wants_cancel")(lambda ctx: ctx.slots.get("wants") == "cancel")
+    registry.condition("resident_wants_report")(lambda ctx: ctx.slots.get("wants") == "report")
+    for name, fn in {
+        "resident_intake": intake, "resident_show": show, "resident_list": list_mine,
+        "resident_open": open_mine, "resident_may_cancel": may_cancel,
+        "resident_may_report": may_report, "resident_cancel": cancel,
+        "resident_report": report,
+    }.items():
+        registry.action(name)(fn)

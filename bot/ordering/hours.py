@@ -1,0 +1,40 @@
+"""Market hours: an order placed while its market is closed is taken for the next opening,
+and the resident is told plainly when that is. Then the coordinators hear of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.engine.context import Context
+from bot.i18n import long_date
+from bot.ordering import notify
+from bot.ordering.markets import Market
+from bot.storage.base import Record
+
+
+def hhmm(moment: datetime | object) -> str:
+    return moment.strftime("%H.%M")  # type: ignore[attr-defined]
+
+
+def schedule(order: Record, market: Market, moment: datetime) -> None:
+    """Mark ``order`` for the market's next opening when ``moment`` is outside its hours."""
+    if not market.is_open_at(moment):
+        order["scheduled_for"] = market.next_opening(moment).isoformat(timespec="minutes")
+
+
+def when_text(ctx: Context, order: Record, moment: datetime) -> str:
+    opening = datetime.fromisoformat(order["scheduled_for"])
+    day = long_date(opening, ctx.engine.i18n.locale(ctx.lang))
+    if opening.date() == moment.date():
+        return ctx.t("hours.today", time=hhmm(opening))
+    return ctx.t("hours.on_day", day=day, time=hhmm(opening))
+
+
+def after_placed(ctx: Context, order: Record, market: Market, moment: datetime) -> None:
+    """Tell the resident when a closed market will shop it; tell the coordinators."""
+    if order.get("scheduled_for"):
+        ready = moment.time() < market.opens
+        ctx.say("hours.not_yet_open" if ready else "hours.closed_now", market=market.name,
+                opens=hhmm(market.opens), closes=hhmm(market.closes),
+                when=when_text(ctx, order, moment))
+    notify.new_order(ctx, order)

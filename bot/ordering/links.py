@@ -1,0 +1,99 @@
+"""Referral links for RT/RW admins: the names flows/link.yaml uses.
+
+An admin who sends ``link`` says which RW and kelurahan; the tag (``rw05-jatibening``)
+goes into a Telegram deep link (``t.me/<bot>?start=<tag>``, needs
+``telegram.bot_username``) and a WhatsApp link (``wa.me/<number>?text=<tag>``, needs
+``whatsapp.display_number``); whatever is configured is shown, with a message to forward.
+Orders placed after following it carry the tag; the admin sees how many on their next
+``link``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from bot.engine.context import Context
+from bot.engine.flow import InputSpec
+from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
+from bot.engine.registry import Registry
+from bot.messages import Incoming
+
+_RW = re.compile(r"^(?:rw\.?\s*)?0*(\d{1,3})$")
+MAX_LINKS = 20
+
+
+def slug(text: str) -> str:
+    """``Jati Bening Baru`` -> ``jati-bening-baru`` (ASCII letters and digits)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"^(?:kel(?:urahan)?\.?\s+|desa\s+)", "", text.strip())
+    return "-".join(re.findall(r"[a-z0-9]+", text))[:40]
+
+
+def make_tag(rw: int, kelurahan: str) -> str:
+    return f"rw{rw:02d}-{slug(kelurahan)}".rstrip("-")
+
+
+def telegram_link(bot_username: str, tag: str) -> str:
+    return f"https://t.me/{bot_username.lstrip('@')}?start={tag}" if bot_username else ""
+
+
+def whatsapp_link(number: str, tag: str) -> str:
+    digits = re.sub(r"\D", "", number or "")
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return f"https://wa.me/{digits}?text={quote(tag)}" if digits else ""
+
+
+def _links(ctx: Context, tag: str) -> list[str]:
+    services = ctx.services
+    found = [
+        ("link.telegram", telegram_link(services.bot_username, tag)),
+        ("link.whatsapp", whatsapp_link(services.wa_number, tag)),
+    ]
+    return [ctx.t(message_id, url=url) for message_id, url in found if url]
+
+
+def list_links(ctx: Context) -> None:
+    tags = ctx.session.profile.get("links") or []
+    lines = [ctx.t("link.count_line", tag=tag, count=len(ctx.store.query_orders(referral=tag)))
+             for tag in tags]
+    ctx.slots["links_text"] = "\n".join(lines)
+
+
+def make(ctx: Context) -> None:
+    tag = make_tag(int(ctx.slots["rw"]), str(ctx.slots.get("kelurahan") or ""))
+    tags = [t for t in ctx.session.profile.get("links") or [] if t != tag]
+    ctx.session.profile["links"] = [*tags, tag][-MAX_LINKS:]
+    links = _links(ctx, tag)
+    ctx.slots["tag"] = tag
+    ctx.slots["count"] = len(ctx.store.query_orders(referral=tag))
+    if links:
+        ctx.slots["links_text"] = "\n".join(links)
+        ctx.slots["share_text"] = ctx.t("link.share", links="\n".join(links))
+    else:
+        ctx.slots["links_text"] = ctx.t("link.not_configured", tag=tag)
+        ctx.slots["share_text"] = ctx.t("link.share_code", tag=tag)
+
+
+class RwKind(InputKind):
+    """An RW number: ``05``, ``5``, ``RW 05``."""
+
+    name = "rw"
+    hint = "link.hint_rw"
+
+    def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
+        found = _RW.match(" ".join(answer_text(msg).lower().split())[:20])
+        if not found or not 1 <= int(found.group(1)) <= 99:
+            return Invalid("link.invalid_rw")
+        return Accept(int(found.group(1)))
+
+
+def register(registry: Registry) -> None:
+    registry.kind(RwKind())
+    registry.action("link_list")(list_links)
+    registry.action("link_make")(make)
+    registry.condition("link_has_links")(lambda ctx: bool(ctx.session.profile.get("links")))
