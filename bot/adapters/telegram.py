@@ -67,8 +67,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 REMEMBERED_CHATS = 10_000  # open menus remembered (one per chat), oldest forgotten first
 
-# A coordinators' group chat (issue 7) plugs in here: called with the group message as an
-# Incoming (user = the group's chat id) and the sender's user key; True when handled.
+# A coordinators' group chat (issue 7) plugs in here: set `TelegramAdapter.group_handler`.
+# It is called with each group message, or pressed ``c:<id>`` button, as an Incoming whose
+# user is the group's chat id (replies to "telegram:<group id>" go to the group), and the
+# sender's user key; it returns True when it handled a message.
 GroupHandler = Callable[[Incoming, str], Awaitable[bool]]
 
 
@@ -217,10 +219,17 @@ class TelegramAdapter(BaseAdapter):
         message = query.message
         chat = message.chat if message is not None else None
         data = parse_callback(query.data)
-        if message is None or chat is None or chat.type != "private" or data is None or (
-            data[0] == CHOSEN
-        ):
+        if message is None or chat is None or data is None or data[0] == CHOSEN:
             await self._answer(query)
+            return
+        if chat.type != "private":
+            await self._answer(query)
+            sender = query.from_user
+            if self.group_handler is not None and data[0] == "c" and sender is not None:
+                await self.group_handler(Incoming(
+                    channel=CHANNEL, user=str(chat.id), choice=data[1],
+                    message_id=message_id(update_id), profile_name=sender.first_name,
+                ), user_key(CHANNEL, str(sender.id)))
             return
         latest = self._latest.get(chat.id)
         pressed = (chat.id, message.message_id)

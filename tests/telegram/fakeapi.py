@@ -113,7 +113,7 @@ class FakeBotAPI:
     async def queue(self, update: dict[str, Any]) -> None:
         """Make an update available to getUpdates (polling mode)."""
         self.updates.append(update)
-        await self._notify()
+        await self.notify()
 
     def mark(self) -> int:
         return len(self.calls)
@@ -149,7 +149,8 @@ class FakeBotAPI:
         return await self.wait_for(check, f"a message to {chat} with {expect!r}")
 
     # -- the server ---------------------------------------------------------------------
-    async def _notify(self) -> None:
+    async def notify(self) -> None:
+        """Wake whoever waits in `wait_for` (the bot made a call, or a test hook ran)."""
         async with self._changed:
             self._changed.notify_all()
 
@@ -172,7 +173,7 @@ class FakeBotAPI:
             error = self.failures[method].pop(0)
             call.status = error["error_code"]
             self.calls.append(call)
-            await self._notify()
+            await self.notify()
             return JSONResponse(error, status_code=call.status)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
@@ -181,7 +182,7 @@ class FakeBotAPI:
         call.result = await handler(params)
         if method != "getUpdates" or call.result:
             self.calls.append(call)
-            await self._notify()
+            await self.notify()
         return JSONResponse({"ok": True, "result": call.result})
 
     async def _api_getMe(self, params: dict[str, Any]) -> Any:
@@ -270,7 +271,7 @@ async def serve(fake: FakeBotAPI) -> AsyncIterator[FakeBotAPI]:
         yield fake
     finally:
         fake.closing = True
-        await fake._notify()
+        await fake.notify()
         server.should_exit = True
         await task
         sock.close()

@@ -109,3 +109,32 @@ async def test_the_token_stays_out_of_the_logs(
     await ani.say("halo", expect="Apa yang ingin")
     assert any("sendMessage" in r.getMessage() for r in caplog.records)
     assert not any(TOKEN in r.getMessage() for r in caplog.records)
+
+
+async def test_group_messages_and_presses_reach_the_group_hook(
+    fake: FakeBotAPI, polling: App
+) -> None:
+    """The hook a coordinators' group (issue 7) plugs into."""
+    adapter = polling.adapters["telegram"]
+    seen: list[tuple[Any, str]] = []
+
+    async def hook(incoming: Any, sender: str) -> bool:
+        seen.append((incoming, sender))
+        await fake.notify()
+        return True
+
+    adapter.group_handler = hook
+    group = {"id": -100400500, "type": "supergroup", "title": "Koordinator Kranji"}
+    koord = Resident(fake, 810, "Sari")
+    text = koord.text_update("/ambil KRB-1127-001")
+    text["message"]["chat"] = group
+    await fake.queue(text)
+    press = fake.new_update(callback_query={
+        "id": "q1", "from": koord.user, "chat_instance": "g", "data": "c:claim",
+        "message": {"message_id": 5, "date": 1, "chat": group, "text": "Pesanan baru"}})
+    await fake.queue(press)
+    await fake.wait_for(lambda: len(seen) == 2, "both at the hook")
+    (message, by), (pressed, by_too) = seen
+    assert message.user == "-100400500" and message.text == "/ambil KRB-1127-001"
+    assert pressed.choice == "claim" and by == by_too == "telegram:810"
+    assert fake.sent(group["id"]) == []  # the hook answered them; the bot said nothing
