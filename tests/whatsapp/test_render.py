@@ -7,6 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.whatsapp_render import (
     MAX_BODY,
@@ -214,3 +216,15 @@ def test_limits_checker_catches_what_whatsapp_refuses() -> None:
     body["interactive"]["action"]["buttons"][0]["reply"]["title"] = "x" * 21
     body["interactive"]["body"]["text"] = "y" * (MAX_BODY + 1)
     assert len(check_limits(body)) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=90), st.text(max_size=120)),
+                min_size=1, max_size=45),
+       st.text(max_size=1500), st.text(max_size=40))
+def test_any_menu_fits_and_keeps_every_option(
+        labels: list[tuple[str, str]], text: str, button: str) -> None:
+    options = tuple(Option(f"id{i}", label, description)
+                    for i, (label, description) in enumerate(labels))
+    reply = Menu(to="whatsapp:1", text=text, options=options, button=button)
+    assert reachable(reply) == [o.id for o in options]
