@@ -106,6 +106,8 @@ def duration(minutes: float | None, lang: str, i18n: I18n) -> str:
     whole = round(minutes)
     if whole < 60:
         return i18n.t(lang, "report.minutes", minutes=whole)
+    if whole % 60 == 0:
+        return i18n.t(lang, "report.hours_only", hours=whole // 60)
     return i18n.t(lang, "report.hours", hours=whole // 60, minutes=whole % 60)
 
 
