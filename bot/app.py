@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering import coordinator, resident
+from bot.ordering import coordinator, daily, resident
 from bot.ordering.catalog import Catalog, load_catalog
 from bot.ordering.markets import MarketDataError, Markets, load_markets
 from bot.ordering.resident import Ordering
@@ -119,6 +120,23 @@ class App:
             resume_after=float(config["sessions"]["resume_after_hours"]) * 3600,
         )
         self.adapters: dict[str, Any] = {}
+        # periodic jobs (name -> coroutine function taking the app and the clock value);
+        # the server calls `run_jobs` every minute, each job decides whether it is due
+        self.jobs: dict[str, Callable[[App, float], Awaitable[Any]]] = {
+            "daily recap": daily.send_daily_recap,
+        }
+
+    async def run_jobs(self, now: float | None = None) -> dict[str, Any]:
+        """Run every periodic job once; one failing job does not stop the others."""
+        now = self.engine.clock() if now is None else now
+        results: dict[str, Any] = {}
+        for name, job in self.jobs.items():
+            try:
+                results[name] = await job(self, now)
+            except Exception:
+                log.exception("periodic job %r failed", name)
+                results[name] = None
+        return results
 
     def attach(self, adapter: Any) -> None:
         self.adapters[adapter.name] = adapter

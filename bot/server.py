@@ -24,6 +24,7 @@ from bot.adapters.base import BaseAdapter
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_EVERY = 3600.0
+JOBS_EVERY = 60.0  # periodic jobs (the daily recap) are looked at once a minute
 
 
 def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
@@ -48,16 +49,24 @@ def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
             except Exception:
                 log.exception("housekeeping failed")
 
+    async def jobs() -> None:
+        while True:
+            await asyncio.sleep(JOBS_EVERY)
+            await app.run_jobs()
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
         task = asyncio.create_task(housekeeping())
+        ticker = asyncio.create_task(jobs()) if hasattr(app, "run_jobs") else None
         try:
             yield
         finally:
             task.cancel()
+            if ticker is not None:
+                ticker.cancel()
             for adapter in reversed(adapters):
                 try:
                     await adapter.stop()
