@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering import coordinator, daily, resident
+from bot.ordering import coordinator, daily, group, resident
 from bot.ordering.catalog import Catalog, load_catalog
 from bot.ordering.markets import MarketDataError, Markets, load_markets
 from bot.ordering.resident import Ordering
@@ -140,6 +141,8 @@ class App:
 
     def attach(self, adapter: Any) -> None:
         self.adapters[adapter.name] = adapter
+        if hasattr(adapter, "group_handler"):  # an adapter that carries group chats
+            adapter.group_handler = functools.partial(group.handle, self)
 
     async def receive(self, msg: Incoming) -> list[Reply]:
         """What an adapter calls for each incoming message: handle it, send the replies."""
