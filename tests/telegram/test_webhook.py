@@ -99,3 +99,16 @@ async def test_a_body_that_is_not_an_update_gets_400(webhook: Webhook) -> None:
     response = await webhook.client.post(
         "/webhooks/telegram", content=b"not json", headers={SECRET_HEADER: WEBHOOK_SECRET})
     assert response.status_code == 400
+
+
+async def test_an_update_delivered_twice_is_handled_once(
+    fake: FakeBotAPI, webhook: Webhook
+) -> None:
+    gita = Resident(fake, 603, "Gita", deliver=webhook.deliver)
+    await gita.say("halo", expect="Apa yang ingin Anda lakukan?")
+    mark = fake.mark()
+    choose = gita.text_update("1")
+    await webhook.deliver(choose)
+    await webhook.deliver(choose)  # Telegram retries a delivery it thinks failed
+    await gita.say("kranji baru", expect="Tulis daftar belanja untuk Pasar Kranji Baru")
+    assert [("pasar mana" in c.text) for c in fake.sent(gita.id, mark)] == [True, False]
