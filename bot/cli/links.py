@@ -33,6 +33,9 @@ def add_parser(sub: Any, name: str) -> None:
                         help="the bot's username, without @ (skips asking Telegram)")
     parser.add_argument("--lang", default=None, help="language of the message (default: the "
                         "bot's language)")
+    parser.add_argument("--wa-number", default=None,
+                        help="the WhatsApp number residents write to, for a wa.me link "
+                        "(default: whatsapp.phone_number)")
     parser.set_defaults(run=run)
 
 
@@ -51,9 +54,26 @@ def telegram_link(bot_username: str, referral: str) -> str:
     return f"https://t.me/{username}?start={referral}"
 
 
-def link_lines(i18n: Any, lang: str | None, *, referral: str, bot_username: str) -> list[str]:
+def link_lines(i18n: Any, lang: str | None, *, referral: str, bot_username: str | None,
+               wa_number: str | None = None) -> list[str]:
     """One line per messenger link, in the message's language."""
-    return [i18n.t(lang, "tg.links_telegram", link=telegram_link(bot_username, referral))]
+    lines = []
+    if bot_username:
+        lines.append(i18n.t(lang, "tg.links_telegram", link=telegram_link(bot_username, referral)))
+    if wa_number:
+        lines.append(i18n.t(lang, "wa.links_whatsapp", link=wa_link(wa_number, referral)))
+    return lines
+
+
+def wa_link(number: str, referral: str) -> str:
+    """``https://wa.me/<number>?text=<referral>``; the tag must read as one on WhatsApp."""
+    from bot.adapters.whatsapp import whatsapp_link
+    from bot.adapters.whatsapp_parse import referral_tag
+
+    if referral_tag(referral) != referral:
+        raise ValueError(f"referral {referral!r}: on WhatsApp a tag needs a letter and a "
+                         "digit or '-', at least 3 characters (e.g. rw05-jatibening)")
+    return whatsapp_link(number, referral)
 
 
 def share_message(i18n: Any, lang: str | None, markets: Any, lines: list[str]) -> str:
@@ -80,11 +100,16 @@ def run(config: dict, args: argparse.Namespace) -> int:
         print(f"--referral {args.referral!r}: use 1-64 of A-Z a-z 0-9 _ - (e.g. "
               "rw05-jatibening)", file=sys.stderr)
         return 2
+    wa_number = getattr(args, "wa_number", None) or str(
+        (config.get("whatsapp") or {}).get("phone_number") or "")
+    whatsapp_only = bool(wa_number) and not args.bot_username and not (
+        config.get("telegram") or {}).get("enabled")
     try:
         i18n = I18n.load(resolve(config, config["locales"]), config.get("language", "id"))
         markets = load_markets(resolve(config, config["data"]["markets"]))
-        username = _bot_username(config, args.bot_username)
-        lines = link_lines(i18n, args.lang, referral=args.referral, bot_username=username)
+        username = None if whatsapp_only else _bot_username(config, args.bot_username)
+        lines = link_lines(i18n, args.lang, referral=args.referral, bot_username=username,
+                           wa_number=wa_number or None)
     except (ConfigError, MarketDataError, ValueError) as exc:
         print(f"links: {exc}", file=sys.stderr)
         return 1
@@ -92,7 +117,10 @@ def run(config: dict, args: argparse.Namespace) -> int:
         print(f"links: could not ask Telegram for the bot's username ({type(exc).__name__}); "
               "pass --bot-username", file=sys.stderr)
         return 1
-    print(telegram_link(username, args.referral))
+    if username:
+        print(telegram_link(username, args.referral))
+    if wa_number:
+        print(wa_link(wa_number, args.referral))
     print()
     print(share_message(i18n, args.lang, markets, lines))
     return 0
