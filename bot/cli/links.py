@@ -35,7 +35,7 @@ def add_parser(sub: Any, name: str) -> None:
                         "bot's language)")
     parser.add_argument("--wa-number", default=None,
                         help="the WhatsApp number residents write to, for a wa.me link "
-                        "(default: whatsapp.phone_number)")
+                        "(default: whatsapp.display_number)")
     parser.set_defaults(run=run)
 
 
@@ -100,8 +100,9 @@ def run(config: dict, args: argparse.Namespace) -> int:
         print(f"--referral {args.referral!r}: use 1-64 of A-Z a-z 0-9 _ - (e.g. "
               "rw05-jatibening)", file=sys.stderr)
         return 2
+    whatsapp = config.get("whatsapp") or {}
     wa_number = getattr(args, "wa_number", None) or str(
-        (config.get("whatsapp") or {}).get("phone_number") or "")
+        whatsapp.get("display_number") or whatsapp.get("phone_number") or "")
     whatsapp_only = bool(wa_number) and not args.bot_username and not (
         config.get("telegram") or {}).get("enabled")
     try:

@@ -29,7 +29,7 @@ def test_whatsapp_only_prints_the_wa_me_link_and_the_message(
 
 def test_both_messengers_and_the_number_from_config(capsys: pytest.CaptureFixture[str]) -> None:
     config = test_config()
-    config["whatsapp"] = {**config["whatsapp"], "phone_number": "+62 811-0000-1111"}
+    config["whatsapp"] = {**config["whatsapp"], "display_number": "+62 811-0000-1111"}
     assert links.run(config, args(bot_username="PasarDaringBot", lang="en")) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[:2] == ["https://t.me/PasarDaringBot?start=rw05-jatibening", WA]
