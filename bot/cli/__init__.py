@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # transitions logs every state change at INFO: one line per message under `serve`
+    logging.getLogger("transitions").setLevel(logging.WARNING)
     try:
         config = load_config(args.config or _default_config())
     except ConfigError as exc:
