@@ -198,7 +198,8 @@ def render_menu(menu: Menu, to: str, t: Translate, page: int = 0) -> list[Body]:
                               t("wa.back_description", first=1, last=spans[0][1])))
     text = menu.text if page == 0 else t("wa.page_prompt", first=start + 1, last=end,
                                          total=len(options))
-    button = shorten(menu.button or t("wa.list_button"), MAX_LIST_BUTTON)
+    button = shorten(menu.button, MAX_LIST_BUTTON) or shorten(t("wa.list_button"),
+                                                               MAX_LIST_BUTTON)
     action = {"button": button, "sections": [{"rows": rows}]}
     return _interactive(to, text, prompt, {"type": "list", "action": action})
 

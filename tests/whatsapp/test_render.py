@@ -228,3 +228,9 @@ def test_any_menu_fits_and_keeps_every_option(
                     for i, (label, description) in enumerate(labels))
     reply = Menu(to="whatsapp:1", text=text, options=options, button=button)
     assert reachable(reply) == [o.id for o in options]
+
+
+def test_a_blank_list_button_label_falls_back_to_ours() -> None:
+    """Found by the test above: a button label of only whitespace left the list's empty."""
+    reply = menu(5, button="\r")
+    assert render(reply, TO, T)[-1]["interactive"]["action"]["button"] == "Pilih"
