@@ -88,11 +88,14 @@ def open_mine(ctx: Context) -> None:
 
 def show(ctx: Context) -> None:
     order = _order(ctx)
+    if order is None:
+        ctx.slots.update(order_text="", item_count=0, items_text="")
+        return
     i18n, markets = ctx.engine.i18n, ctx.services.markets
-    text = views.card(order, markets, ctx.lang, i18n, ctx.services.roles.display_name)
-    ctx.slots["order_text"] = text if order else ""
-    ctx.slots["item_count"] = len(order.get("items") or []) if order else 0
-    ctx.slots["items_text"] = views.item_lines(order, ctx.lang, i18n) if order else ""
+    ctx.slots["order_text"] = views.card(order, markets, ctx.lang, i18n,
+                                         ctx.services.roles.display_name)
+    ctx.slots["item_count"] = len(order.get("items") or [])
+    ctx.slots["items_text"] = views.item_lines(order, ctx.lang, i18n)
 
 
 def my_orders(ctx: Context) -> list[Record]:
