@@ -31,10 +31,11 @@ def when_text(ctx: Context, order: Record, moment: datetime) -> str:
 
 
 def after_placed(ctx: Context, order: Record, market: Market, moment: datetime) -> None:
-    """Tell the resident when a closed market will shop it; tell the coordinators."""
+    """Tell the coordinators; tell the resident when a closed market will shop it (said
+    last, so it joins the confirmation in one message)."""
+    notify.new_order(ctx, order)
     if order.get("scheduled_for"):
         ready = moment.time() < market.opens
         ctx.say("hours.not_yet_open" if ready else "hours.closed_now", market=market.name,
                 opens=hhmm(market.opens), closes=hhmm(market.closes),
                 when=when_text(ctx, order, moment))
-    notify.new_order(ctx, order)

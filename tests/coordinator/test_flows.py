@@ -51,6 +51,7 @@ def test_an_order_after_closing_is_for_the_next_opening() -> None:
     assert "Pasar Kranji Baru sudah tutup untuk hari ini (jam buka 05.00–14.00)" in text
     assert "*Jumat, 28 November 2025 pukul 05.00*" in text
     assert text.index("sudah tutup") < text.index(f"*{code}* diterima")
+    assert len(bot.to()) == 1  # one message: the hours and the confirmation together
     assert bot.store.get_order(code)["scheduled_for"] == "2025-11-28T05:00+07:00"
     assert "Dibelanjakan saat pasar buka: Jumat, 28 November 2025 pukul 05.00" in (
         bot.text("koord-kranji-1"))
