@@ -229,3 +229,43 @@ def test_any_text_in_any_coordinator_state(state: str) -> None:
 
     check()
     assert bot.store.get_order(code)["code"] == saved["code"]
+
+
+RESIDENT_STATES = {
+    "status.detail": ["{code}"],
+    "status.confirm_cancel": ["batalkan {code}"],
+    "link.rw": ["link"],
+    "link.kelurahan": ["link", "05"],
+}
+
+
+@pytest.mark.parametrize("state", list(RESIDENT_STATES))
+def test_any_text_in_the_residents_new_states(state: str) -> None:
+    bot = ChatBot()
+    code = place(bot)
+    for line in RESIDENT_STATES[state]:
+        bot.say(line.format(code=code))
+    assert bot.state() == state
+    key = user_key("console", "warga")
+    snapshot = bot.store.get_session(key)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(text=ODD)
+    def check(text: str) -> None:
+        bot.store.put_session(key, snapshot)
+        replies = bot.say(text)
+        assert replies and all(r.text for r in replies)
+        assert "ada gangguan" not in bot.text(), text
+
+    check()
+
+
+def test_odd_input_while_reporting_a_problem(bot: ChatBot) -> None:
+    code = delivered(bot)
+    bot.say(f"komplain {code}")
+    for odd in ("", "0", "999", "🥬" * 50, "semua"):
+        bot.say(odd)
+        assert "ada gangguan" not in bot.text()
+    assert bot.state() == "status.report_photo"  # "semua" was an answer
+    bot.push(unsupported="photo")  # a photo without a platform reference
+    assert bot.store.get_order(code)["status"] == "exchange_requested"
