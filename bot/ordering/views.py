@@ -3,6 +3,7 @@ coordinator sees, the line of a list. Money is formatted by Babel (``Rp15.000``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -74,7 +75,8 @@ def scheduled(order: Record, lang: str, i18n: I18n) -> str:
     return i18n.t(lang, "hours.for_opening", day=day, time=moment.strftime("%H.%M"))
 
 
-def card(order: Record, markets: Markets, lang: str, i18n: I18n, name_of: Any) -> str:
+def card(order: Record, markets: Markets, lang: str, i18n: I18n,
+         name_of: Callable[[str], str]) -> str:
     """Everything about an order on one screen (for coordinators and the resident)."""
     lines = [
         i18n.t(lang, "coord.card_head", code=order["code"],
