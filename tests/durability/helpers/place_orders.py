@@ -13,6 +13,7 @@ Imports the bot once, then reads commands on stdin, one per line:
 and writes, one line each (every line is one ``write`` to the pipe, so never torn):
 
     started RUN PID            the worker is forked (kill PID to crash it)
+    ready RUN                  its store is open and its App built: residents start now
     order CODE USER            a confirmation reply was returned to USER: the emitted order
     ended RUN PID STATUS       the worker is gone (STATUS as from os.waitpid)
     error RUN TEXT             the worker hit an exception (it then exits)
@@ -43,7 +44,7 @@ from tests.durability.helpers.residents import (
     resume_step,
 )
 
-CONCURRENT = 32  # residents chatting at once in a worker
+CONCURRENT = 8  # residents chatting at once in a worker
 RESUME_PROBE = 64  # ids of the previous run looked at past the last one found
 
 
@@ -81,6 +82,7 @@ async def work(data_dir: str, run: int) -> None:
     config = test_config()
     config["storage"] = {"backend": "tinydb", "path": data_dir}
     app = App(config, store=TinyDBStore(data_dir))
+    emit(f"ready {run}")
     ids = itertools.count()  # message ids: "RUN.N", never the same twice
     queue = [(user, step) for user, step in unfinished(app, run)]
     fresh = (f"r{run}-{n}" for n in itertools.count())
