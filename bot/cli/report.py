@@ -74,7 +74,8 @@ def run(config: dict, args: argparse.Namespace) -> int:
     finally:
         store.close()
     lang = i18n.resolve(args.lang)
-    print(render(report, lang, i18n, skip_empty=len(chosen) > 1))
+    text = render(report, lang, i18n, skip_empty=len(chosen) > 1)
+    print(text.replace("*", ""))  # chat emphasis means nothing in a terminal
     if args.chart:
         from bot.ordering.chart import draw
 

@@ -41,6 +41,11 @@ def _empty(ax: Axes, text: str) -> None:
         spine.set_visible(False)
 
 
+def _rows(ax: Axes, count: int, least: int) -> None:
+    """The first row on top, and room for ``least`` rows so a lone bar is not a slab."""
+    ax.set_ylim(max(count, least) - 0.5, -0.5)
+
+
 def _tidy(ax: Axes, title: str) -> None:
     ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=10)
     for side in ("top", "right"):
@@ -72,10 +77,12 @@ def _statuses(ax: Axes, markets: list[Figures], lang: str, i18n: I18n) -> None:
         ax.text(total + max(left) * 0.015, y, str(total), va="center", fontsize=12,
                 fontweight="bold")
     ax.set_xlim(0, max(left) * 1.12)
-    ax.invert_yaxis()
+    _rows(ax, len(markets), 5)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=min(shown, 3),
-              fontsize=11, frameon=False)
+    box = ax.get_position()
+    ax.legend(loc="lower center", bbox_to_anchor=((box.x0 + box.x1) / 2, 0.01),
+              bbox_transform=ax.figure.transFigure, ncol=min(shown, 3), fontsize=11,
+              frameon=False)
 
 
 def _bars(ax: Axes, title: str, rows: list[tuple[str, float, str]], colour: str,
@@ -94,35 +101,41 @@ def _bars(ax: Axes, title: str, rows: list[tuple[str, float, str]], colour: str,
     ax.set_xlim(0, top * 1.35)
     ax.set_xticks([])
     ax.spines["bottom"].set_visible(False)
-    ax.invert_yaxis()
+    _rows(ax, len(rows), 3)
 
 
 def draw(report: Report, path: str | Path, lang: str, i18n: I18n) -> Path:
-    """Write the chart to ``path`` (PNG) and return it."""
+    """Write the chart to ``path`` (PNG) and return it. The picture grows taller with the
+    number of rows, so every label keeps a readable size."""
     path = Path(path)
     busy = sorted((f for f in report.markets if f.orders), key=lambda f: -f.orders)[:MAX_BARS]
-    fig = plt.figure(figsize=(14, 8.5), dpi=110)
-    grid = fig.add_gridspec(3, 2, width_ratios=(1.25, 1), hspace=0.55, wspace=0.28,
-                            left=0.1, right=0.97, top=0.86, bottom=0.17)
-    fig.suptitle(i18n.t(lang, "report.chart_title", period=period(report, lang, i18n)),
-                 x=0.02, ha="left", fontsize=17, fontweight="bold")
     every = report.all
-    fig.text(0.02, 0.915, i18n.t(
+    empty = i18n.t(lang, "report.no_orders")
+    valued = [(_short(f.name), f.value, money(f.value, lang, i18n)) for f in busy if f.value]
+    waits = [(_short(f.name), f.median_wait, duration(f.median_wait, lang, i18n))
+             for f in busy if f.median_wait is not None]
+    tags = sorted(every.referrals.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+    rows = [(tag or i18n.t(lang, "report.no_tag"), count, str(count)) for tag, count in tags]
+    slots = [max(len(r), 3) for r in (valued, waits, rows)]
+    height = max(8.5, 3.2 + 0.36 * (sum(slots) + 5))  # inches: ~0.36 per bar, room for titles
+    fig = plt.figure(figsize=(14, height), dpi=110)
+    area = height - 1.2 - 1.45  # inches between the titles and the legend
+    grid = fig.add_gridspec(3, 2, width_ratios=(1.25, 1), height_ratios=slots,
+                            hspace=2.4 / (area - 1.6), wspace=0.28, left=0.1, right=0.97,
+                            top=1 - 1.2 / height, bottom=1.45 / height)  # 0.8" between panels
+    fig.suptitle(i18n.t(lang, "report.chart_title", period=period(report, lang, i18n)),
+                 x=0.02, y=1 - 0.2 / height, ha="left", va="top", fontsize=17,
+                 fontweight="bold")
+    fig.text(0.02, 1 - 0.72 / height, i18n.t(
         lang, "report.chart_summary", orders=every.orders,
         value=money(every.value, lang, i18n), cash=money(every.cash, lang, i18n),
         wait=duration(every.median_wait, lang, i18n), exchanges=every.exchanges,
         cancellations=every.cancellations), fontsize=12, color="#333333")
     _statuses(fig.add_subplot(grid[:, 0]), busy, lang, i18n)
-    empty = i18n.t(lang, "report.no_orders")
-    valued = [(_short(f.name), f.value, money(f.value, lang, i18n)) for f in busy if f.value]
     _bars(fig.add_subplot(grid[0, 1]), i18n.t(lang, "report.chart_value"), valued,
           "#1B7F3B", empty)
-    waits = [(_short(f.name), f.median_wait, duration(f.median_wait, lang, i18n))
-             for f in busy if f.median_wait is not None]
     _bars(fig.add_subplot(grid[1, 1]), i18n.t(lang, "report.chart_wait"), waits,
           "#0072B2", i18n.t(lang, "report.chart_no_deliveries"))
-    tags = sorted(every.referrals.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-    rows = [(tag or i18n.t(lang, "report.no_tag"), count, str(count)) for tag, count in tags]
     _bars(fig.add_subplot(grid[2, 1]), i18n.t(lang, "report.chart_referrals"), rows,
           "#CC79A7", empty)
     fig.savefig(path, format="png")
