@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import tempfile
 import time
@@ -281,6 +282,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200, help="orders")
     parser.add_argument("--concurrent", type=int, default=100, help="residents at once")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # not one warning per order placed
     cfg = config()
     app = App(cfg, store=MemoryStore())
     session, order = sample_records(cfg)

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import copy
 import gc
+import logging
 import shutil
 import sys
 import tempfile
@@ -273,6 +274,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="where to write (default: a temp dir)")
     parser.add_argument("--quick", action="store_true", help="skip 100k archived, 10k sessions")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # not one warning per order placed
     session, order = sample_records(config())
     cases = [c for c in CASES if not args.quick or (c[0] < 100_000 and c[1] < 10_000)]
     print(f"Each resident sends the {MESSAGES_PER_ORDER} messages of a whole order, each after "
