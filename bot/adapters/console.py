@@ -69,10 +69,14 @@ def _text(value: Any, field: str) -> str | None:
     return value
 
 
-def incoming_from_json(line: str, default_user: str, counter: int) -> Incoming:
-    """One --json input line as a message (plain text lines come from the default user)."""
+def incoming_from_json(line: str, default_user: str) -> Incoming:
+    """One --json input line as a message (plain text lines come from the default user).
+
+    Terminal lines carry no message id: nothing re-delivers them, and ids counted per
+    process would collide with the ids remembered from an earlier run.
+    """
     if not line.lstrip().startswith("{"):
-        return Incoming(channel=CHANNEL, user=default_user, text=line, message_id=str(counter))
+        return Incoming(channel=CHANNEL, user=default_user, text=line)
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -99,7 +103,6 @@ def incoming_from_json(line: str, default_user: str, counter: int) -> Incoming:
         contact=Contact(contact) if contact else None,
         referral=_text(data.get("referral"), "referral"),
         unsupported=_text(data.get("unsupported"), "unsupported"),
-        message_id=str(counter),
     )
     if not (msg.text is not None or msg.choice or msg.location or msg.contact or msg.unsupported):
         raise InputError("a message needs text, choice, location, contact or unsupported")
@@ -124,7 +127,6 @@ class ConsoleAdapter(BaseAdapter):
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() and not json_mode
-        self._counter = 0
 
     async def send(self, reply: Reply) -> None:
         """Replies for console users who are not the one typing (a coordinator, say)."""
@@ -135,7 +137,6 @@ class ConsoleAdapter(BaseAdapter):
         self.stdout.flush()
 
     def _message(self, line: str) -> Incoming | None:
-        self._counter += 1
         switch = _SWITCH_USER.match(line)
         if switch:
             self.user = switch.group(1)
@@ -149,7 +150,7 @@ class ConsoleAdapter(BaseAdapter):
 
     async def _handle_json(self, line: str) -> None:
         try:
-            msg = incoming_from_json(line, self.user, self._counter)
+            msg = incoming_from_json(line, self.user)
         except InputError as exc:
             self._print(json.dumps({"error": str(exc)}, ensure_ascii=False))
             return
@@ -183,7 +184,6 @@ class ConsoleAdapter(BaseAdapter):
                 break
             line = line.rstrip("\r\n")
             if self.json_mode:
-                self._counter += 1
                 await self._handle_json(line)
             elif line.strip():
                 await self._handle_text(line)

@@ -28,6 +28,8 @@ class Context:
     incoming: Incoming | None = None
     replies: list[Reply] = field(default_factory=list)
     now: float = 0.0
+    # display values actions compute for this message's texts; never stored
+    view: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -252,7 +252,7 @@ class Engine:
             await self._start(ctx, greet=False)
 
     def _params(self, ctx: Context) -> dict[str, Any]:
-        return {**ctx.session.profile, **ctx.session.slots}
+        return {**ctx.session.profile, **ctx.session.slots, **ctx.view}
 
     def _ask(self, ctx: Context, state: State, text: str | None = None) -> None:
         assert state.input is not None and state.ask is not None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -26,27 +25,34 @@ class Session:
 
     @classmethod
     def from_record(cls, key: str, record: dict[str, Any] | None) -> Session:
+        """A session over a record the store handed out (the store copies: no copy here)."""
         if not record:
             return cls(key=key)
-        known = {k: copy.deepcopy(v) for k, v in record.items() if k in cls.__dataclass_fields__}
+        known = {k: v for k, v in record.items() if k in FIELDS}
         known["key"] = key
         return cls(**known)
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record to store (the store copies what it is given: no copy here)."""
+        return {name: getattr(self, name) for name in FIELDS}
 
     @property
     def in_flow(self) -> bool:
         return self.flow is not None and self.state is not None
 
     def snapshot(self) -> dict[str, Any]:
+        """Where the conversation is, for `kembali`. Slot values are replaced, never
+        changed in place, so a shallow copy of the slots is a true snapshot."""
         return {
             "flow": self.flow,
             "state": self.state,
-            "slots": copy.deepcopy(self.slots),
+            "slots": dict(self.slots),
             "return_to": self.return_to,
         }
 
     def end_flow(self) -> None:
         self.flow = self.state = self.return_to = self.pending = None
         self.slots, self.history, self.shown = {}, [], []
+
+
+FIELDS = tuple(f.name for f in fields(Session))
