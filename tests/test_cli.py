@@ -106,3 +106,13 @@ def test_every_command_has_help(tmp_path: Path) -> None:
     for command in ("chat", "validate", "graph", "orders"):
         result = run(tmp_path, command, "--help")
         assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_a_restarted_chat_answers_its_first_lines(tmp_path: Path) -> None:
+    """Regression: terminal lines once carried ids 1, 2, ... per process, so a second run
+    on the same data folder took its first lines for duplicates and answered nothing."""
+    first = run(tmp_path, "chat", "--json", stdin="halo\n1\n")
+    second = run(tmp_path, "chat", "--json", stdin="menu\nhalo\n")
+    for result in (first, second):
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(lines) == 2 and all(line["replies"] for line in lines), result.stdout
