@@ -58,6 +58,8 @@ class State:
     input: InputSpec | None = None
     save: str | None = None  # slot that receives the answer
     enter: tuple[str, ...] = ()  # actions run on entering, before saying/asking
+    view: tuple[str, ...] = ()  # actions that compute display values (ctx.view) each time
+    # the state's text is rendered; what they compute is never stored
     next: tuple[Branch, ...] = ()  # tried in order; the first whose condition holds
     on: dict[str, Branch] = field(default_factory=dict)  # by answer value
     final: bool = False

@@ -15,7 +15,7 @@ from bot.engine.flow import Branch, Flow, InputSpec, State, StaticOption
 from bot.engine.yaml_lines import LineDict, LineList, load_yaml
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-STATE_KEYS = {"say", "ask", "help", "input", "save", "enter", "next", "on", "final"}
+STATE_KEYS = {"say", "ask", "help", "input", "save", "enter", "view", "next", "on", "final"}
 BRANCH_KEYS = {"to", "flow", "do", "if", "return"}
 FLOW_KEYS = {"flow", "start", "home", "states", "description"}
 
@@ -137,6 +137,7 @@ class _Reader:
             if key in raw and not isinstance(raw[key], str):
                 self.error(raw.line_of(key), f"{key!r} must be a message id or name")
         enter = self.names(raw["enter"], raw.line_of("enter"), "'enter'") if "enter" in raw else ()
+        view = self.names(raw["view"], raw.line_of("view"), "'view'") if "view" in raw else ()
         nxt = self.next_branches(raw["next"], raw.line_of("next")) if "next" in raw else ()
         return State(
             name=str(name),
@@ -147,6 +148,7 @@ class _Reader:
             input=spec,
             save=raw.get("save") if isinstance(raw.get("save"), str) else None,
             enter=enter,
+            view=view,
             next=nxt,
             on=on,
             final=bool(raw.get("final", False)),

@@ -254,8 +254,15 @@ class Engine:
     def _params(self, ctx: Context) -> dict[str, Any]:
         return {**ctx.session.profile, **ctx.session.slots, **ctx.view}
 
+    def _view(self, ctx: Context, state: State) -> None:
+        """Run the state's view actions: display values for its text, never stored."""
+        for name in state.view:
+            if inspect.isawaitable(self.registry.actions[name](ctx)):
+                raise TypeError(f"view action {name!r} must not be async")
+
     def _ask(self, ctx: Context, state: State, text: str | None = None) -> None:
         assert state.input is not None and state.ask is not None
+        self._view(ctx, state)
         kind = self.registry.kinds[state.input.kind]
         value = ctx.session.slots.get(state.save) if state.save else None
         reply = kind.prompt(ctx, state.input, ctx.t(state.ask, **self._params(ctx)), value)
@@ -339,6 +346,7 @@ class Engine:
         except ActionFailed as failed:
             ctx.say(failed.message_id, **failed.params)
         if state.say:
+            self._view(ctx, state)
             ctx.say(state.say, **self._params(ctx))
         if state.final:
             ctx.session.end_flow()

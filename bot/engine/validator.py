@@ -106,6 +106,7 @@ class _Checker:
             self.error(flow, state.line_of("ask"), f"state {state.name!r} asks but has no 'input'")
         self.input_spec(flow, state)
         self.names(flow, state.line_of("enter"), state.enter, self.registry.actions, "action")
+        self.names(flow, state.line_of("view"), state.view, self.registry.actions, "action")
         self.branch_targets(flow, state)
         if state.final:
             if state.branches() or state.input is not None:

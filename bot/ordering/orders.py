@@ -8,7 +8,7 @@ from typing import Any
 from bot.i18n import I18n, rupiah
 from bot.messages import split_key
 from bot.ordering.markets import Market
-from bot.storage.base import Record, Store
+from bot.storage.base import FINISHED_STATUSES, Record, Store
 
 MAX_CODE_TRIES = 5
 
@@ -66,6 +66,10 @@ STATUS_MESSAGES = {
     "exchange_requested": "status.exchange_requested",
     "exchange_done": "status.exchange_done",
 }
+
+
+# statuses of an order still being worked on (finished ones may sit in the archive)
+LIVE_STATUSES = frozenset(STATUS_MESSAGES) - FINISHED_STATUSES
 
 
 def status_label(i18n: I18n, lang: str, status: str) -> str:

@@ -8,6 +8,7 @@ what the channel already told us, and the actions that summarise and place an or
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,14 @@ from bot.ordering.catalog import Catalog
 from bot.ordering.items import Item, describe, parse_items
 from bot.ordering.market_match import match_market
 from bot.ordering.markets import Markets
-from bot.ordering.orders import money, new_order, now_local, order_code, status_label
+from bot.ordering.orders import (
+    LIVE_STATUSES,
+    money,
+    new_order,
+    now_local,
+    order_code,
+    status_label,
+)
 from bot.ordering.roles import Roles
 from bot.storage.base import DuplicateOrder, StoreError
 
@@ -91,12 +99,12 @@ def market_matcher(ctx: Context, text: str, options: Any) -> ChoiceMatch:
 
 
 def describe_markets(ctx: Context) -> None:
-    ctx.slots["coming_markets"] = ", ".join(m.name for m in _ordering(ctx).markets.coming)
+    ctx.view["coming_markets"] = ", ".join(m.name for m in _ordering(ctx).markets.coming)
 
 
 def note_market(ctx: Context) -> None:
     market = _ordering(ctx).markets.get(ctx.slots.get("market", ""))
-    ctx.slots["market_name"] = market.name if market else ""
+    ctx.view["market_name"] = market.name if market else ""
 
 
 def estimate_text(ctx: Context) -> tuple[str, int | None]:
@@ -120,16 +128,34 @@ def build_summary(ctx: Context) -> None:
     address = ctx.slots.get("address") or {}
     pin = address.get("location")
     phone = _phone(ctx)
-    ctx.slots["market_name"] = market.name if market else ""
-    ctx.slots["items_text"] = "\n".join(
-        f"{i}. {describe(item)}" for i, item in enumerate(_items(ctx), 1)
-    )
     where = f" 📍 {pin['latitude']:.5f}, {pin['longitude']:.5f}" if pin else ""
-    ctx.slots["address_text"] = f"{address.get('text', '')}{where}".strip()
-    ctx.slots["contact_text"] = " · ".join(
-        part for part in (_name(ctx), display_phone(phone) if phone else "") if part
+    ctx.view.update(
+        market_name=market.name if market else "",
+        items_text="\n".join(f"{i}. {describe(item)}" for i, item in enumerate(_items(ctx), 1)),
+        address_text=f"{address.get('text', '')}{where}".strip(),
+        contact_text=" · ".join(
+            part for part in (_name(ctx), display_phone(phone) if phone else "") if part
+        ),
+        estimate_text=estimate_text(ctx)[0],
     )
-    ctx.slots["estimate_text"], _ = estimate_text(ctx)
+
+
+def prepare_order(ctx: Context) -> None:
+    """A fresh id for the order about to be confirmed (stored with the session)."""
+    ctx.slots["request_id"] = uuid.uuid4().hex
+
+
+def already_placed(ctx: Context) -> dict[str, Any] | None:
+    """The order this confirmation already placed, if a crash lost the session's step.
+
+    The order is written before the session in a write round; a crash in between leaves
+    the resident at the summary, and a second "ya" must find the first order.
+    """
+    request = ctx.slots.get("request_id")
+    if not request:
+        return None
+    mine = ctx.store.query_orders(user=ctx.key, status=LIVE_STATUSES)
+    return next((o for o in mine if o.get("request_id") == request), None)
 
 
 def place_order(ctx: Context) -> None:
@@ -140,6 +166,12 @@ def place_order(ctx: Context) -> None:
     if market is None or not market.is_open or not items or not ctx.slots.get("address"):
         raise ActionFailed("order.place_failed")
     moment = now_local(ctx.now, ordering.markets.timezone)
+    placed = already_placed(ctx)
+    if placed is not None:
+        log.info("order %s was placed before a restart; not placing it twice", placed["code"])
+        ctx.slots["code"] = placed["code"]
+        ctx.view["market_name"] = market.name
+        return
     _, estimate = estimate_text(ctx)
     for _ in range(5):
         code = order_code(ctx.store, market, moment)
@@ -155,6 +187,7 @@ def place_order(ctx: Context) -> None:
             estimate=estimate,
             moment=moment,
         )
+        order["request_id"] = ctx.slots.get("request_id")
         hours.schedule(order, market, moment)
         try:
             stored = ctx.store.create_order(order)
@@ -167,7 +200,7 @@ def place_order(ctx: Context) -> None:
     else:
         raise ActionFailed("order.place_failed")
     ctx.slots["code"] = code
-    ctx.slots["market_name"] = market.name
+    ctx.view["market_name"] = market.name
     hours.after_placed(ctx, stored, market, moment)
     # remember who the resident is for the next order
     if _name(ctx):
@@ -206,5 +239,6 @@ def register(registry: Registry) -> None:
     registry.action("describe_markets")(describe_markets)
     registry.action("note_market")(note_market)
     registry.action("build_summary")(build_summary)
+    registry.action("prepare_order")(prepare_order)
     registry.action("place_order")(place_order)
     registry.action("list_my_orders")(list_my_orders)

@@ -51,6 +51,8 @@ def test_a_good_flow_has_no_problems() -> None:
         (("say: order.cancelled", "say: order.no_such_text"),
          "10: message id 'order.no_such_text' missing from"),
         (("next: done", "next: {to: done, do: send_fax}"), "8: unknown action 'send_fax'"),
+        (("    save: name\n", "    save: name\n    view: draw_map\n"),
+         "8: unknown action 'draw_map'"),
         (("next: done", "next: [{to: done, if: is_raining}, {to: done}]"),
          "8: unknown condition 'is_raining'"),
         (("input: {kind: text}", "input: {kind: choice, options: planets}"),
