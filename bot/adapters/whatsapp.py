@@ -20,12 +20,10 @@ import asyncio
 import hmac
 import json
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from starlette.requests import Request
@@ -53,6 +51,7 @@ from bot.adapters.whatsapp_render import (
 from bot.adapters.whatsapp_send import OUTSIDE_WINDOW, RETRY_DELAYS, GraphSender
 from bot.adapters.whatsapp_window import WindowBook
 from bot.config import ConfigError
+from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
 from bot.messages import Incoming, Menu, Reply, Text, split_key
 
 log = logging.getLogger(__name__)
@@ -61,17 +60,6 @@ WEBHOOK_PATH = "/webhooks/whatsapp"
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
 MAX_PAYLOAD = 2_000_000  # bytes; Meta's webhook payloads are a few kilobytes
 REMEMBER_SENT = 2000  # recent sends kept to hold one again if its status says 131047
-
-
-def whatsapp_link(number: str, referral: str | None = None) -> str:
-    """``https://wa.me/<digits>?text=<referral>``: opens a chat with the tag typed in."""
-    digits = re.sub(r"\D", "", number)
-    if digits.startswith("0"):  # 0812-... as written in Indonesia
-        digits = "62" + digits[1:]
-    if not digits:
-        raise ValueError(f"not a phone number: {number!r}")
-    link = f"https://wa.me/{digits}"
-    return f"{link}?text={quote(referral, safe='')}" if referral else link
 
 
 class WhatsAppAdapter(BaseAdapter):

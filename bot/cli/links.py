@@ -13,8 +13,7 @@ import sys
 from typing import Any
 
 from bot.engine.commands import REFERRAL
-
-USERNAME_CHARS = "A-Z a-z 0-9 _"
+from bot.links import telegram_link, whatsapp_link
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -44,14 +43,6 @@ def valid_referral(referral: str) -> bool:
     return bool(REFERRAL.match(referral))
 
 
-def telegram_link(bot_username: str, referral: str) -> str:
-    """``https://t.me/<bot>?start=<referral>``."""
-    if not valid_referral(referral):
-        raise ValueError(f"referral {referral!r}: use 1-64 of A-Z a-z 0-9 _ -")
-    username = bot_username.strip().lstrip("@")
-    if not username or not username.replace("_", "").isalnum() or not username.isascii():
-        raise ValueError(f"bot username {bot_username!r}: use {USERNAME_CHARS}")
-    return f"https://t.me/{username}?start={referral}"
 
 
 def link_lines(i18n: Any, lang: str | None, *, referral: str, bot_username: str | None,
@@ -67,7 +58,6 @@ def link_lines(i18n: Any, lang: str | None, *, referral: str, bot_username: str 
 
 def wa_link(number: str, referral: str) -> str:
     """``https://wa.me/<number>?text=<referral>``; the tag must read as one on WhatsApp."""
-    from bot.adapters.whatsapp import whatsapp_link
     from bot.adapters.whatsapp_parse import referral_tag
 
     if referral_tag(referral) != referral:

@@ -10,17 +10,19 @@ Orders placed after following it carry the tag; the admin sees how many on their
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 from bot.engine.context import Context
 from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
 from bot.engine.registry import Registry
+from bot.links import telegram_link, whatsapp_link
 from bot.messages import Incoming
 
+log = logging.getLogger(__name__)
 _RW = re.compile(r"^(?:rw\.?\s*)?0*(\d{1,3})$")
 MAX_LINKS = 20
 
@@ -37,24 +39,20 @@ def make_tag(rw: int, kelurahan: str) -> str:
     return f"rw{rw:02d}-{slug(kelurahan)}".rstrip("-")
 
 
-def telegram_link(bot_username: str, tag: str) -> str:
-    return f"https://t.me/{bot_username.lstrip('@')}?start={tag}" if bot_username else ""
-
-
-def whatsapp_link(number: str, tag: str) -> str:
-    digits = re.sub(r"\D", "", number or "")
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    return f"https://wa.me/{digits}?text={quote(tag)}" if digits else ""
-
-
 def _links(ctx: Context, tag: str) -> list[str]:
+    """A line per messenger whose link the config allows (bot username, display number)."""
     services = ctx.services
-    found = [
-        ("link.telegram", telegram_link(services.bot_username, tag)),
-        ("link.whatsapp", whatsapp_link(services.wa_number, tag)),
-    ]
-    return [ctx.t(message_id, url=url) for message_id, url in found if url]
+    lines = []
+    for message_id, make_link, handle in (
+        ("link.telegram", telegram_link, services.bot_username),
+        ("link.whatsapp", whatsapp_link, services.wa_number),
+    ):
+        if handle:
+            try:
+                lines.append(ctx.t(message_id, url=make_link(handle, tag)))
+            except ValueError:
+                log.warning("%s is not usable in a link; check config.yaml", message_id)
+    return lines
 
 
 def list_links(ctx: Context) -> None:

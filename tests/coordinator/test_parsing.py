@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.links import telegram_link, whatsapp_link
 from bot.messages import Incoming
 from bot.ordering.commands import Command, read_command
-from bot.ordering.links import make_tag, slug, telegram_link, whatsapp_link
+from bot.ordering.links import make_tag, slug
 from bot.ordering.pricing import parse_rupiah
 
 
@@ -94,4 +95,6 @@ def test_tags_and_links() -> None:
     assert whatsapp_link("0812-3456-7890", "rw05-jatibening") == (
         "https://wa.me/6281234567890?text=rw05-jatibening")
     assert whatsapp_link("+62 812 3456 7890", "x") == "https://wa.me/6281234567890?text=x"
-    assert telegram_link("", "x") == whatsapp_link("", "x") == ""
+    for bad in (lambda: telegram_link("", "x"), lambda: whatsapp_link("", "x")):
+        with pytest.raises(ValueError):
+            bad()
