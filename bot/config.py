@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "storage": {"backend": "tinydb", "path": "data/"},
     "sessions": {"resume_after_hours": 6, "expire_after_days": 30},
     "admins": [],
+    "recap": {"time": "20:00"},
     "server": {"host": "127.0.0.1", "port": 8080},
     "telegram": {
         "enabled": False,
@@ -26,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
         "mode": "polling",
         "webhook_url": "",
         "secret_token": "",
+        "bot_username": "",
     },
     "whatsapp": {
         "enabled": False,
@@ -34,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
         "app_secret": "",
         "verify_token": "",
         "api_base_url": "https://graph.facebook.com/v21.0",
+        "display_number": "",
+        "template_name": "",
+        "template_language": "id",
     },
 }
 

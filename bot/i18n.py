@@ -134,9 +134,13 @@ class I18n:
 
 
 def rupiah(amount: int | Decimal | float, locale: Locale | str = "id_ID") -> str:
-    """Rupiah without decimals: ``Rp15.000``."""
+    """Rupiah without decimals: ``Rp15.000``; ``Rp15,000`` in English (not ``IDR15,000``:
+    prices in Bekasi are written with Rp whatever the language)."""
     whole = int(Decimal(str(amount)).to_integral_value())
-    return format_currency(whole, "IDR", locale=locale, format="¤#,##0", currency_digits=False)
+    if whole < 0:
+        return "-" + rupiah(-whole, locale)
+    text = format_currency(whole, "IDR", locale=locale, format="¤#,##0", currency_digits=False)
+    return text if "Rp" in text else "Rp" + format_decimal(whole, format="#,##0", locale=locale)
 
 
 def number(value: Decimal | float | int, locale: Locale | str = "id_ID") -> str:

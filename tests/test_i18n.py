@@ -47,6 +47,9 @@ def test_catalogs_have_the_same_placeholders() -> None:
 def test_rupiah_and_dates() -> None:
     assert rupiah(15000) == "Rp15.000"
     assert rupiah(1_250_500) == "Rp1.250.500"
+    assert rupiah(15000, "en") == "Rp15,000"
+    assert rupiah(-2500) == rupiah(-2500.4) == "-Rp2.500"
+    assert rupiah(-2500, "en") == "-Rp2,500"
     assert long_date(date(2024, 8, 17)) == "Sabtu, 17 Agustus 2024"
 
 

@@ -12,7 +12,7 @@ import sys
 
 from bot.config import ConfigError, load_config
 
-COMMAND_ORDER = ("chat", "serve", "validate", "graph", "orders")
+COMMAND_ORDER = ("chat", "serve", "orders", "report", "links", "validate", "graph", "doctor")
 
 
 def command_modules() -> list[str]:
