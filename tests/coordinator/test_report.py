@@ -71,7 +71,7 @@ def test_the_text(store: MemoryStore) -> None:
     assert "Pesanan per link RT/RW: tanpa link 5 · rw05-jatibening 3 · rw03-jakasampurna 1" in text
     english = render(collect(store, MARKETS.markets, D27, D28), "en", I18N, skip_empty=True)
     assert "Thursday, November 27, 2025 – Friday, November 28, 2025" in english
-    assert "*All markets*: 10 orders" in english and "IDR250,000" in english
+    assert "*All markets*: 10 orders" in english and "Rp250,000" in english
 
 
 def test_the_recap_of_one_head(store: MemoryStore) -> None:
