@@ -103,7 +103,7 @@ class Engine:
         if command is not None:
             await self._command(ctx, command)
             return
-        if session.pending == "language" and self._choose_language(ctx):
+        if session.pending == "language" and await self._choose_language(ctx):
             return
         if session.pending == "resume":
             await self._resume_answer(ctx)
@@ -122,18 +122,18 @@ class Engine:
         kind = self.registry.kinds[state.input.kind]
         if msg.unsupported and not kind.accepts_media:
             ctx.say("engine.unsupported", what=ctx.t(kind.hint))
-            self._ask(ctx, state)
+            await self._ask(ctx, state)
             return
         value = session.slots.get(state.save) if state.save else None
         result = kind.parse(ctx, state.input, msg, value)
         if isinstance(result, Invalid):
-            self._invalid(ctx, state, result)
+            await self._invalid(ctx, state, result)
         elif isinstance(result, Keep):
             if state.save:
                 session.slots[state.save] = result.value
             if result.note:
                 ctx.say(result.note, **result.params)
-            self._ask(ctx, state)
+            await self._ask(ctx, state)
         elif isinstance(result, Accept):
             await self._answered(ctx, state, result.value)
 
@@ -180,7 +180,7 @@ class Engine:
         ctx.session.shown = [o.id for o in options]
         return Menu(to=ctx.key, text=ctx.t("engine.choose_language"), options=tuple(options))
 
-    def _choose_language(self, ctx: Context) -> bool:
+    async def _choose_language(self, ctx: Context) -> bool:
         msg = ctx.incoming
         assert msg is not None
         options = self._language_menu(ctx).options
@@ -194,7 +194,7 @@ class Engine:
         ctx.say("engine.language_set", language=self.i18n.language_name(found.option_id))
         state = self._state(ctx.session)
         if state is not None and state.input is not None:
-            self._ask(ctx, state)
+            await self._ask(ctx, state)
         return True
 
     def _language_by_name(self, text: str) -> Matched | None:
@@ -246,7 +246,7 @@ class Engine:
     async def _reprompt(self, ctx: Context) -> None:
         state = self._state(ctx.session)
         if state is not None and state.input is not None:
-            self._ask(ctx, state)
+            await self._ask(ctx, state)
         else:
             ctx.session.end_flow()
             await self._start(ctx, greet=False)
@@ -254,15 +254,13 @@ class Engine:
     def _params(self, ctx: Context) -> dict[str, Any]:
         return {**ctx.session.profile, **ctx.session.slots, **ctx.view}
 
-    def _view(self, ctx: Context, state: State) -> None:
+    async def _view(self, ctx: Context, state: State) -> None:
         """Run the state's view actions: display values for its text, never stored."""
-        for name in state.view:
-            if inspect.isawaitable(self.registry.actions[name](ctx)):
-                raise TypeError(f"view action {name!r} must not be async")
+        await self._run(ctx, state.view)
 
-    def _ask(self, ctx: Context, state: State, text: str | None = None) -> None:
+    async def _ask(self, ctx: Context, state: State, text: str | None = None) -> None:
         assert state.input is not None and state.ask is not None
-        self._view(ctx, state)
+        await self._view(ctx, state)
         kind = self.registry.kinds[state.input.kind]
         value = ctx.session.slots.get(state.save) if state.save else None
         reply = kind.prompt(ctx, state.input, ctx.t(state.ask, **self._params(ctx)), value)
@@ -271,13 +269,13 @@ class Engine:
         ctx.session.shown = [o.id for o in reply.options] if isinstance(reply, Menu) else []
         ctx.send(reply)
 
-    def _invalid(self, ctx: Context, state: State, result: Invalid) -> None:
+    async def _invalid(self, ctx: Context, state: State, result: Invalid) -> None:
         problem = ctx.t(result.message_id, **result.params)
         if result.options:
             ctx.session.shown = [o.id for o in result.options]
             ctx.send(Menu(to=ctx.key, text=problem, options=result.options))
         else:
-            self._ask(ctx, state, text=problem)
+            await self._ask(ctx, state, text=problem)
 
     async def _run(self, ctx: Context, actions: tuple[str, ...]) -> None:
         for name in actions:
@@ -313,14 +311,14 @@ class Engine:
         branch, from_next = self._pick(ctx, state, value)
         if branch is None:
             log.error("no transition from %s.%s for %r", session.flow, state.name, value)
-            self._ask(ctx, state, text=ctx.t("engine.invalid_choice"))
+            await self._ask(ctx, state, text=ctx.t("engine.invalid_choice"))
             return False
         try:
             await self._run(ctx, branch.do)
         except ActionFailed as failed:
             ctx.say(failed.message_id, **failed.params)
             if state.input is not None:
-                self._ask(ctx, state)
+                await self._ask(ctx, state)
             return False
         if branch.flow is not None:
             session.flow, session.slots, session.return_to = branch.flow, {}, None
@@ -346,12 +344,12 @@ class Engine:
         except ActionFailed as failed:
             ctx.say(failed.message_id, **failed.params)
         if state.say:
-            self._view(ctx, state)
+            await self._view(ctx, state)
             ctx.say(state.say, **self._params(ctx))
         if state.final:
             ctx.session.end_flow()
         elif state.input is not None:
-            self._ask(ctx, state)
+            await self._ask(ctx, state)
         elif await self._follow(ctx, state, None) is False:
             raise RuntimeError(f"no way out of {ctx.session.flow}.{state.name}")
 
@@ -372,5 +370,5 @@ class Engine:
         value = session.slots.get(state.save) if state.save else None
         described = self.registry.kinds[state.input.kind].describe(ctx, value) if value else ""
         note = ctx.t("engine.back_previous", answer=described) if described else None
-        self._ask(ctx, state, text=note)
+        await self._ask(ctx, state, text=note)
 
