@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from bot.storage.base import (
     DuplicateOrder,
@@ -17,6 +18,12 @@ from bot.storage.query import order_matches, order_sort_key, status_set
 __all__ = ["MemoryStore", "order_matches", "status_set"]
 
 
+def _clone(value: Any) -> Any:
+    """A copy in JSON types (faster than deepcopy; refuses what JSON cannot hold, as the
+    durable store does)."""
+    return json.loads(json.dumps(value))
+
+
 class MemoryStore(Store):
     def __init__(self) -> None:
         self._sessions: dict[str, Record] = {}
@@ -26,10 +33,10 @@ class MemoryStore(Store):
 
     def get_session(self, key: str) -> Record | None:
         session = self._sessions.get(key)
-        return copy.deepcopy(session) if session is not None else None
+        return _clone(session) if session is not None else None
 
     def put_session(self, key: str, session: Record) -> None:
-        self._sessions[key] = copy.deepcopy(session)
+        self._sessions[key] = _clone(session)
 
     def delete_session(self, key: str) -> None:
         self._sessions.pop(key, None)
@@ -48,14 +55,14 @@ class MemoryStore(Store):
         code = order["code"]
         if code in self._orders:
             raise DuplicateOrder(code)
-        stored = copy.deepcopy(order)
+        stored = _clone(order)
         stored["version"] = 1
         self._orders[code] = stored
-        return copy.deepcopy(stored)
+        return _clone(stored)
 
     def get_order(self, code: str) -> Record | None:
         order = self._orders.get(code)
-        return copy.deepcopy(order) if order is not None else None
+        return _clone(order) if order is not None else None
 
     def update_order(self, code: str, changes: Record, expected_version: int) -> Record:
         order = self._orders.get(code)
@@ -63,10 +70,10 @@ class MemoryStore(Store):
             raise OrderNotFound(code)
         if order["version"] != expected_version:
             raise VersionConflict(code, expected_version, order["version"])
-        updated = {**order, **copy.deepcopy(changes), "version": expected_version + 1}
+        updated = {**order, **_clone(changes), "version": expected_version + 1}
         updated["code"] = code
         self._orders[code] = updated
-        return copy.deepcopy(updated)
+        return _clone(updated)
 
     def query_orders(
         self,
@@ -80,7 +87,7 @@ class MemoryStore(Store):
     ) -> list[Record]:
         statuses = status_set(status)
         found = [
-            copy.deepcopy(o)
+            _clone(o)
             for o in self._orders.values()
             if order_matches(
                 o,
