@@ -63,17 +63,15 @@ def _common(ctx: Context, order: Record) -> dict[str, Param]:
     }
 
 
-_UNSTAFFED_WARNED: set[str] = set()
-
-
 def new_order(ctx: Context, order: Record) -> None:
     """A new order reaches its market's coordinators with a claim button."""
     targets = coordinators(ctx, order)
     if not targets:
         market = order.get("market", "")
-        # said once per market and process: a market without coordinators is a setup fact
-        level = logging.DEBUG if market in _UNSTAFFED_WARNED else logging.WARNING
-        _UNSTAFFED_WARNED.add(market)
+        # said once per market and app: a market without coordinators is a setup fact
+        warned = ctx.services.unstaffed_warned
+        level = logging.DEBUG if market in warned else logging.WARNING
+        warned.add(market)
         log.log(level, "order %s: no coordinator of %s has chatted with the bot yet; it "
                 "waits in the open orders list", order["code"], market)
     i18n = ctx.engine.i18n

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine.context import ActionFailed, Context
@@ -48,6 +48,7 @@ class Ordering:
     admins: frozenset[str] = frozenset()  # config `admins`: the market office
     bot_username: str = ""  # config telegram.bot_username, for referral links
     wa_number: str = ""  # config whatsapp.display_number, for referral links
+    unstaffed_warned: set[str] = field(default_factory=set)  # markets already logged
 
     @property
     def roles(self) -> Roles:
