@@ -11,6 +11,8 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.app import App
 from bot.config import load_config
 from bot.messages import Incoming, Location, Menu, Reply, user_key
@@ -28,6 +30,24 @@ def test_config(**overrides: Any) -> dict[str, Any]:
 
 
 test_config.__test__ = False  # a helper, not a test (pytest collects it where imported)
+
+
+def write_config(tmp_path: Path, **sections: Any) -> Path:
+    """A config file for a `main.py` subprocess: this repository's flows, locales and data,
+    the TinyDB files under ``tmp_path/data``; ``sections`` replace top-level keys."""
+    config: dict[str, Any] = {
+        "flows": {"dir": str(ROOT / "flows"), "entry": "main"},
+        "locales": str(ROOT / "locales"),
+        "data": {
+            "markets": str(ROOT / "data" / "markets.yaml"),
+            "catalog": str(ROOT / "data" / "catalog.yaml"),
+        },
+        "storage": {"backend": "tinydb", "path": str(tmp_path / "data")},
+    }
+    config.update(sections)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
 
 
 class Clock:

@@ -8,26 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
+from tests.chat import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def config_file(tmp_path: Path) -> Path:
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["storage"] = {"backend": "tinydb", "path": str(tmp_path / "data")}
-    for key in ("flows",):
-        config[key]["dir"] = str(ROOT / "flows")
-    config["locales"] = str(ROOT / "locales")
-    config["data"] = {k: str(ROOT / v) for k, v in config["data"].items()}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config_file(tmp_path)), *args],
+        [sys.executable, str(ROOT / "main.py"), "--config", str(write_config(tmp_path)), *args],
         input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )

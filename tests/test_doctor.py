@@ -5,32 +5,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from bot.cli import main
 from bot.storage.tinydb_store import TinyDBStore
-from tests.chat import ROOT
+from tests.chat import ROOT, write_config
 
 SHIPPED_FLOWS = sorted(p.stem for p in (ROOT / "flows").glob("*.yaml"))
-
-
-def write_config(tmp_path: Path, **sections: Any) -> Path:
-    config: dict[str, Any] = {
-        "flows": {"dir": str(ROOT / "flows"), "entry": "main"},
-        "locales": str(ROOT / "locales"),
-        "data": {
-            "markets": str(ROOT / "data" / "markets.yaml"),
-            "catalog": str(ROOT / "data" / "catalog.yaml"),
-        },
-        "storage": {"backend": "tinydb", "path": str(tmp_path / "data")},
-    }
-    config.update(sections)
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
 
 
 def order(code: str, status: str = "new", created_at: str = "2026-11-05T08:00:00+07:00") -> dict:

@@ -17,27 +17,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
+from tests.chat import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS = "Jl. Melati No. 12, RT 03/RW 05, Jatibening, dekat masjid Al-Ikhlas"
 
 
-def config_file(tmp_path: Path) -> Path:
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["storage"] = {"backend": "tinydb", "path": str(tmp_path / "data")}
-    config["flows"]["dir"] = str(ROOT / "flows")
-    config["locales"] = str(ROOT / "locales")
-    config["data"] = {k: str(ROOT / v) for k, v in config["data"].items()}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def chat(tmp_path: Path, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config_file(tmp_path)),
+        [sys.executable, str(ROOT / "main.py"), "--config", str(write_config(tmp_path)),
          "chat", "--json"],
         input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -115,7 +104,7 @@ def test_a_whole_order_across_users(tmp_path: Path) -> None:
     assert "nilai belanja Rp40.000 · tunai diterima Rp40.000" in recap
 
     export = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config_file(tmp_path)),
+        [sys.executable, str(ROOT / "main.py"), "--config", str(write_config(tmp_path)),
          "orders", "export"], capture_output=True, text=True, timeout=120,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     (stored,) = json.loads(export.stdout)

@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.i18n import I18n
 from bot.ordering.markets import load_markets
 from bot.ordering.report import collect, recap_text, render
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
+from tests.chat import write_config
 from tests.coordinator.sample import BOTH_DAYS, DAY, fill
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,20 +82,9 @@ def test_the_recap_of_one_head(store: MemoryStore) -> None:
     assert recap_text(store, (), D27, "id", I18N).startswith("Belum ada pasar")
 
 
-def config_file(tmp_path: Path) -> Path:
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["storage"] = {"backend": "tinydb", "path": str(tmp_path / "data")}
-    config["flows"]["dir"] = str(ROOT / "flows")
-    config["locales"] = str(ROOT / "locales")
-    config["data"] = {k: str(ROOT / v) for k, v in config["data"].items()}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config_file(tmp_path)),
+        [sys.executable, str(ROOT / "main.py"), "--config", str(write_config(tmp_path)),
          "report", *args], capture_output=True, text=True, timeout=120, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
 

@@ -13,24 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
-from tests.chat import ROOT
-
-
-def write_config(tmp_path: Path) -> Path:
-    config = {
-        "flows": {"dir": str(ROOT / "flows"), "entry": "main"},
-        "locales": str(ROOT / "locales"),
-        "data": {
-            "markets": str(ROOT / "data" / "markets.yaml"),
-            "catalog": str(ROOT / "data" / "catalog.yaml"),
-        },
-        "storage": {"backend": "tinydb", "path": str(tmp_path / "data")},
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
+from tests.chat import ROOT, write_config
 
 
 def main_py(config: Path, *args: str) -> list[str]:
