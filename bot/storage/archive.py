@@ -1,13 +1,15 @@
 """Finished orders, one TinyDB file per month of ``created_at``: ``archive/orders-YYYY-MM.json``.
 
-Only the month files that changed are written, so the cost of a write does not grow with
-the number of orders ever taken. An in-memory index ``code -> month`` (built by reading
-each archive once at start) finds an archived order; only a few months are kept loaded.
+A round only appends to the journal; the month files that changed are rewritten at
+compaction, so the cost of a write does not grow with the number of orders ever taken.
+An in-memory index ``code -> month`` (built by reading each archive once at start) finds
+an archived order; only a few months are kept loaded (plus those not yet written).
 
-Moving an order *out* of a month (reopened, or ``created_at`` changed) leaves a "ghost":
-the old copy stays in that month's file until the round that writes the order's new home
-has finished, so a crash between two file writes can duplicate an order but never lose it
-(on load the higher ``version`` wins).
+Moving an order *out* of a month (reopened, or ``created_at`` changed) drops it from that
+month at once: compaction writes every changed file from one snapshot and keeps the
+journal until all of them are on disk, so a crash between two file writes is repaired by
+replaying the journal (and if files were edited by hand, on load the higher ``version``
+of a duplicated order wins).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ class Archive:
         self.index: dict[str, str] = {}
         self.months: set[str] = set()
         self._loaded: OrderedDict[str, DocFile] = OrderedDict()
-        self._ghosts: dict[tuple[str, str], int] = {}
 
     def path(self, month: str) -> Path:
         return self.folder / f"{PREFIX}{month}.json"
@@ -73,21 +74,13 @@ class Archive:
         self.index[code] = month
         self.months.add(month)
 
-    def leave(self, code: str, seq: int, month: str | None = None) -> None:
-        """The order left ``month`` (default: its indexed one); drop it there later."""
-        month = month or self.index.pop(code)
-        self._ghosts[(month, code)] = seq
-
-    def drop_ghosts(self, upto_seq: int) -> bool:
-        """After a round that made changes up to ``upto_seq`` durable; True if any."""
-        ready = [key for key, seq in self._ghosts.items() if seq <= upto_seq]
-        for month, code in ready:
-            del self._ghosts[(month, code)]
-            if self.index.get(code) != month:
-                doc_file = self.file(month)
-                doc_file.data.pop(code, None)
-                doc_file.dirty = True
-        return bool(ready)
+    def remove(self, code: str, month: str) -> None:
+        """Drop the copy of ``code`` held in ``month`` (the order lives elsewhere now)."""
+        doc_file = self.file(month)
+        if doc_file.data.pop(code, None) is not None:
+            doc_file.dirty = True
+        if self.index.get(code) == month:
+            del self.index[code]
 
     def orders(self, since: str | None, until: str | None) -> Iterator[Record]:
         """Archived orders of the months that could match ``since``/``until``."""
@@ -101,8 +94,7 @@ class Archive:
 
     def evict(self) -> None:
         """Forget the least recently used months beyond the cache size (clean ones only)."""
-        pinned = {month for month, _ in self._ghosts}
-        spare = [m for m, f in self._loaded.items() if not f.dirty and m not in pinned]
+        spare = [m for m, f in self._loaded.items() if not f.dirty]
         for month in spare[: max(0, len(self._loaded) - self.cached_months)]:
             del self._loaded[month]
 

@@ -37,9 +37,17 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_text(path: Path, text: str) -> int:
-    """Replace ``path`` with ``text`` atomically and durably; returns the bytes written."""
-    data = text.encode("utf-8")
+def atomic_write_text(path: Path, text: str, *, sync_dir: bool = True) -> int:
+    """Replace ``path`` with ``text`` atomically and durably; returns the bytes written.
+
+    With ``sync_dir=False`` the caller syncs the directory itself (once for many files)
+    before it relies on the new version being there after a crash.
+    """
+    return atomic_write_bytes(path, text.encode("utf-8"), sync_dir=sync_dir)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> int:
+    """`atomic_write_text` for bytes already encoded."""
     tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
@@ -51,7 +59,8 @@ def atomic_write_text(path: Path, text: str) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
     return len(data)
 
 

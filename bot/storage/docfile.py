@@ -7,18 +7,25 @@ otherwise ``{"key": ..., "value": ...}``.
 
 Values held here are never mutated in place (the store replaces them), so a snapshot is a
 shallow copy of the dict and can be serialized in a worker thread while the store goes on.
+``dirty`` means "the file on disk is behind memory": setting it counts a change, and a
+file stays dirty (so an archive month is not evicted and re-read stale) until a write of
+a snapshot taken after its last change has finished (`capture` / `written`).
 """
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 
+from bot.storage import atomic
 from bot.storage.atomic import AtomicJSONStorage
+
+CHUNK = 128  # documents encoded per call: a writer thread lets go of the GIL in between
 
 
 class DocFile:
@@ -37,7 +44,19 @@ class DocFile:
         self.key_field = key_field
         self.db = TinyDB(path, storage=AtomicJSONStorage, on_problem=on_problem)
         self.data: dict[str, Any] = {}
-        self.dirty = False
+        self._changes = 0  # changes counted by `dirty = True`
+        self._on_disk = 0  # the change count the file on disk holds
+
+    @property
+    def dirty(self) -> bool:
+        return self._changes != self._on_disk
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:
+        if value:
+            self._changes += 1
+        else:
+            self._on_disk = self._changes
 
     @property
     def storage(self) -> AtomicJSONStorage:
@@ -66,15 +85,34 @@ class DocFile:
     def snapshot(self) -> dict[str, Any]:
         return dict(self.data)
 
-    def write(self, snapshot: dict[str, Any]) -> int:
+    def capture(self) -> tuple[int, dict[str, Any]]:
+        """The change count and a snapshot of now (under the store's lock)."""
+        return self._changes, dict(self.data)
+
+    def written(self, changes: int) -> None:
+        """A snapshot captured at ``changes`` is on disk (and its directory synced)."""
+        self._on_disk = max(self._on_disk, changes)
+
+    def write(self, snapshot: dict[str, Any], *, sync_dir: bool = True) -> int:
         """Write ``snapshot`` atomically (call from any thread); returns bytes written."""
         if self.key_field is not None:
-            docs = snapshot.values()
+            docs = list(snapshot.values())
         else:
-            docs = ({"key": k, "value": v} for k, v in snapshot.items())
-        table = {str(i): doc for i, doc in enumerate(docs, 1)}
-        self.storage.write({self.table: table})
-        return self.storage.last_size
+            docs = [{"key": k, "value": v} for k, v in snapshot.items()]
+        try:
+            data = encode_table(self.table, docs, ascii_only=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: only escapes can carry it
+            data = encode_table(self.table, docs, ascii_only=True).encode("ascii")
+        return atomic.atomic_write_bytes(self.path, data, sync_dir=sync_dir)
+
+
+def encode_table(table: str, docs: list[Any], *, ascii_only: bool) -> str:
+    """A TinyDB file of one table holding ``docs`` (ids 1, 2, ...), encoded in chunks."""
+    parts = []
+    for start in range(0, len(docs), CHUNK):
+        chunk = {str(i): d for i, d in enumerate(docs[start : start + CHUNK], start + 1)}
+        parts.append(json.dumps(chunk, ensure_ascii=ascii_only, separators=(",", ":"))[1:-1])
+    return "{" + json.dumps(table) + ":{" + ",".join(parts) + "}}"
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -131,5 +169,17 @@ class ShardSet:
                     home.dirty = True
         return misplaced
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def expire(self, stamp: Callable[[Any], float], older_than: float) -> list[str]:
+        """Drop the keys whose ``stamp(value)`` is before ``older_than``; returns them."""
+        dropped = []
+        for doc_file in self.files:
+            old = [k for k, v in doc_file.data.items() if stamp(v) < older_than]
+            for key in old:
+                del doc_file.data[key]
+            if old:
+                doc_file.dirty = True
+                dropped += old
+        return dropped
+
+    def __iter__(self) -> Iterator[DocFile]:
         return iter(self.files)

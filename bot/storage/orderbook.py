@@ -44,34 +44,42 @@ class OrderBook:
         )
         self.archive = Archive(folder / "archive", on_problem, cached)
 
-    def load(self, seq: int) -> None:
+    def load(self) -> None:
         """Read orders.json and index the archive (each month read once).
 
-        Settles what a crash between two file writes can leave: the same order in two
-        files (the higher version wins; the other copy is dropped after the next round).
-        ``seq`` is the change number to give the fixes.
+        Settles what a hand edit (or an older version of the store) can leave: the same
+        order in two files (the higher version wins; the other copy is dropped from
+        memory and from its file at the next compaction), or an order in the wrong file.
         """
         self.live.load()
         where = {code: (LIVE, _version(o)) for code, o in self.live.data.items()}
         misplaced = [(c, LIVE) for c, o in self.live.data.items() if place_of(o) != LIVE]
+        stale: list[tuple[str, str]] = []  # (code, where) of copies that lost
         for month, doc_file in self.archive.scan():
             for code, order in doc_file.data.items():
                 previous = where.get(code)
                 if previous is not None and _version(order) <= previous[1]:
-                    self.archive.leave(code, 0, month)  # stale copy
+                    stale.append((code, month))
                     continue
-                if previous is not None and previous[0] == LIVE:
-                    del self.live.data[code]
-                    self.live.dirty = True
-                elif previous is not None:
-                    self.archive.leave(code, 0, previous[0])
+                if previous is not None:
+                    stale.append((code, previous[0]))
                 where[code] = (month, _version(order))
                 self.archive.index[code] = month
                 if place_of(order) != month:
                     misplaced.append((code, month))
+        for code, loc in stale:
+            self._drop(code, loc)
         for code, loc in misplaced:  # e.g. edited by hand
             if where[code][0] == loc:
-                self._put(code, self._at(code, loc), loc, seq)
+                self._put(code, self._at(code, loc), loc)
+
+    def replay(self, order: Record) -> None:
+        """A journal record of ``order``: it wins unless the copy held is as new."""
+        code = order["code"]
+        loc = self._locate(code)
+        if loc is not None and _version(self._at(code, loc)) >= _version(order):
+            return
+        self._put(code, order, loc)
 
     def _at(self, code: str, loc: str) -> Record:
         return self.live.data[code] if loc == LIVE else self.archive.file(loc).data[code]
@@ -79,14 +87,17 @@ class OrderBook:
     def _locate(self, code: str) -> str | None:
         return LIVE if code in self.live.data else self.archive.index.get(code)
 
-    def _put(self, code: str, order: Record, old: str | None, seq: int) -> None:
+    def _drop(self, code: str, loc: str) -> None:
+        if loc == LIVE:
+            if self.live.data.pop(code, None) is not None:
+                self.live.dirty = True
+        else:
+            self.archive.remove(code, loc)
+
+    def _put(self, code: str, order: Record, old: str | None) -> None:
         new = place_of(order)
         if old is not None and old != new:
-            if old == LIVE:  # safe: archive months are written before orders.json
-                del self.live.data[code]
-                self.live.dirty = True
-            else:  # keep the old copy until the new home is on disk
-                self.archive.leave(code, seq)
+            self._drop(code, old)
         if new == LIVE:
             self.live.data[code] = order
             self.live.dirty = True
@@ -97,15 +108,15 @@ class OrderBook:
         loc = self._locate(code)
         return None if loc is None else self._at(code, loc)
 
-    def create(self, order: Record, seq: int) -> Record:
+    def create(self, order: Record) -> Record:
         code = order["code"]
         if self._locate(code) is not None:
             raise DuplicateOrder(code)
         stored = {**order, "version": 1}
-        self._put(code, stored, None, seq)
+        self._put(code, stored, None)
         return stored
 
-    def update(self, code: str, changes: Record, expected_version: int, seq: int) -> Record:
+    def update(self, code: str, changes: Record, expected_version: int) -> Record:
         loc = self._locate(code)
         if loc is None:
             raise OrderNotFound(code)
@@ -113,7 +124,7 @@ class OrderBook:
         if order["version"] != expected_version:
             raise VersionConflict(code, expected_version, order["version"])
         updated = {**order, **changes, "version": expected_version + 1, "code": code}
-        self._put(code, updated, loc, seq)
+        self._put(code, updated, loc)
         return updated
 
     def query(self, statuses: frozenset[str] | None, **filters: Any) -> list[Record]:
@@ -127,12 +138,6 @@ class OrderBook:
             found += [o for o in archived if order_matches(o, statuses=statuses, **filters)]
         return found
 
-    def files_in_write_order(self) -> list[DocFile]:
-        """Archive months before orders.json: an order moving there is never lost."""
+    def files(self) -> list[DocFile]:
+        """The files compaction may have to write: loaded archive months, orders.json."""
         return [*self.archive.dirty_files(), self.live]
-
-    def after_round(self, seq: int) -> bool:
-        """A round made changes up to ``seq`` durable; True if that left more to write."""
-        more = self.archive.drop_ghosts(seq)
-        self.archive.evict()
-        return more

@@ -1,28 +1,31 @@
-"""The durable default store: TinyDB files under one data folder, kept small.
+"""The durable default store: TinyDB snapshot files plus a write-ahead journal.
 
 Layout of ``<folder>``::
 
     .lock                          held (flock) by the one process using the folder
+    journal.jsonl                  changes since the snapshot files were written
+    journal.old.jsonl              only while a compaction runs (see `compaction.py`)
     sequences.json                 counters of `next_sequence`
     orders.json                    live orders (status not in FINISHED_STATUSES)
     archive/orders-YYYY-MM.json    finished orders by month of created_at
     sessions-00.json ...           sessions, spread by crc32(key) % session_shards
     messages-00.json ...           processed message ids, spread the same way
 
-Everything is held in memory; a change marks its file dirty and `flush()` writes each
-dirty file atomically (see `atomic.py`), many concurrent flushes sharing one round (see
-`groupcommit.py`). A round writes sequences first, then archive months, then live
-orders, so a crash between two file writes can leave a gap in a sequence or a duplicate
-order (the higher version wins on load) but never reuse a number of a durable order or
-lose an order. A sequence number handed out but not yet flushed may be handed out again
-after a crash; no order holding it was durable then.
+Everything is held in memory. A change updates memory, marks its file dirty and records
+the key's new value in `Pending`; a write round (`flush()`, many concurrent callers
+sharing one round, see `groupcommit.py`) appends those values as one line to the journal
+and syncs it once (see `journal.py`). The snapshot files are rewritten only when the
+journal has grown past a threshold (in a background thread) and at `close()`. Opening
+loads the snapshot files, then replays the journal; a torn last line (a crash during an
+append) is cut off, a damaged line before the end is reported by `problems()` and its
+journal set aside after applying the lines before it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,18 +33,32 @@ from typing import Any, Self
 
 from bot.storage.atomic import CORRUPT_MARK, fsync_dir, remove_orphan_temps
 from bot.storage.base import Record, Store, StoreError
+from bot.storage.changes import Targets, order_json
+from bot.storage.compaction import DEFAULT_LIMIT
 from bot.storage.docfile import DocFile, ShardSet
-from bot.storage.groupcommit import GroupCommit
 from bot.storage.lockfile import FolderLock, StoreLocked
-from bot.storage.orderbook import OrderBook
+from bot.storage.orderbook import OrderBook, place_of
 from bot.storage.query import order_sort_key, status_set
+from bot.storage.recovery import replay_journals
+from bot.storage.writer import Writer
 
 __all__ = ["StoreLocked", "TinyDBStore"]
+
+log = logging.getLogger(__name__)
 
 
 def _clone(value: Any) -> Any:
     """A deep copy in JSON types; fails at once on values JSON cannot hold."""
     return json.loads(json.dumps(value))
+
+
+def _text_and_copy(value: Any) -> tuple[str, Any]:
+    """`_clone`, also giving the JSON text (the journal takes it as it is)."""
+    text = json.dumps(value)
+    return text, json.loads(text)
+
+
+Strays = list[tuple[DocFile, str]]  # (file, key) of keys found outside their home shard
 
 
 def _session_newer(a: Any, b: Any) -> bool:
@@ -56,7 +73,10 @@ class TinyDBStore(Store):
         session_shards: int = 16,
         message_shards: int = 4,
         archive_months_cached: int = 3,
+        journal_limit: int = DEFAULT_LIMIT,
     ) -> None:
+        """``journal_limit``: journal bytes after which the snapshot files are rewritten
+        (at least; see `compaction.py`)."""
         self.path = Path(path)
         (self.path / "archive").mkdir(parents=True, exist_ok=True)
         self._lock = FolderLock(self.path)
@@ -64,16 +84,20 @@ class TinyDBStore(Store):
         self._closed = False
         self._problems: list[str] = []
         self._mem = threading.RLock()  # guards everything in memory
-        self._write_lock = threading.Lock()  # one write round at a time
-        self._commit = GroupCommit(self._write_round)
-        self.stats = {"writes": 0, "rounds": 0, "bytes": 0}
-        self.written: Counter[str] = Counter()  # file label -> writes
-        self.last_round: list[str] = []  # labels of the files the last round wrote
+        self._w = Writer(self.path, self._mem, self._files, self._after_compaction, journal_limit)
+        self.stats = self._w.stats  # writes/bytes: snapshot files; rounds; journal_bytes; ...
+        self.written = self._w.written  # file label -> writes
         try:
             self._open(session_shards, message_shards, archive_months_cached)
         except BaseException:
+            self._w.close()
             self._lock.release()
             raise
+
+    @property
+    def last_round(self) -> list[str]:
+        """What the last write round wrote: ``["journal.jsonl"]``, or ``[]`` if nothing."""
+        return self._w.last_round
 
     # -- opening ----------------------------------------------------------------------
     def _open(self, session_shards: int, message_shards: int, cached: int) -> None:
@@ -88,24 +112,33 @@ class TinyDBStore(Store):
         self._sequences = DocFile(self.path / "sequences.json", "sequences", on_problem=problem)
         self._sequences.load()
         self._orders = OrderBook(self.path, problem, cached)
-        with self._change():
-            self._orders.load(self._next_seq())
+        self._orders.load()
         self._sessions = ShardSet(self.path, "sessions", session_shards, problem, _session_newer)
         self._messages = ShardSet(self.path, "messages", message_shards, problem, _later)
-        self._respread_shards()
-
-    def _respread_shards(self) -> None:
-        """If a shard count changed: copy keys home, make that durable, then remove."""
-        misplaced = self._sessions.load() + self._messages.load()
+        stray = self._sessions.load(), self._messages.load()
         retired = self._sessions.retired + self._messages.retired
-        if not misplaced and not retired:
-            return
-        self.flush_sync()
-        for doc_file, key in misplaced:
-            if doc_file not in retired:
+        targets = Targets(self._sequences, self._orders, self._sessions, self._messages)
+        fold = replay_journals(self._w.journal, targets, self._problems)
+        if stray[0] or stray[1] or retired:
+            self._rehome(*stray, retired)
+            fold = True
+        if fold:
+            self._w.compactor.run_now()
+
+    def _rehome(self, sessions: Strays, messages: Strays, retired: list[DocFile]) -> None:
+        """The shard count changed: journal every stray key at home, then drop the strays
+        (retired files at once: the journal holds their keys; others at compaction)."""
+        for strays, shards, pending in (
+            (sessions, self._sessions, self._w.pending.sessions),
+            (messages, self._messages, self._w.pending.messages),
+        ):
+            for doc_file, key in strays:
                 doc_file.data.pop(key, None)
                 doc_file.dirty = True
-        self.flush_sync()
+                home = shards.for_key(key).data
+                if key in home:
+                    pending[key] = json.dumps(home[key]) if shards is self._sessions else home[key]
+        self._w.round()
         for doc_file in retired:
             doc_file.path.unlink(missing_ok=True)
         fsync_dir(self.path)
@@ -117,73 +150,37 @@ class TinyDBStore(Store):
             if self._closed:
                 raise StoreError(f"the store on {self.path} is closed")
             yield
-            self._commit.changed += 1
+            self._w.commit.changed += 1
 
-    def _next_seq(self) -> int:
-        """The number the change being made will get (inside `_change`)."""
-        return self._commit.changed + 1
+    def _files(self) -> list[DocFile]:
+        return [self._sequences, *self._orders.files(), *self._sessions, *self._messages]
 
-    def _files_in_write_order(self) -> list[DocFile]:
-        return [
-            self._sequences,
-            *self._orders.files_in_write_order(),
-            *self._sessions,
-            *self._messages,
-        ]
-
-    def _write_round(self) -> None:
-        with self._write_lock:
-            with self._mem:
-                seq = self._commit.changed
-                jobs = [(f, f.snapshot()) for f in self._files_in_write_order() if f.dirty]
-                for doc_file, _ in jobs:
-                    doc_file.dirty = False
-            done = 0
-            try:
-                for doc_file, snapshot in jobs:
-                    size = doc_file.write(snapshot)
-                    done += 1
-                    self.stats["writes"] += 1
-                    self.stats["bytes"] += size
-                    self.written[doc_file.label] += 1
-            except BaseException as exc:
-                with self._mem:
-                    for doc_file, _ in jobs[done:]:
-                        doc_file.dirty = True
-                if isinstance(exc, OSError):
-                    raise StoreError(f"could not write {jobs[done][0].path}: {exc}") from exc
-                raise
-            with self._mem:
-                self.stats["rounds"] += 1
-                self.last_round = [doc_file.label for doc_file, _ in jobs]
-                self._commit.note_durable(seq)
-                if self._orders.after_round(seq):
-                    self._commit.changed += 1
-
-    def _any_dirty(self) -> bool:
-        with self._mem:
-            return any(f.dirty for f in self._files_in_write_order())
+    def _after_compaction(self) -> None:
+        self._orders.archive.evict()
 
     # -- durability -------------------------------------------------------------------
     async def flush(self) -> None:
         """Write every change made before this call; concurrent callers share writes."""
-        await self._commit.flush()
+        await self._w.commit.flush()
 
     def flush_sync(self) -> None:
         """Blocking `flush` for the CLI and threads (not for the event loop thread)."""
-        self._write_round()
-        if self._any_dirty():  # removals of orders that moved, now that their home is safe
-            self._write_round()
+        self._w.round()
+
+    def compact(self) -> None:
+        """Fold the journal into the snapshot files now (blocking; for tools and tests)."""
+        self._w.compact()
 
     def close(self) -> None:
         with self._mem:
             if self._closed:
                 return
         try:
-            self.flush_sync()
+            self.compact()
         finally:
             with self._mem:
                 self._closed = True
+            self._w.close()
             self._lock.release()
 
     def __enter__(self) -> Self:
@@ -204,20 +201,25 @@ class TinyDBStore(Store):
             return _clone(session) if session is not None else None
 
     def put_session(self, key: str, session: Record) -> None:
-        value = _clone(session)
+        text, value = _text_and_copy(session)
         with self._change():
             doc_file = self._sessions.for_key(key)
             doc_file.data[key] = value
             doc_file.dirty = True
+            self._w.pending.sessions[key] = text
 
     def delete_session(self, key: str) -> None:
         with self._change():
             doc_file = self._sessions.for_key(key)
             if doc_file.data.pop(key, None) is not None:
                 doc_file.dirty = True
+                self._w.pending.sessions[key] = None
 
     def expire_sessions(self, older_than: float) -> int:
-        return _expire(self._change, self._sessions, lambda s: s.get("updated_at", 0), older_than)
+        with self._change():
+            old = self._sessions.expire(lambda s: s.get("updated_at", 0), older_than)
+            self._w.pending.sessions.update(dict.fromkeys(old))
+            return len(old)
 
     # -- orders -----------------------------------------------------------------------
     def next_sequence(self, name: str) -> int:
@@ -225,12 +227,19 @@ class TinyDBStore(Store):
             number = int(self._sequences.data.get(name, 0)) + 1
             self._sequences.data[name] = number
             self._sequences.dirty = True
+            self._w.pending.sequences[name] = number
             return number
 
     def create_order(self, order: Record) -> Record:
         order = _clone(order)
         with self._change():
-            return _clone(self._orders.create(order, self._next_seq()))
+            return self._journaled(self._orders.create(order))
+
+    def _journaled(self, order: Record) -> Record:
+        """Record ``order`` (just stored) for the journal; returns a copy for the caller."""
+        text, copy = order_json(order)
+        self._w.pending.orders[order["code"]] = (place_of(order), text)
+        return copy
 
     def get_order(self, code: str) -> Record | None:
         with self._mem:
@@ -241,7 +250,7 @@ class TinyDBStore(Store):
     def update_order(self, code: str, changes: Record, expected_version: int) -> Record:
         changes = _clone(changes)
         with self._change():
-            return _clone(self._orders.update(code, changes, expected_version, self._next_seq()))
+            return self._journaled(self._orders.update(code, changes, expected_version))
 
     def query_orders(
         self,
@@ -254,14 +263,8 @@ class TinyDBStore(Store):
         user: str | None = None,
     ) -> list[Record]:
         with self._mem:
-            found = self._orders.query(
-                status_set(status),
-                market=market,
-                since=since,
-                until=until,
-                referral=referral,
-                user=user,
-            )
+            filters = {"since": since, "until": until, "referral": referral, "user": user}
+            found = self._orders.query(status_set(status), market=market, **filters)
             found.sort(key=order_sort_key)
             return _clone(found)
 
@@ -273,27 +276,20 @@ class TinyDBStore(Store):
 
     def mark_message(self, channel: str, message_id: str, at: float) -> None:
         key = f"{channel}:{message_id}"
+        if not isinstance(at, int | float):
+            raise TypeError(f"at must be a number, not {at!r}")
         with self._change():
             doc_file = self._messages.for_key(key)
             doc_file.data[key] = at
             doc_file.dirty = True
+            self._w.pending.messages[key] = at
 
     def expire_messages(self, older_than: float) -> int:
-        return _expire(self._change, self._messages, lambda at: at, older_than)
+        with self._change():
+            old = self._messages.expire(lambda at: at, older_than)
+            self._w.pending.messages.update(dict.fromkeys(old))
+            return len(old)
 
 
 def _later(a: Any, b: Any) -> bool:
     return bool(a >= b)
-
-
-def _expire(change: Any, shards: ShardSet, stamp: Any, older_than: float) -> int:
-    dropped = 0
-    with change():
-        for doc_file in shards:
-            old = [k for k, v in doc_file.data.items() if stamp(v) < older_than]
-            for key in old:
-                del doc_file.data[key]
-            if old:
-                doc_file.dirty = True
-                dropped += len(old)
-    return dropped

@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tinydb import Query, TinyDB
 
-from bot.storage import docfile
+from bot.storage import journal
 from bot.storage.base import Record, Store, StoreError
 from bot.storage.docfile import shard_of
+from bot.storage.journal import scan
 from bot.storage.lockfile import StoreLocked
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
@@ -37,6 +38,15 @@ def docs(path: Path) -> list[dict]:
 
 def order_codes(path: Path) -> set[str]:
     return {doc["code"] for doc in docs(path)} if path.exists() else set()
+
+
+def journaled_orders(folder: Path) -> dict[str, int]:
+    """code -> highest version of the orders in the journal's valid lines (on disk)."""
+    found: dict[str, int] = {}
+    for record in scan(folder / "journal.jsonl", (folder / "journal.jsonl").read_bytes()).records:
+        for code, (_, order) in record.get("o", {}).items():
+            found[code] = max(found.get(code, 0), order["version"])
+    return found
 
 
 # -- everything survives a restart --------------------------------------------------------
@@ -82,6 +92,10 @@ def test_files_on_disk_and_readable_with_plain_tinydb(
     tiny.mark_message("telegram", "1", 1.0)
     tiny.flush_sync()
     root = tiny.path
+    assert tiny.last_round == ["journal.jsonl"]
+    assert sorted(p.name for p in root.glob("*.json*")) == ["journal.jsonl"]  # no file yet
+    tiny.compact()  # the snapshot files: what plain TinyDB reads
+    assert not (root / "journal.jsonl").exists()
     shard = shard_of("telegram:1", 16)
     assert (root / f"sessions-{shard:02d}.json").exists()
     assert order_codes(root / "orders.json") == {"PM-3"}
@@ -206,28 +220,34 @@ def test_misplaced_orders_are_put_back(data_dir: Path, make_order: Maker) -> Non
     assert order_codes(data_dir / "archive" / "orders-2026-11.json") == {"PM-1"}
 
 
-def test_failed_write_raises_and_is_retried(
+def test_failed_append_raises_leaves_no_partial_line_and_is_retried(
     tiny: TinyDBStore, make_order: Maker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    tiny.create_order(make_order("PM-0"))
+    tiny.flush_sync()
     tiny.create_order(make_order("PM-1"))
 
-    def disk_full(path: Path, text: str) -> int:
+    def disk_full(fd: int, data: memoryview) -> int:
+        os.write(fd, data[: len(data) // 2])  # half the line reaches the file
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr("bot.storage.atomic.atomic_write_text", disk_full)
+        patch.setattr(journal, "_write", disk_full)
         with pytest.raises(StoreError, match="No space left"):
             tiny.flush_sync()
-    assert not (tiny.path / "orders.json").exists()
-    tiny.flush_sync()
-    assert order_codes(tiny.path / "orders.json") == {"PM-1"}
+    assert journaled_orders(tiny.path) == {"PM-0": 1}
+    tiny.create_order(make_order("PM-2"))
+    tiny.flush_sync()  # cuts the half line off, then appends PM-1 and PM-2
+    found = scan(tiny.path / "journal.jsonl", (tiny.path / "journal.jsonl").read_bytes())
+    assert (found.torn, found.corrupt, len(found.records)) == (0, None, 2)
+    assert journaled_orders(tiny.path) == {"PM-0": 1, "PM-1": 1, "PM-2": 1}
 
 
 @pytest.mark.asyncio
 async def test_a_failed_round_fails_everyone_waiting_for_it(
     tiny: TinyDBStore, make_order: Maker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: docfile.DocFile, snapshot: dict) -> int:
+    def broken(fd: int) -> None:
         raise OSError(5, "Input/output error")
 
     async def confirm(i: int) -> None:
@@ -235,11 +255,12 @@ async def test_a_failed_round_fails_everyone_waiting_for_it(
         await tiny.flush()
 
     with monkeypatch.context() as patch:
-        patch.setattr(docfile.DocFile, "write", broken)
+        patch.setattr(journal, "_sync", broken)
         results = await asyncio.gather(*(confirm(i) for i in range(10)), return_exceptions=True)
     assert all(isinstance(r, StoreError) for r in results), results
     await tiny.flush()  # the disk is back: everything is written now
-    assert len(order_codes(tiny.path / "orders.json")) == 10
+    assert len(journaled_orders(tiny.path)) == 10
+    assert scan(tiny.path / "journal.jsonl", (tiny.path / "journal.jsonl").read_bytes()).torn == 0
 
 
 def test_values_json_cannot_hold_fail_at_once(tiny: TinyDBStore, make_session: Maker) -> None:
@@ -328,13 +349,14 @@ async def test_concurrent_flushes_share_writes_and_are_durable(
         await asyncio.sleep(0)
         tiny.create_order(make_order(f"PM-{number}"))
         await tiny.flush()
-        # durable when flush returns: it is in the file itself
-        assert f"PM-{number}" in order_codes(tiny.path / "orders.json")
+        # durable when flush returns: it is in the journal file itself
+        assert f"PM-{number}" in journaled_orders(tiny.path)
 
     await asyncio.gather(*(confirm(i) for i in range(50)))
-    assert tiny.stats["writes"] < 50
-    assert set(tiny.written) == {"orders.json", "sequences.json"}
-    assert max(tiny.written.values()) <= tiny.stats["rounds"] < 50  # each file once a round
+    assert tiny.stats["writes"] == 0  # no snapshot file is rewritten by a round
+    assert set(tiny.written) == {"journal.jsonl"}
+    assert tiny.written["journal.jsonl"] <= tiny.stats["rounds"] < 50  # one append a round
+    assert tiny.stats["journal_bytes"] == (tiny.path / "journal.jsonl").stat().st_size
 
     async def talk(i: int) -> None:
         tiny.put_session(f"telegram:{i}", make_session(float(i)))
@@ -343,7 +365,7 @@ async def test_concurrent_flushes_share_writes_and_are_durable(
     rounds = tiny.stats["rounds"]
     await asyncio.gather(*(talk(i) for i in range(50)))
     assert tiny.stats["rounds"] - rounds < 50
-    assert max(tiny.written.values()) <= tiny.stats["rounds"]  # each file once per round
+    assert tiny.written["journal.jsonl"] <= tiny.stats["rounds"]
     tiny.close()
     with TinyDBStore(tiny.path) as again:
         assert len(again.query_orders()) == 50
@@ -352,24 +374,24 @@ async def test_concurrent_flushes_share_writes_and_are_durable(
 
 
 @pytest.mark.asyncio
-async def test_the_event_loop_runs_while_files_are_written(
+async def test_the_event_loop_runs_while_the_journal_is_synced(
     tiny: TinyDBStore, make_order: Maker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     released = threading.Event()
-    real_write = docfile.DocFile.write
+    real_sync = journal._sync
 
-    def slow_write(self: docfile.DocFile, snapshot: dict) -> int:
-        assert released.wait(timeout=30), "the event loop was blocked during the write"
-        return real_write(self, snapshot)
+    def slow_sync(fd: int) -> None:
+        assert released.wait(timeout=30), "the event loop was blocked during the sync"
+        real_sync(fd)
 
-    monkeypatch.setattr(docfile.DocFile, "write", slow_write)
+    monkeypatch.setattr(journal, "_sync", slow_sync)
     tiny.create_order(make_order("PM-1"))
     flushing = asyncio.create_task(tiny.flush())
     await asyncio.sleep(0.01)
     assert not flushing.done()
     released.set()  # only runs if the loop is free while the write waits
     await flushing
-    assert order_codes(tiny.path / "orders.json") == {"PM-1"}
+    assert journaled_orders(tiny.path) == {"PM-1": 1}
 
 
 # -- write cost does not grow with history -----------------------------------------------------
@@ -381,7 +403,7 @@ def archive_many(store: TinyDBStore, make_order: Maker, n: int) -> None:
         store.create_order(make_order(f"OLD-{i}", status="paid", created_at=f"{month}-10T10:00"))
 
 
-def test_a_write_with_5000_archived_orders_writes_only_orders_json(
+def test_a_write_with_5000_archived_orders_appends_only_to_the_journal(
     data_dir: Path, make_order: Maker
 ) -> None:
     with TinyDBStore(data_dir) as store:
@@ -390,18 +412,21 @@ def test_a_write_with_5000_archived_orders_writes_only_orders_json(
     assert len(list((data_dir / "archive").glob("orders-2025-*.json"))) == 12
     with TinyDBStore(data_dir) as store:
         assert len(store.query_orders(status="paid")) == 5000
-        store.update_order("PM-1", {"status": "claimed"}, 1)
-        store.flush_sync()
-        assert store.last_round == ["orders.json"]
-        store.update_order("PM-1", {"status": "delivered"}, 2)
-        store.flush_sync()
-        assert store.last_round == ["orders.json"]
-        # finishing it writes its month, then orders.json
-        store.update_order("PM-1", {"status": "paid"}, 3)
-        store.flush_sync()
-        assert store.last_round == ["archive/orders-2026-11.json", "orders.json"]
+        sizes = []
+        for version, status in enumerate(["claimed", "delivered", "paid"], 1):
+            store.update_order("PM-1", {"status": status}, version)
+            store.flush_sync()
+            assert store.last_round == ["journal.jsonl"]
+            sizes.append(store.stats["journal_bytes"] - sum(sizes))
+        # finishing it moved it to its month in memory; the month file waits for compaction
+        assert store.stats["writes"] == 0 and max(sizes) < 1000
+        assert order_codes(data_dir / "archive" / "orders-2026-11.json") == set()
         assert store.get_order("OLD-4999")["created_at"] == "2025-08-10T10:00"  # type: ignore
-        assert store.stats["writes"] == 4
+        store.compact()  # writes its month and orders.json, nothing else
+        assert store._w.compactor.last == ["archive/orders-2026-11.json", "orders.json"]
+        assert store.stats["writes"] == 2 and store.stats["compactions"] == 1
+    assert order_codes(data_dir / "archive" / "orders-2026-11.json") == {"PM-1"}
+    assert order_codes(data_dir / "orders.json") == set()
 
 
 def test_only_a_few_archive_months_stay_loaded(data_dir: Path, make_order: Maker) -> None:
@@ -415,19 +440,20 @@ def test_only_a_few_archive_months_stay_loaded(data_dir: Path, make_order: Maker
 
 
 @pytest.mark.asyncio
-async def test_reopened_order_leaves_its_month_after_the_next_round(
+async def test_reopened_order_leaves_its_month_at_the_next_compaction(
     tiny: TinyDBStore, make_order: Maker
 ) -> None:
     month = tiny.path / "archive" / "orders-2026-11.json"
     tiny.create_order(make_order("PM-1", status="paid"))
-    await tiny.flush()
-    tiny.update_order("PM-1", {"status": "exchange"}, 1)
-    await tiny.flush()
-    # its new home is on disk; the old copy goes only now that it is safe to drop it
-    assert order_codes(tiny.path / "orders.json") == {"PM-1"}
+    tiny.compact()
     assert order_codes(month) == {"PM-1"}
-    await tiny.flush()
+    tiny.update_order("PM-1", {"status": "exchange"}, 1)
+    await tiny.flush()  # durable in the journal; the files still hold the paid copy
+    assert order_codes(month) == {"PM-1"} and order_codes(tiny.path / "orders.json") == set()
+    assert journaled_orders(tiny.path) == {"PM-1": 2}
+    tiny.compact()
     assert order_codes(month) == set()
+    assert order_codes(tiny.path / "orders.json") == {"PM-1"}
     assert [o["version"] for o in tiny.query_orders()] == [2]
 
 
