@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.storage.atomic import fsync_dir
+from bot.storage.base import StoreError
 from bot.storage.docfile import DocFile
 from bot.storage.journal import Journal
 
@@ -108,8 +109,12 @@ class Compactor:
         self.wait()
         with self.mem:
             jobs = self.capture()
-        self.write(jobs)
-        self.journal.reset()
+        try:
+            self.write(jobs)
+            self.journal.reset()
+        except OSError as exc:
+            folder = self.journal.folder
+            raise StoreError(f"could not compact the journal of {folder}: {exc}") from exc
 
     def write(self, jobs: list[Job]) -> None:
         """Write captured files, each directory synced once; mark them written."""

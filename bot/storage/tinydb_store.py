@@ -201,6 +201,8 @@ class TinyDBStore(Store):
             return _clone(session) if session is not None else None
 
     def put_session(self, key: str, session: Record) -> None:
+        if not isinstance(session, dict):
+            raise TypeError(f"a session is a dict, not {type(session).__name__}")
         text, value = _text_and_copy(session)
         with self._change():
             doc_file = self._sessions.for_key(key)

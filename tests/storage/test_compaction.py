@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.storage import atomic, compaction, docfile, journal
-from bot.storage.base import Record
+from bot.storage.base import Record, StoreError
 from bot.storage.journal import NAME, OLD_NAME, Journal
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
@@ -241,3 +241,20 @@ def test_same_results_as_the_memory_store_across_crashes(ops: list[tuple], limit
             assert tiny.problems() == []
         finally:
             tiny.close()
+
+
+def test_close_that_cannot_write_raises_a_store_error_and_keeps_the_journal(
+    data_dir: Path, make_order: Maker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(self: docfile.DocFile, snapshot: dict, *, sync_dir: bool = True) -> int:
+        raise OSError(28, "No space left on device")
+
+    store = TinyDBStore(data_dir)
+    store.create_order(make_order("PM-1"))
+    with monkeypatch.context() as patch:
+        patch.setattr(docfile.DocFile, "write", disk_full)
+        with pytest.raises(StoreError, match="No space left"):
+            store.close()
+    assert (data_dir / NAME).exists()
+    with TinyDBStore(data_dir) as again:  # the lock was released; the journal replayed
+        assert [o["code"] for o in again.query_orders()] == ["PM-1"]
