@@ -34,6 +34,7 @@ class GroupCommit:
                 continue
             self._round = fut = loop.create_future()
             try:
+                await asyncio.sleep(0)  # the messages being handled now join this round
                 await asyncio.to_thread(self._write_round)
             except asyncio.CancelledError:
                 fut.set_result(None)  # waiters retry with a round of their own
