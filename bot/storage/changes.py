@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.storage.base import Record
-from bot.storage.docfile import DocFile, ShardSet
+from bot.storage.docfile import DocFile, ShardSet, pack
 from bot.storage.orderbook import OrderBook
 
 
@@ -97,6 +97,10 @@ def replay(record: dict[str, Any], into: Targets) -> None:
     _replay_keys(_mapping(record, "m"), into.messages, lambda v: isinstance(v, int | float))
 
 
+def _held(shards: ShardSet, value: Any) -> Any:
+    return value if shards.packed is None else pack(value, shards.packed)
+
+
 def _mapping(record: dict[str, Any], name: str) -> dict[str, Any]:
     value = record.get(name, {})
     if not isinstance(value, dict):
@@ -111,7 +115,7 @@ def _replay_keys(values: dict[str, Any], shards: ShardSet, valid: Callable[[Any]
             if doc_file.data.pop(key, None) is not None:
                 doc_file.dirty = True
         elif valid(value):
-            doc_file.data[key] = value
+            doc_file.data[key] = _held(shards, value)
             doc_file.dirty = True
         else:
             raise TypeError(f"{shards.prefix} {key!r}: unexpected value {value!r}")

@@ -3,7 +3,10 @@
 Each file is a normal TinyDB database (one table), so it can be inspected with plain
 TinyDB: ``TinyDB("orders.json").table("orders").search(Query().market == "x")``.
 Documents are the records themselves when they carry their own key (orders: ``code``),
-otherwise ``{"key": ..., "value": ...}``.
+otherwise ``{"key": ..., "value": ...}``. A *packed* file (sessions) holds each value in
+memory as ``(stamp, JSON text)``: a read decodes the text (the cheapest private copy), a
+write encodes once (the journal takes that text), the file is written from the texts
+without encoding them again, and ``stamp`` (e.g. ``updated_at``) serves expiry.
 
 Values held here are never mutated in place (the store replaces them), so a snapshot is a
 shallow copy of the dict and can be serialized in a worker thread while the store goes on.
@@ -37,11 +40,14 @@ class DocFile:
         key_field: str | None = None,
         on_problem: Callable[[str], None] | None = None,
         label: str | None = None,
+        packed: Callable[[Any], float] | None = None,
     ) -> None:
+        """``packed(value)``: the stamp of a value held packed (see above)."""
         self.path = path
         self.label = label or path.name
         self.table = table
         self.key_field = key_field
+        self.packed = packed
         self.db = TinyDB(path, storage=AtomicJSONStorage, on_problem=on_problem)
         self.data: dict[str, Any] = {}
         self._changes = 0  # changes counted by `dirty = True`
@@ -80,6 +86,8 @@ class DocFile:
             key, value = doc["key"], doc["value"]
         if not isinstance(key, str):
             raise TypeError(f"key {key!r} is not a string")
+        if self.packed is not None:
+            return key, pack(value, self.packed)
         return key, value
 
     def snapshot(self) -> dict[str, Any]:
@@ -95,6 +103,9 @@ class DocFile:
 
     def write(self, snapshot: dict[str, Any], *, sync_dir: bool = True) -> int:
         """Write ``snapshot`` atomically (call from any thread); returns bytes written."""
+        if self.packed is not None:  # ASCII JSON already: only put together
+            data = packed_table(self.table, snapshot).encode("ascii")
+            return atomic.atomic_write_bytes(self.path, data, sync_dir=sync_dir)
         if self.key_field is not None:
             docs = list(snapshot.values())
         else:
@@ -104,6 +115,20 @@ class DocFile:
         except UnicodeEncodeError:  # a lone surrogate: only escapes can carry it
             data = encode_table(self.table, docs, ascii_only=True).encode("ascii")
         return atomic.atomic_write_bytes(self.path, data, sync_dir=sync_dir)
+
+
+def pack(value: Any, stamp: Callable[[Any], float]) -> tuple[float, str]:
+    """A value as a packed file holds it (raises TypeError if JSON cannot hold it)."""
+    return stamp(value), json.dumps(value)
+
+
+def packed_table(table: str, snapshot: dict[str, tuple[float, str]]) -> str:
+    """A TinyDB file of ``{"key": ..., "value": ...}`` documents from packed values."""
+    docs = (
+        f'"{i}":{{"key":{json.dumps(k)},"value":{held[1]}}}'
+        for i, (k, held) in enumerate(snapshot.items(), 1)
+    )
+    return "{" + json.dumps(table) + ":{" + ",".join(docs) + "}}"
 
 
 def encode_table(table: str, docs: list[Any], *, ascii_only: bool) -> str:
@@ -130,16 +155,18 @@ class ShardSet:
         shards: int,
         on_problem: Callable[[str], None],
         newer: Callable[[Any, Any], bool],
+        packed: Callable[[Any], float] | None = None,
     ) -> None:
         if shards < 1:
             raise ValueError("shards must be at least 1")
         self.folder, self.prefix, self.on_problem, self.newer = folder, prefix, on_problem, newer
+        self.packed = packed
         self.files = [self._file(i) for i in range(shards)]
         self.retired: list[DocFile] = []
 
     def _file(self, index: int) -> DocFile:
         path = self.folder / f"{self.prefix}-{index:02d}.json"
-        return DocFile(path, self.prefix, on_problem=self.on_problem)
+        return DocFile(path, self.prefix, on_problem=self.on_problem, packed=self.packed)
 
     def for_key(self, key: str) -> DocFile:
         return self.files[shard_of(key, len(self.files))]

@@ -35,7 +35,7 @@ from bot.storage.atomic import CORRUPT_MARK, fsync_dir, remove_orphan_temps
 from bot.storage.base import Record, Store, StoreError
 from bot.storage.changes import Targets, order_json
 from bot.storage.compaction import DEFAULT_LIMIT
-from bot.storage.docfile import DocFile, ShardSet
+from bot.storage.docfile import DocFile, ShardSet, pack
 from bot.storage.lockfile import FolderLock, StoreLocked
 from bot.storage.orderbook import OrderBook, place_of
 from bot.storage.query import order_sort_key, status_set
@@ -52,17 +52,15 @@ def _clone(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def _text_and_copy(value: Any) -> tuple[str, Any]:
-    """`_clone`, also giving the JSON text (the journal takes it as it is)."""
-    text = json.dumps(value)
-    return text, json.loads(text)
-
-
 Strays = list[tuple[DocFile, str]]  # (file, key) of keys found outside their home shard
 
 
-def _session_newer(a: Any, b: Any) -> bool:
-    return bool(a.get("updated_at", 0) >= b.get("updated_at", 0))
+def _updated_at(session: Any) -> Any:
+    return session.get("updated_at", 0)
+
+
+def _session_newer(a: tuple[Any, str], b: tuple[Any, str]) -> bool:
+    return bool(a[0] >= b[0])  # packed: (updated_at, JSON text)
 
 
 class TinyDBStore(Store):
@@ -113,7 +111,9 @@ class TinyDBStore(Store):
         self._sequences.load()
         self._orders = OrderBook(self.path, problem, cached)
         self._orders.load()
-        self._sessions = ShardSet(self.path, "sessions", session_shards, problem, _session_newer)
+        self._sessions = ShardSet(
+            self.path, "sessions", session_shards, problem, _session_newer, _updated_at
+        )
         self._messages = ShardSet(self.path, "messages", message_shards, problem, _later)
         stray = self._sessions.load(), self._messages.load()
         retired = self._sessions.retired + self._messages.retired
@@ -137,7 +137,7 @@ class TinyDBStore(Store):
                 doc_file.dirty = True
                 home = shards.for_key(key).data
                 if key in home:
-                    pending[key] = json.dumps(home[key]) if shards is self._sessions else home[key]
+                    pending[key] = home[key] if shards.packed is None else home[key][1]
         self._w.round()
         for doc_file in retired:
             doc_file.path.unlink(missing_ok=True)
@@ -197,16 +197,16 @@ class TinyDBStore(Store):
     # -- sessions ---------------------------------------------------------------------
     def get_session(self, key: str) -> Record | None:
         with self._mem:
-            session = self._sessions.for_key(key).data.get(key)
-            return _clone(session) if session is not None else None
+            held = self._sessions.for_key(key).data.get(key)
+        return json.loads(held[1]) if held is not None else None  # a copy of its own
 
     def put_session(self, key: str, session: Record) -> None:
         if not isinstance(session, dict):
             raise TypeError(f"a session is a dict, not {type(session).__name__}")
-        text, value = _text_and_copy(session)
+        stamp, text = pack(session, _updated_at)  # the journal takes the same text
         with self._change():
             doc_file = self._sessions.for_key(key)
-            doc_file.data[key] = value
+            doc_file.data[key] = (stamp, text)
             doc_file.dirty = True
             self._w.pending.sessions[key] = text
 
@@ -219,7 +219,7 @@ class TinyDBStore(Store):
 
     def expire_sessions(self, older_than: float) -> int:
         with self._change():
-            old = self._sessions.expire(lambda s: s.get("updated_at", 0), older_than)
+            old = self._sessions.expire(lambda held: held[0], older_than)
             self._w.pending.sessions.update(dict.fromkeys(old))
             return len(old)
 

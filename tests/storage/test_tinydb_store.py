@@ -83,7 +83,7 @@ def test_reopen_keeps_everything(data_dir: Path, make_order: Maker, make_session
 def test_files_on_disk_and_readable_with_plain_tinydb(
     tiny: TinyDBStore, make_order: Maker, make_session: Maker
 ) -> None:
-    tiny.put_session("telegram:1", make_session(1.0))
+    tiny.put_session("telegram:1", make_session(1.0, slots={"items": ["cabe ½ kg 🌶"]}))
     tiny.create_order(make_order("PM-1", created_at="2026-10-03T10:00:00"))
     tiny.create_order(make_order("PM-2", created_at="2026-11-03T10:00:00"))
     tiny.create_order(make_order("PM-3", created_at="2026-11-04T10:00:00"))
@@ -104,6 +104,9 @@ def test_files_on_disk_and_readable_with_plain_tinydb(
     assert (root / f"messages-{shard_of('telegram:1', 4):02d}.json").exists()
     with TinyDB(root / "archive" / "orders-2026-11.json") as db:
         assert db.table("orders").search(Query().status == "cancelled")[0]["code"] == "PM-2"
+    with TinyDB(root / f"sessions-{shard:02d}.json") as db:  # written from the held texts
+        session = make_session(1.0, slots={"items": ["cabe ½ kg 🌶"]})
+        assert db.table("sessions").all() == [{"key": "telegram:1", "value": session}]
 
 
 def test_shard_of_is_stable() -> None:
