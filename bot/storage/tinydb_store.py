@@ -139,6 +139,8 @@ class TinyDBStore(Store):
                 if key in home:
                     pending[key] = home[key] if shards.packed is None else home[key][1]
         self._w.round()
+        log.info("moved %d key(s) to their shard; removing %d retired shard file(s)",
+                 len(sessions) + len(messages), len(retired))
         for doc_file in retired:
             doc_file.path.unlink(missing_ok=True)
         fsync_dir(self.path)
