@@ -9,7 +9,8 @@ the store's write lock) also
 
 then a background thread writes the captured files (temp file, fsync, ``os.replace``),
 syncs each directory once, and removes the old journal. Rounds are not held up by it,
-only by the GIL while it encodes JSON (in chunks, see `docfile.encode_table`).
+only by the GIL while it builds the files' text (session files from the texts held in
+memory, other files encoded in chunks of documents: see `docfile.py`).
 
 A crash at any point is safe: until the old journal is removed, the snapshot files are a
 mix of the previous and the captured state, and replaying the old journal (whose last
