@@ -29,7 +29,7 @@ CHILD = Path(__file__).parent / "helpers" / "place_orders.py"
 KILLS = 100
 EARLY = 0.2  # this share of the kills hit the worker while it opens the store and the app
 EARLY_DELAY = (0.0, 0.15)  # seconds from fork to SIGKILL
-DELAY = (0.05, 0.5)  # seconds from "ready" (residents chatting) to SIGKILL
+DELAY = (0.02, 0.25)  # seconds from "ready" (residents chatting) to SIGKILL
 
 
 class Worker:
