@@ -53,13 +53,10 @@ def write_csv(orders: list[dict[str, Any]], out: Any) -> None:
 
 
 def run(config: dict, args: argparse.Namespace) -> int:
-    from bot.app import open_store
-    from bot.storage.base import StoreError
+    from bot.cli.common import open_orders
 
-    try:
-        store = open_store(config)
-    except StoreError as exc:
-        print(f"cannot open the orders: {exc}", file=sys.stderr)
+    store = open_orders(config, "orders")
+    if store is None:
         return 1
     try:
         orders = store.query_orders(

@@ -34,12 +34,11 @@ def add_parser(sub: Any, name: str) -> None:
 
 
 def run(config: dict, args: argparse.Namespace) -> int:
-    from bot.app import open_store
+    from bot.cli.common import open_orders
     from bot.config import resolve
     from bot.i18n import I18n
     from bot.ordering.markets import MarketDataError, load_markets
     from bot.ordering.report import collect, render
-    from bot.storage.base import StoreError
 
     try:
         markets = load_markets(resolve(config, config["data"]["markets"]))
@@ -64,10 +63,8 @@ def run(config: dict, args: argparse.Namespace) -> int:
             print(f"report: no market {args.market!r} (known: {known})", file=sys.stderr)
             return 2
         chosen = (market,)
-    try:
-        store = open_store(config)
-    except StoreError as exc:
-        print(f"report: cannot open the orders: {exc}", file=sys.stderr)
+    store = open_orders(config, "report")
+    if store is None:
         return 1
     try:
         report = collect(store, chosen, first, last)

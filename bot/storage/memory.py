@@ -31,6 +31,13 @@ class MemoryStore(Store):
         self._sequences: dict[str, int] = {}
         self._messages: dict[str, float] = {}
 
+    @classmethod
+    def holding(cls, orders: Iterable[Record]) -> MemoryStore:
+        """A store with these orders as they are (versions kept): a read-only view."""
+        store = cls()
+        store._orders = {order["code"]: _clone(order) for order in orders}
+        return store
+
     def get_session(self, key: str) -> Record | None:
         session = self._sessions.get(key)
         return _clone(session) if session is not None else None
