@@ -29,7 +29,8 @@ class StoreLocked(StoreError):
             hint = (
                 "Stop the other bot process first (for example `kill "
                 f"{pid if pid is not None else '<pid>'}`, or stop its service), or give "
-                "this one a different data folder. The lock is released automatically "
+                "this one a different data folder (storage.path in config.yaml). The lock is "
+                "released automatically "
                 "when that process ends; do not delete the .lock file."
             )
         super().__init__(f"Another bot process ({who}) is using the data folder {folder}. {hint}")
