@@ -117,11 +117,14 @@ def test_running_bot_is_information_not_a_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = with_data(tmp_path)
-    with TinyDBStore(data):  # as a running bot holds it
+    with TinyDBStore(data) as running:  # as a running bot holds it
+        running.create_order(order("KRB-1127-777"))  # only in its journal so far
+        running.flush_sync()
         code, out = doctor(capsys, write_config(tmp_path))
     assert code == 0, out
     assert "a bot is running" in out and "holds this folder" in out
-    assert "live orders: 1 " in out  # still counted, read-only
+    assert "live orders: 1 " in out  # the snapshot file, counted read-only
+    assert "(its journal included): 2 open, 1 finished" in out
     assert f"{len(SHIPPED_FLOWS)} flows" in out
 
 

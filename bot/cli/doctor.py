@@ -287,6 +287,14 @@ def _report_files(folder: Path, report: Report, opened: bool) -> None:
             report.ok(line)
     else:
         report.ok("no data yet: no conversation or order stored")
+    if not opened:  # a running bot holds the folder: its journal has the newest orders
+        from bot.storage.base import FINISHED_STATUSES
+        from bot.storage.snapshot import read_orders
+
+        orders = read_orders(folder).query_orders()
+        finished = sum(1 for o in orders if o.get("status") in FINISHED_STATUSES)
+        report.ok(f"orders as the running bot has them (its journal included): "
+                  f"{len(orders) - finished:,} open, {finished:,} finished")
     if not opened:  # an open store reported these itself
         for path in sorted(folder.glob(f"*{CORRUPT_MARK}*")) + sorted(
             (folder / "archive").glob(f"*{CORRUPT_MARK}*")
@@ -295,8 +303,8 @@ def _report_files(folder: Path, report: Report, opened: bool) -> None:
                            "inspect it, then restore it (bot stopped) or delete it.")
     if counts["live orders"] > MANY_LIVE_ORDERS:
         report.note(f"{counts['live orders']:,} orders are still open: orders.json is "
-                    "rewritten at every order change. Mark finished orders paid or cancelled "
-                    "so they move to the monthly archive.")
+                    "rewritten at every compaction and held in memory. Mark finished orders "
+                    "paid or cancelled so they move to the monthly archive.")
 
 
 def _documents(path: Path) -> int:
