@@ -9,6 +9,7 @@ task. A resident sees and acts on only their own orders (`roles.check`).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from bot.engine.context import ActionFailed, Context
@@ -21,9 +22,10 @@ from bot.ordering import views
 from bot.ordering.changes import act
 from bot.ordering.commands import read_command
 from bot.ordering.lifecycle import allowed_events
-from bot.ordering.orders import status_label
+from bot.ordering.orders import now_local, status_label
 from bot.storage.base import Record
 
+MY_ORDERS_DAYS = 183  # "my orders" looks back half a year
 ACTIVE_FIRST = ("new", "claimed", "shopping", "on_the_way", "delivered", "exchange_requested",
                 "exchange_done")
 SKIP = {"lewati", "skip", "tidak", "tidak ada", "gak ada", "ga ada", "nggak", "gak", "no",
@@ -99,15 +101,36 @@ def show(ctx: Context) -> None:
 
 
 def my_orders(ctx: Context) -> list[Record]:
-    orders = ctx.store.query_orders(user=ctx.key)
+    """The resident's last orders of the past months, open ones first (older orders stay
+    in the month archives, which a query without a date would read one by one)."""
+    markets = ctx.services.markets
+    since = (now_local(ctx.now, markets.timezone) - timedelta(days=MY_ORDERS_DAYS)).date()
+    orders = ctx.store.query_orders(user=ctx.key, since=since.isoformat())
     orders.sort(key=lambda o: (o["status"] not in ACTIVE_FIRST, o["created_at"]), reverse=False)
     return orders[-10:]
 
 
-def list_mine(ctx: Context) -> None:
+def _lines(ctx: Context, orders: list[Record]) -> str:
     i18n, markets = ctx.engine.i18n, ctx.services.markets
-    lines = [views.list_line(o, markets, ctx.lang, i18n) for o in my_orders(ctx)]
-    ctx.slots["orders_text"] = "\n".join(lines) or ctx.t("main.no_orders")
+    return "\n".join(views.resident_line(o, markets, ctx.lang, i18n) for o in orders)
+
+
+def list_mine(ctx: Context) -> None:
+    """The resident's orders, for the status flow's pick list (its text has the header)."""
+    ctx.slots["orders_text"] = _lines(ctx, my_orders(ctx)) or ctx.t("main.no_orders")
+
+
+def list_with_hint(ctx: Context) -> None:
+    """The main menu's "Cek pesanan saya": the orders, and how to open one."""
+    orders = my_orders(ctx)
+    if not orders:
+        ctx.slots["orders_text"] = ctx.t("main.no_orders")
+        return
+    latest = max(orders, key=lambda o: o["created_at"])["code"]
+    ctx.slots["orders_text"] = "\n".join((
+        ctx.t("main.orders_header"), _lines(ctx, orders), "",
+        ctx.t("status.hint_code", code=latest),
+    ))
 
 
 def order_options(ctx: Context) -> list[Option]:
@@ -192,6 +215,7 @@ def register(registry: Registry) -> None:
     registry.condition("resident_wants_report")(lambda ctx: ctx.slots.get("wants") == "report")
     for name, fn in {
         "resident_intake": intake, "resident_show": show, "resident_list": list_mine,
+        "list_my_orders": list_with_hint,
         "resident_open": open_mine, "resident_may_cancel": may_cancel,
         "resident_may_report": may_report, "resident_cancel": cancel,
         "resident_report": report,

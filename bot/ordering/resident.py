@@ -31,7 +31,6 @@ from bot.ordering.orders import (
     new_order,
     now_local,
     order_code,
-    status_label,
 )
 from bot.ordering.roles import Roles
 from bot.storage.base import DuplicateOrder, StoreError
@@ -210,27 +209,6 @@ def place_order(ctx: Context) -> None:
         ctx.session.profile["phone"] = _phone(ctx)
 
 
-def list_my_orders(ctx: Context) -> None:
-    orders = ctx.store.query_orders(user=ctx.key)[-10:]
-    if not orders:
-        ctx.slots["orders_text"] = ctx.t("main.no_orders")
-        return
-    markets = _ordering(ctx).markets
-    lines = [ctx.t("main.orders_header")]
-    for order in reversed(orders):
-        market = markets.get(order["market"])
-        lines.append(
-            ctx.t(
-                "order.status_line",
-                code=order["code"],
-                market=market.name if market else order["market"],
-                status=status_label(ctx.engine.i18n, ctx.lang, order["status"]),
-                date=order["created_at"][:10],
-            )
-        )
-    ctx.slots["orders_text"] = "\n".join(lines)
-
-
 def register(registry: Registry) -> None:
     registry.options("open_markets", matcher=market_matcher)(open_markets)
     registry.kind(ListKind("items", parse_entries, describe_entry))
@@ -242,4 +220,3 @@ def register(registry: Registry) -> None:
     registry.action("build_summary")(build_summary)
     registry.action("prepare_order")(prepare_order)
     registry.action("place_order")(place_order)
-    registry.action("list_my_orders")(list_my_orders)

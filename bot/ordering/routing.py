@@ -61,19 +61,9 @@ def asks_staff_only(ctx: Context) -> bool:
     return True
 
 
-def status_hint(ctx: Context) -> None:
-    """After the resident's order list: how to open one (cancel, report a problem)."""
-    orders = ctx.store.query_orders(user=ctx.key)
-    if orders:
-        example = orders[-1]["code"]
-        ctx.slots["orders_text"] = (f"{ctx.slots.get('orders_text', '')}\n\n"
-                                    f"{ctx.t('status.hint_code', code=example)}")
-
-
 def register(registry: Registry) -> None:
     registry.options("main_menu")(main_menu)
     registry.condition("asks_for_link")(asks_for_link)
     registry.condition("is_staff")(is_staff)
     registry.condition("names_my_order")(names_my_order)
     registry.condition("asks_staff_only")(asks_staff_only)
-    registry.action("status_hint")(status_hint)

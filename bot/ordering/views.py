@@ -112,6 +112,14 @@ def exchange_items(order: Record) -> str:
     return ", ".join(f"{i}. {item_text(items[i - 1])}" for i in wanted if 0 < i <= len(items))
 
 
+def resident_line(order: Record, markets: Markets, lang: str, i18n: I18n) -> str:
+    """One of a resident's own orders: code, market, status, day."""
+    return i18n.t(lang, "order.status_line", code=order["code"],
+                  market=market_name(markets, order.get("market", "")),
+                  status=status_label(i18n, lang, order.get("status", "")),
+                  date=str(order.get("created_at", ""))[:10])
+
+
 def list_line(order: Record, markets: Markets, lang: str, i18n: I18n) -> str:
     resident = (order.get("resident") or {}).get("name") or "-"
     return i18n.t(lang, "coord.list_line", code=order["code"], name=resident,
