@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.i18n import I18n, rupiah
 from bot.messages import split_key
+from bot.ordering.lifecycle import STATUSES
 from bot.ordering.markets import Market
 from bot.storage.base import FINISHED_STATUSES, Record, Store
 
@@ -55,6 +56,7 @@ def new_order(
     }
 
 
+# the words for each status of `lifecycle.STATUSES` (ids written out for the extractor)
 STATUS_MESSAGES = {
     "new": "status.new",
     "claimed": "status.claimed",
@@ -69,7 +71,7 @@ STATUS_MESSAGES = {
 
 
 # statuses of an order still being worked on (finished ones may sit in the archive)
-LIVE_STATUSES = frozenset(STATUS_MESSAGES) - FINISHED_STATUSES
+LIVE_STATUSES = frozenset(STATUSES) - FINISHED_STATUSES
 
 
 def status_label(i18n: I18n, lang: str, status: str) -> str:

@@ -257,3 +257,12 @@ def test_a_whole_life_in_history() -> None:
         "new", "claimed", "shopping", "shopping", "on_the_way", "delivered",
         "exchange_requested", "exchange_done", "paid"]
     assert final["status"] == "paid" and final["cash"] == 20000 and final["total"] == 20000
+
+
+def test_every_status_has_words_and_finished_ones_are_the_stores() -> None:
+    from bot.ordering.orders import LIVE_STATUSES, STATUS_MESSAGES
+    from bot.storage.base import FINISHED_STATUSES
+
+    assert set(STATUS_MESSAGES) == set(STATUSES)
+    assert set(STATUSES) >= FINISHED_STATUSES
+    assert set(STATUSES) - FINISHED_STATUSES == LIVE_STATUSES
