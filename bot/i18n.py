@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import logging
 import string
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
 log = logging.getLogger(__name__)
-
-current_language: ContextVar[str] = ContextVar("current_language", default="id")
-
-
-def N_(message_id: str) -> str:
-    """Mark a message id used in code, for `pybabel extract -k N_`; returns it unchanged."""
-    return message_id
 
 
 class _Params(dict):
@@ -151,13 +143,3 @@ def number(value: Decimal | float | int, locale: Locale | str = "id_ID") -> str:
 def long_date(value: date | datetime, locale: Locale | str = "id_ID") -> str:
     """``Sabtu, 17 Agustus 2024``."""
     return format_date(value, "full", locale=locale)
-
-
-def short_datetime(value: datetime, locale: Locale | str = "id_ID") -> str:
-    """``17 Agu 2024 07.30``."""
-    day = format_date(value, "medium", locale=locale)
-    return f"{day} {format_time(value, 'short', locale=locale)}"
-
-
-def long_datetime(value: datetime, locale: Locale | str = "id_ID") -> str:
-    return format_datetime(value, "long", locale=locale)

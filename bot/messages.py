@@ -109,7 +109,3 @@ class Photo(Reply):
     """
 
     media: str = ""
-
-
-def options_of(reply: Reply) -> tuple[Option, ...]:
-    return reply.options if isinstance(reply, Menu) else ()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from bot.engine.context import Context
 from bot.engine.inputs.phone import display_phone
@@ -134,8 +133,3 @@ def exchange_task(ctx: Context, order: Record) -> None:
             caption = ctx.engine.i18n.t(ctx.engine.language_of(user), "coord.exchange_photo",
                                         code=order["code"])
             ctx.send(Photo(to=user, text=caption, media=str(exchange["photo"])))
-
-
-def greet_params(ctx: Context, order: Record) -> dict[str, Any]:
-    """The common parameters in the sender's own language (for ``ctx.say``)."""
-    return {k: v(ctx.lang) if callable(v) else v for k, v in _common(ctx, order).items()}
