@@ -74,7 +74,6 @@ class Engine:
                 ctx = Context(self, session, msg, now=now)
                 ctx.say("engine.error")
             session.updated_at = now
-            session.started_at = session.started_at or now
             self.store.put_session(msg.key, session.to_record())
             if msg.message_id:
                 self.store.mark_message(msg.channel, msg.message_id, now)

@@ -21,7 +21,6 @@ class Session:
     shown: list[str] = field(default_factory=list)  # option ids of the last menu shown
     return_to: str | None = None
     updated_at: float = 0.0
-    started_at: float = 0.0
 
     @classmethod
     def from_record(cls, key: str, record: dict[str, Any] | None) -> Session:
