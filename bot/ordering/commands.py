@@ -26,9 +26,9 @@ from bot.engine.inputs.base import Accept, Invalid, Result, answer_text
 from bot.engine.inputs.choice import CONFIRM_WORDS, ChoiceKind
 from bot.engine.matching import normalize
 from bot.messages import Incoming
+from bot.ordering.codes import CODE, PATTERN
 
-CODE = re.compile(r"[A-Za-z]{3}-\d{4}-\d{3}")
-_TYPED = re.compile(r"^(?:([a-z]+)\s+)?([a-z]{3}-\d{4}-\d{3})$")
+_TYPED = re.compile(rf"^(?:([a-z]+)\s+)?({PATTERN})$")  # on lowered text
 VERBS = {
     "ambil": "claim", "klaim": "claim", "claim": "claim", "take": "claim",
     "lihat": "view", "cek": "view", "detail": "view", "kode": "view", "pesanan": "view",
@@ -57,10 +57,10 @@ def read_command(msg: Incoming | None) -> Command | None:
     if msg is None:
         return None
     if msg.choice is not None:
+        if not is_order_option(msg.choice):
+            return None
         verb, _, code = msg.choice.partition(":")
-        if verb in VERBS.values() and CODE.fullmatch(code):
-            return Command(verb, code.upper())
-        return None
+        return Command(verb, code.upper())
     text = answer_text(msg)
     if not text or len(text) > MAX_COMMAND:
         return None
@@ -70,6 +70,13 @@ def read_command(msg: Incoming | None) -> Command | None:
         return Command(VERBS.get(typed.group(1) or "lihat", "view"), typed.group(2).upper())
     word = normalize(lowered)
     return Command(WORDS[word]) if word in WORDS else None
+
+
+def is_order_option(option_id: str) -> bool:
+    """``claim:KRB-1127-001``: an action and an order code, which mean the same wherever
+    they are pressed (the engine's standing options; bot/engine/presses.py)."""
+    verb, _, code = option_id.partition(":")
+    return verb in VERBS.values() and CODE.fullmatch(code) is not None
 
 
 def split_answer(ctx: Context, value: Any) -> Any:

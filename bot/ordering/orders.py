@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.i18n import I18n, rupiah
 from bot.messages import split_key
+from bot.ordering.codes import format_code, sequence_name
 from bot.ordering.lifecycle import STATUSES
 from bot.ordering.markets import Market
 from bot.storage.base import FINISHED_STATUSES, Record, Store
@@ -19,9 +20,10 @@ def now_local(clock_value: float, market_tz: Any) -> datetime:
 
 
 def order_code(store: Store, market: Market, moment: datetime) -> str:
-    """``KRB-0427-013``: market code, month and day, the day's number at that market."""
+    """``KRB-0427-013``: market code, month and day, the day's number at that market
+    (see `codes`: more digits from the 1,000th order of a day)."""
     day = moment.strftime("%m%d")
-    return f"{market.code}-{day}-{store.next_sequence(f'{market.code}-{day}'):03d}"
+    return format_code(market.code, day, store.next_sequence(sequence_name(market.code, day)))
 
 
 def new_order(
