@@ -21,6 +21,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from bot.storage.base import StoreError
+from bot.storage.modes import FILE_MODE
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def atomic_write_text(path: Path, text: str, *, sync_dir: bool = True) -> int:
 def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> int:
     """`atomic_write_text` for bytes already encoded."""
     tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -85,6 +86,7 @@ def quarantine(path: Path, reason: str) -> Path:
         n += 1
         target = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}-{n}")
     os.rename(path, target)
+    os.chmod(target, FILE_MODE)
     fsync_dir(path.parent)
     log.error("%s could not be read (%s); moved it to %s", path, reason, target.name)
     return target

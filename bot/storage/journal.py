@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage.atomic import fsync_dir
+from bot.storage.modes import FILE_MODE
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class Journal:
         """Append one line and make it durable (a failure leaves no partial line behind)."""
         if self._fd is None:
             created = not self.path.exists()
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
             self.size = os.fstat(self._fd).st_size
             self._dir_synced = not created
         fd = self._fd

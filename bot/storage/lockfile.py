@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from bot.storage.base import StoreError
+from bot.storage.modes import FILE_MODE
 
 LOCK_NAME = ".lock"
 
@@ -47,7 +48,7 @@ class FolderLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -36,7 +36,9 @@ from bot.storage.base import Record, Store, StoreError
 from bot.storage.changes import Targets, order_json
 from bot.storage.compaction import DEFAULT_LIMIT
 from bot.storage.docfile import DocFile, ShardSet, pack
+from bot.storage.inbox import Inbox
 from bot.storage.lockfile import FolderLock, StoreLocked
+from bot.storage.modes import private_folder, tighten
 from bot.storage.orderbook import OrderBook, place_of
 from bot.storage.query import order_sort_key, status_set
 from bot.storage.recovery import replay_journals
@@ -76,11 +78,14 @@ class TinyDBStore(Store):
         """``journal_limit``: journal bytes after which the snapshot files are rewritten
         (at least; see `compaction.py`)."""
         self.path = Path(path)
-        (self.path / "archive").mkdir(parents=True, exist_ok=True)
+        private_folder(self.path)
+        private_folder(self.path / "archive")
         self._lock = FolderLock(self.path)
         self._lock.acquire()  # raises StoreLocked
+        tighten(self.path)  # files of an older version or copied in: 0600 in a 0700 folder
         self._closed = False
         self._problems: list[str] = []
+        self._inboxes: dict[str, Inbox] = {}
         self._mem = threading.RLock()  # guards everything in memory
         self._w = Writer(self.path, self._mem, self._files, self._after_compaction, journal_limit)
         self.stats = self._w.stats  # writes/bytes: snapshot files; rounds; journal_bytes; ...
@@ -173,11 +178,22 @@ class TinyDBStore(Store):
         """Fold the journal into the snapshot files now (blocking; for tools and tests)."""
         self._w.compact()
 
+    def inbox(self, channel: str) -> Inbox:
+        """``inbox-<channel>.jsonl`` in the folder (see `inbox.py`); closed by `close`."""
+        with self._mem:
+            if self._closed:
+                raise StoreError(f"the store on {self.path} is closed")
+            if channel not in self._inboxes:
+                self._inboxes[channel] = Inbox(self.path / f"inbox-{channel}.jsonl")
+            return self._inboxes[channel]
+
     def close(self) -> None:
         with self._mem:
             if self._closed:
                 return
         try:
+            for inbox in self._inboxes.values():
+                inbox.close()
             self.compact()
         finally:
             with self._mem:

@@ -1,0 +1,87 @@
+"""Who may read the data folder: only the bot's own user.
+
+The files hold residents' names, phone numbers and addresses, so the folder is created
+``0700`` and every file the store writes in it ``0600`` (snapshot files, journal, lock,
+temp files, set-aside copies, archives). A folder or file found with looser modes (made by
+an older version, copied in by hand, or under a permissive umask) is tightened when the
+store opens, and that is logged once. The market office's own documents kept in the same
+folder (``markets.yaml``, ``catalog.yaml``, ``README.md``: edited by people, tracked in
+git, no personal data of residents) keep their modes; the folder's ``0700`` covers them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+OFFICE_DOCUMENTS = frozenset({".yaml", ".yml", ".md"})
+
+
+def private_folder(path: Path) -> None:
+    """Create ``path`` (and missing parents) with the folder itself ``0700``."""
+    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+
+
+def loose(folder: Path) -> list[Path]:
+    """The folder, its sub-folders and the store's files in them that others can read or
+    write (looking only: nothing is changed)."""
+    found = []
+    for path, wanted in _walk(folder):
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_IMODE(mode) & ~wanted & 0o777:
+            found.append(path)
+    return found
+
+
+def tighten(folder: Path) -> list[Path]:
+    """Take group and other permissions off everything `loose` finds; log it once."""
+    changed = []
+    for path in loose(folder):
+        wanted = FOLDER_MODE if path.is_dir() else FILE_MODE
+        try:
+            os.chmod(path, stat.S_IMODE(path.lstat().st_mode) & wanted)
+        except OSError as exc:
+            log.warning("could not make %s private (%s)", path, exc)
+            continue
+        changed.append(path)
+    if changed:
+        log.warning(
+            "the data folder %s was readable by other users: made %d folder(s) 0700 and "
+            "file(s) 0600 (%s)", folder, len(changed),
+            ", ".join(str(p.relative_to(folder)) or "." for p in changed[:10])
+            + (", ..." if len(changed) > 10 else ""),
+        )
+    return changed
+
+
+def _walk(folder: Path) -> list[tuple[Path, int]]:
+    """(path, the mode it may have at most) for the folder, its sub-folders (one level:
+    ``archive/``) and their files, symbolic links left alone."""
+    found: list[tuple[Path, int]] = []
+    folders = [folder]
+    try:
+        folders += [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return found
+    for directory in folders:
+        found.append((directory, FOLDER_MODE))
+        try:
+            entries = list(directory.iterdir())
+        except OSError:
+            continue
+        for path in sorted(entries):
+            if path.is_symlink() or not path.is_file():
+                continue
+            if path.suffix.lower() in OFFICE_DOCUMENTS:
+                continue
+            found.append((path, FILE_MODE))
+    return found
