@@ -1,0 +1,272 @@
+"""How well the bot understands what people type: exact matches per test set and category.
+
+    python3 bench/understanding.py [--root DIR] [--show-wrong] [--repeat N]
+
+One section per hand-written test set under tests/data/; each prints, per category, how
+many cases were read exactly as a person would read them, and the parser's cost in
+microseconds per case (best of ``--repeat`` timed passes). ``--root`` runs the same sets
+against another checkout (``git worktree add /tmp/old <commit>``) for before/after figures
+from one run of this script; what an old checkout cannot do is scored as it behaved then.
+
+To add a test set: write a function ``section_<name>(code) -> list[Row]`` below and add it
+to ``SECTIONS``; ``code`` is the checkout's modules (see ``Code``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent.parent
+DATA = HERE / "tests" / "data"
+
+
+@dataclass
+class Row:
+    """One category of one test set."""
+
+    section: str
+    category: str
+    total: int = 0
+    exact: int = 0
+    seconds: float = 0.0  # best timed pass over the category's cases
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def pct(self) -> float:
+        return 100 * self.exact / self.total if self.total else 0.0
+
+    @property
+    def us_per_case(self) -> float:
+        return 1e6 * self.seconds / self.total if self.total else 0.0
+
+
+class Code(SimpleNamespace):
+    """The modules of the checkout under test, with fallbacks for an older one."""
+
+
+def load_code(root: Path) -> Code:
+    sys.path.insert(0, str(root))
+    items = importlib.import_module("bot.ordering.items")
+    catalog_mod = importlib.import_module("bot.ordering.catalog")
+    pricing = importlib.import_module("bot.ordering.pricing")
+    catalog = catalog_mod.load_catalog(root / "data" / "catalog.yaml")
+    return Code(root=root, items=items, catalog=catalog, pricing=pricing,
+                edits=_optional("bot.ordering.list_edits"),
+                courier=_optional("bot.ordering.courier"))  # fmt: skip
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# -- shopping lines --------------------------------------------------------------------------
+FIELDS = ("name", "quantity", "unit", "budget")
+
+
+def _want_items(case: dict) -> list[dict]:
+    return [{k: item.get(k) for k in FIELDS} for item in case["items"]]
+
+
+def _got_items(items: list[Any]) -> list[dict]:
+    return [{k: item.to_dict()[k] for k in FIELDS} for item in items]
+
+
+def _read(code: Code, text: str) -> dict[str, Any]:
+    """What the checkout makes of one message: items, done, order note, asides."""
+    read_list = getattr(code.items, "read_list", None)
+    if read_list is None:  # before read_list: items only, nothing else understood
+        return {"items": code.items.parse_items(text), "done": False, "order_note": False,
+                "aside": None}  # fmt: skip
+    reading = read_list(text, code.catalog)
+    return {
+        "items": reading.items,
+        "done": reading.done,
+        "order_note": any(not about for _, about in reading.notes),
+        "aside": reading.asides[0][0] if reading.asides else None,
+    }
+
+
+def _score_lines(code: Code, section: str, groups: dict[str, list[dict]], repeat: int,
+                 with_catalog: bool = True) -> list[Row]:  # fmt: skip
+    rows = []
+    for category, cases in groups.items():
+        row = Row(section, category, total=len(cases))
+        for case in cases:
+            if with_catalog:
+                got = _read(code, case["line"])
+            else:
+                got = {"items": code.items.parse_items(case["line"]), "done": False,
+                       "order_note": False, "aside": None}  # fmt: skip
+            want = {"items": _want_items(case), "done": bool(case.get("done")),
+                    "order_note": bool(case.get("order_note")),
+                    "aside": case.get("aside")}  # fmt: skip
+            mine = {**got, "items": _got_items(got["items"])}
+            if mine == want:
+                row.exact += 1
+            else:
+                diff = {k: (want[k], mine[k]) for k in want if want[k] != mine[k]}
+                row.wrong.append(f"{case['line']!r}: want/got {diff}")
+        if with_catalog:
+            row.seconds = _timed(lambda cs=cases: [_read(code, c["line"]) for c in cs], repeat)
+        else:
+            row.seconds = _timed(
+                lambda cs=cases: [code.items.parse_items(c["line"]) for c in cs], repeat)
+        rows.append(row)
+    return rows
+
+
+def section_shopping(code: Code, repeat: int) -> list[Row]:
+    """tests/data/shopping_lines.yaml (the first set, parser only) and shopping_written.yaml."""
+    first = yaml.safe_load((DATA / "shopping_lines.yaml").read_text(encoding="utf-8"))
+    rows = _score_lines(code, "shopping", {"first set (parse_items)": first}, repeat,
+                        with_catalog=False)
+    written = yaml.safe_load((DATA / "shopping_written.yaml").read_text(encoding="utf-8"))
+    return rows + _score_lines(code, "shopping", written, repeat)
+
+
+# -- list edits ------------------------------------------------------------------------------
+def _edit(code: Code, listed: str, send: str) -> tuple[list[str], bool]:
+    items = code.items.parse_items(listed)
+    entries = [item.to_dict() for item in items]
+    if code.edits is None:  # before: only "hapus N" was an edit; the rest were new items
+        import re
+
+        m = re.fullmatch(r"(?:hapus|hps|delete|del|remove)\s*(?:no\.?\s*|nomor\s*)?(\d{1,3})",
+                         " ".join(send.lower().split()))
+        if m:
+            n = int(m.group(1))
+            if not 1 <= n <= len(entries):
+                return [code.items.describe(i) for i in items], True
+            entries.pop(n - 1)
+        else:
+            entries += [i.to_dict() for i in code.items.parse_items(send)]
+        return [code.items.describe(code.items.Item.from_dict(e)) for e in entries], False
+    change = code.edits.read_edit(send, entries, code.catalog)
+    if change is None:  # not an edit: new items
+        reading = code.items.read_list(send, code.catalog)
+        entries += [i.to_dict() for i in reading.items]
+        return [code.items.describe(code.items.Item.from_dict(e)) for e in entries], False
+    after = change.entries if change.entries is not None else entries
+    shown = [code.items.describe(code.items.Item.from_dict(e)) for e in after]
+    return shown, change.ask is not None
+
+
+def section_edits(code: Code, repeat: int) -> list[Row]:
+    cases = yaml.safe_load((DATA / "list_edits.yaml").read_text(encoding="utf-8"))
+    row = Row("list edits", "all", total=len(cases))
+    for case in cases:
+        got = _edit(code, case["list"], case["send"])
+        want = (case["after"], bool(case.get("ask")))
+        if got == want:
+            row.exact += 1
+        else:
+            row.wrong.append(f"{case['send']!r}: want {want} got {got}")
+    row.seconds = _timed(lambda: [_edit(code, c["list"], c["send"]) for c in cases], repeat)
+    return [row]
+
+
+# -- coordinators ----------------------------------------------------------------------------
+def _price(code: Code, text: str) -> Any:
+    read_price = getattr(code.pricing, "read_price", None)
+    if read_price is not None:
+        return read_price(text)
+    import re
+
+    norm = " ".join(text.lower().split())
+    if norm in code.pricing.UNAVAILABLE:
+        return {"unavailable": True}
+    amount = code.pricing.parse_rupiah(text)
+    if amount is not None:
+        return {"price": amount}
+    swap = re.match(r"^(?:ganti|diganti|pengganti|substitute|sub)\s+(.+?)\s+(\S+)$", norm)
+    if swap and code.pricing.parse_rupiah(swap.group(2)) is not None:
+        return {"substitute": swap.group(1), "price": code.pricing.parse_rupiah(swap.group(2))}
+    return None
+
+
+def _courier(code: Code, text: str) -> Any:
+    if code.courier is None:  # before: the whole text was the name, the number asked next
+        return {"name": text.strip(), "phone": None}
+    found = code.courier.read_courier(text)
+    return None if found is None else {"name": found.name, "phone": found.phone}
+
+
+def _cash(code: Code, text: str) -> Any:
+    read_cash = getattr(code.pricing, "read_cash", None)
+    return read_cash(text) if read_cash is not None else code.pricing.parse_rupiah(text)
+
+
+def section_coordinator(code: Code, repeat: int) -> list[Row]:
+    sets = yaml.safe_load((DATA / "coordinator_typing.yaml").read_text(encoding="utf-8"))
+    readers = {"price": _price, "courier": _courier, "cash": _cash}
+    rows = []
+    for category, cases in sets.items():
+        reader = readers[category]
+        row = Row("coordinator", category, total=len(cases))
+        for case in cases:
+            got = reader(code, case["send"])
+            if got == case["want"]:
+                row.exact += 1
+            else:
+                row.wrong.append(f"{case['send']!r}: want {case['want']} got {got}")
+        row.seconds = _timed(lambda cs=cases, r=reader: [r(code, c["send"]) for c in cs], repeat)
+        rows.append(row)
+    return rows
+
+
+SECTIONS: list[Callable[[Code, int], list[Row]]] = [
+    section_shopping,
+    section_edits,
+    section_coordinator,
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=HERE, help="checkout to measure")
+    parser.add_argument("--show-wrong", action="store_true", help="print every miss")
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes (best kept)")
+    args = parser.parse_args()
+    code = load_code(args.root.resolve())
+    print(f"checkout: {code.root}")
+    print(f"{'section':<12} {'category':<26} {'exact':>9} {'%':>6} {'µs/case':>9}")
+    totals: dict[str, list[int]] = {}
+    for section in SECTIONS:
+        for row in section(code, args.repeat):
+            print(f"{row.section:<12} {row.category:<26} {row.exact:>4}/{row.total:<4} "
+                  f"{row.pct:>6.1f} {row.us_per_case:>9.1f}")  # fmt: skip
+            got = totals.setdefault(row.section, [0, 0])
+            got[0] += row.exact
+            got[1] += row.total
+            if args.show_wrong:
+                for miss in row.wrong:
+                    print(f"    WRONG {miss}")
+    for section, (exact, total) in totals.items():
+        print(f"{section:<12} {'TOTAL':<26} {exact:>4}/{total:<4} {100 * exact / total:>6.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
