@@ -65,9 +65,19 @@ class Loaded:
     errors: list[FlowError] = field(default_factory=list)
 
 
+def config_errors(config: dict[str, Any]) -> list[FlowError]:
+    """The config's problems (unknown keys, bad values), as ``file:line: message``."""
+    from bot.config_check import check_config
+
+    source = config.get("source")
+    path = getattr(source, "path", None) or "config"
+    return [FlowError(path, p.line, p.message) for p in check_config(config)]
+
+
 def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
     """Read locales, data and flows, and validate the flows against them."""
     loaded = Loaded()
+    loaded.errors.extend(config_errors(config))
     locales = resolve(config, config["locales"])
     try:
         loaded.i18n = I18n.load(locales, config.get("language", "id"))
@@ -77,7 +87,8 @@ def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
     try:
         loaded.markets = load_markets(markets_path)
     except MarketDataError as exc:
-        loaded.errors.append(FlowError(str(markets_path), 1, str(exc)))
+        loaded.errors.extend(FlowError(str(markets_path), p.line, p.message)
+                             for p in exc.problems)
     catalog_path = resolve(config, config["data"]["catalog"])
     if catalog_path.exists():
         try:

@@ -1,14 +1,19 @@
-"""config.yaml: embedded defaults, the file merged over them, ``${ENV}`` substituted."""
+"""config.yaml: embedded defaults, the file merged over them, ``${ENV}`` substituted.
+
+Every key has a default in DEFAULTS: a key of the file that is not there is reported with
+its line (`bot.config_check` checks the values)."""
 
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.engine.yaml_lines import LineDict, load_yaml
 
 DEFAULTS: dict[str, Any] = {
     "language": "id",
@@ -19,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "sessions": {"resume_after_hours": 6, "expire_after_days": 30},
     "admins": [],
     "recap": {"time": "20:00"},
-    "server": {"host": "127.0.0.1", "port": 8080},
+    "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1_048_576},
     "telegram": {
         "enabled": False,
         "token": "",
@@ -28,6 +33,11 @@ DEFAULTS: dict[str, Any] = {
         "webhook_url": "",
         "secret_token": "",
         "bot_username": "",
+        "poll_timeout": 30,
+        "max_concurrent": 64,
+        "retries": 3,
+        "retry_backoff": 0.5,
+        "rate_per_second": 30,
     },
     "whatsapp": {
         "enabled": False,
@@ -47,6 +57,57 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 class ConfigError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in the config: the key (dotted), its line in the file, what."""
+
+    key: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """Where the config came from (``config["source"]``): the file, the line of each key
+    written in it (``storage.backend`` -> 14) and the problems found reading it."""
+
+    path: str | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+    problems: tuple[ConfigProblem, ...] = ()
+
+    def line_of(self, key: str) -> int:
+        """The line of ``key``, or of the nearest section written (0: not in the file)."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key.rpartition(".")[0]
+        return 0
+
+
+INTERNAL_KEYS = ("base_dir", "source")  # set by load_config, never written in the file
+
+
+def unknown_key(key: object, known: tuple[str, ...] | list[str]) -> str:
+    """``'nama' (did you mean 'name'? known: id, name, ...)``: the message's key part."""
+    close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return f"{str(key)!r} ({guess}known: {', '.join(known)})"
+
+
+def _read_keys(raw: LineDict, defaults: dict[str, Any], prefix: str, lines: dict[str, int],
+               problems: list[ConfigProblem]) -> None:
+    """Record the line of every key written; report those DEFAULTS does not know."""
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        lines[dotted] = raw.line_of(key)
+        if key not in defaults:
+            known = [f"{prefix}{k}" for k in defaults]
+            problems.append(ConfigProblem(dotted, raw.line_of(key),
+                                          f"unknown key {unknown_key(dotted, known)}"))
+        elif isinstance(defaults[key], dict) and isinstance(value, LineDict):
+            _read_keys(value, defaults[key], f"{dotted}.", lines, problems)
 
 
 def substitute(value: Any, env: dict[str, str] | None = None) -> Any:
@@ -78,19 +139,30 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     """
     raw: dict[str, Any] = {}
     base = Path.cwd()
+    source = ConfigSource()
     if path is not None:
         path = Path(path)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ConfigError(f"{path}: no such config file") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: the config must be a mapping")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+        data, found = load_yaml(text)
+        if data is None and found:  # a syntax error: nothing else can be read
+            raise ConfigError("\n".join(f"{path}:{p.line}: {p.message}" for p in found))
+        if data is not None and not isinstance(data, LineDict):
+            raise ConfigError(f"{path}:1: the config must be a mapping of keys")
+        problems = [ConfigProblem("", p.line, p.message) for p in found]
+        lines: dict[str, int] = {}
+        if data is not None:
+            _read_keys(data, DEFAULTS, "", lines, problems)
+            raw = {k: v for k, v in data.items() if k not in INTERNAL_KEYS}
+        source = ConfigSource(str(path), lines, tuple(problems))
         base = path.resolve().parent
     config = substitute(merge(DEFAULTS, raw), env)
     config["base_dir"] = str(base)
+    config["source"] = source
     return config
 
 

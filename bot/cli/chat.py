@@ -27,9 +27,14 @@ def add_parser(sub: Any, name: str) -> None:
 
 
 def run(config: dict, args: argparse.Namespace) -> int:
+    from bot import logs
     from bot.adapters.console import ConsoleAdapter
     from bot.cli.common import open_app
+    from bot.config import resolve
 
+    # the terminal is the conversation: log lines go to a file, and one note at the end
+    log_file, warnings = logs.log_to_file(resolve(config, config["storage"].get("path",
+                                                                                "data/")))
     app = open_app(config)
     if app is None:
         return 1
@@ -41,4 +46,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     finally:
         app.close()
+        if warnings.count:
+            print(f"({warnings.count} warning(s) during the chat, see {log_file})",
+                  file=sys.stderr)
     return 0

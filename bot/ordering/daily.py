@@ -15,7 +15,9 @@ from datetime import datetime, time
 from typing import Any
 
 from bot.messages import Reply, Text
+from bot.ordering.clock import ClockError, parse_clock
 from bot.ordering.report import recap_text
+from bot.privacy import who
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +29,10 @@ def recap_time(config: dict[str, Any]) -> time | None:
     raw = str((config.get("recap") or {}).get("time", DEFAULT_TIME) or "").strip()
     if not raw:
         return None
-    hours, _, minutes = raw.partition(":")
     try:
-        return time(int(hours), int(minutes or 0))
-    except ValueError:
-        raise ValueError(f"recap.time must look like 20:00, got {raw!r}") from None
+        return parse_clock(raw)
+    except ClockError as exc:
+        raise ClockError(f"recap.time: {exc}") from None
 
 
 def due_recaps(app: Any, day: Any) -> list[Reply]:
@@ -46,7 +47,7 @@ def due_recaps(app: Any, day: Any) -> list[Reply]:
         readers[admin] = list(markets.markets)
     for user, watched in readers.items():
         if store.get_session(user) is None:
-            log.warning("daily recap: %s has never chatted with the bot, not sent", user)
+            log.warning("daily recap: %s has never chatted with the bot, not sent", who(user))
             continue
         lang = engine.language_of(user)
         text = recap_text(store, watched, day, lang, engine.i18n)

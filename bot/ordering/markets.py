@@ -6,17 +6,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from bot.config import unknown_key
+from bot.engine.yaml_lines import LineDict, LineList, load_yaml
 from bot.messages import Option
-
-_HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
-
-
-class MarketDataError(ValueError):
-    pass
+from bot.ordering.clock import ClockError, parse_span
 
 
 @dataclass(frozen=True)
@@ -82,69 +77,162 @@ class Markets:
         return tuple(m for m in self.markets if user_key == m.head)
 
 
-def _parse_hours(text: str, where: str) -> tuple[time, time]:
-    m = _HOURS.match(str(text).strip())
-    if not m:
-        raise MarketDataError(f"{where}: hours must look like 05:00-14:00, got {text!r}")
-    h1, m1, h2, m2 = (int(g) for g in m.groups())
-    try:
-        opens, closes = time(h1, m1), time(h2, m2)
-    except ValueError as exc:
-        raise MarketDataError(f"{where}: {exc}") from None
-    if closes <= opens:
-        raise MarketDataError(f"{where}: closing time must be after opening time")
-    return opens, closes
+MARKET_KEYS = ("id", "name", "code", "kecamatan", "status", "hours", "coordinators", "head",
+               "group")
+TOP_KEYS = ("timezone", "default_hours", "markets")
+PERSON_KEYS = ("user", "name")
+STATUSES = ("open", "coming")
+CODE = re.compile(r"^[A-Z]{3}$")  # the letters of an order code (KRB-0427-013)
 
 
-def _person(entry: object, where: str) -> tuple[str, str]:
-    """A coordinator or head: ``telegram:123`` or ``{user: telegram:123, name: Pak Budi}``."""
-    if isinstance(entry, dict):
-        user, name = str(entry.get("user") or ""), str(entry.get("name") or "")
-    else:
-        user, name = str(entry or ""), ""
-    if user and ":" not in user:
-        raise MarketDataError(f"{where}: {user!r} is not a user key like telegram:123456789")
-    return user, name
+@dataclass(frozen=True)
+class MarketProblem:
+    line: int
+    message: str
+
+
+class MarketDataError(ValueError):
+    """Everything wrong in a markets file, each problem with its line."""
+
+    def __init__(self, path: str | Path, problems: list[MarketProblem]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{path}:{p.line}: {p.message}" for p in problems))
+
+
+class _Reader:
+    """Reads the markets of one file, keeping every problem (not only the first)."""
+
+    def __init__(self) -> None:
+        self.problems: list[MarketProblem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(MarketProblem(line, message))
+
+    def keys(self, data: LineDict, known: tuple[str, ...], where: str) -> None:
+        for key in data:
+            if key not in known:
+                self.problem(data.line_of(key), f"{where}unknown key {unknown_key(key, known)}")
+
+    def hours(self, text: object, line: int, where: str) -> tuple[time, time] | None:
+        try:
+            return parse_span(str(text))
+        except ClockError as exc:
+            self.problem(line, f"{where}{exc}")
+            return None
+
+    def person(self, entry: object, line: int, where: str) -> tuple[str, str]:
+        """A coordinator or head: ``telegram:123`` or ``{user: telegram:123, name: Pak
+        Budi}``."""
+        if isinstance(entry, dict):
+            if isinstance(entry, LineDict):
+                self.keys(entry, PERSON_KEYS, where)
+            user, name = str(entry.get("user") or ""), str(entry.get("name") or "")
+        else:
+            user, name = str(entry or ""), ""
+        if user and ":" not in user:
+            self.problem(line, f"{where}{user!r} is not a user key like telegram:123456789")
+        return user, name
+
+    def market(self, entry: object, line: int, default: tuple[time, time]) -> Market | None:
+        if not isinstance(entry, LineDict) or not entry.get("id") or not entry.get("name"):
+            self.problem(line, "each market needs an id and a name")
+            return None
+        where = f"market {entry['id']}: "
+        self.keys(entry, MARKET_KEYS, where)
+        status = entry.get("status", "open")
+        if status not in STATUSES:
+            self.problem(entry.line_of("status"), f"{where}status must be one of "
+                         f"{', '.join(STATUSES)}, got {status!r}")
+        code = str(entry.get("code") or str(entry["id"])[:3]).upper()
+        if not CODE.match(code):
+            self.problem(entry.line_of("code" if "code" in entry else "id"),
+                         f"{where}code {code!r}: three letters A-Z (the start of its "
+                         "order codes)")
+        hours = default
+        if "hours" in entry:
+            hours = self.hours(entry["hours"], entry.line_of("hours"), where) or default
+        coordinators = entry.get("coordinators") or LineList()
+        if not isinstance(coordinators, LineList):
+            self.problem(entry.line_of("coordinators"), f"{where}coordinators must be a list")
+            coordinators = LineList()
+        lines = getattr(coordinators, "item_lines", [])
+        people = [self.person(c, at, where) for c, at in zip(coordinators, lines, strict=True)]
+        head = self.person(entry.get("head"), entry.line_of("head"), where)
+        return Market(
+            id=str(entry["id"]),
+            name=str(entry["name"]),
+            code=code,
+            status=str(status),
+            kecamatan=str(entry.get("kecamatan") or ""),
+            opens=hours[0],
+            closes=hours[1],
+            coordinators=tuple(user for user, _ in people),
+            head=head[0],
+            group=str(entry.get("group") or ""),
+            names=tuple((user, name) for user, name in (*people, head) if user and name),
+        )
+
+    def timezone(self, raw: LineDict) -> ZoneInfo:
+        name = str(raw.get("timezone", "Asia/Jakarta"))
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem(raw.line_of("timezone"), f"timezone {name!r} is not a time zone "
+                         "(e.g. Asia/Jakarta)")
+            return ZoneInfo("Asia/Jakarta")
 
 
 def load_markets(path: str | Path) -> Markets:
-    """Read and check data/markets.yaml; raises MarketDataError naming what is wrong."""
+    """Read and check data/markets.yaml; raises MarketDataError with every problem found,
+    each with its line."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise MarketDataError(f"{path}: cannot read: {exc}") from None
-    default_hours = raw.get("default_hours", "05:00-14:00")
-    seen: set[str] = set()
-    markets = []
-    for index, entry in enumerate(raw.get("markets") or []):
-        where = f"{path}: markets[{index}]"
-        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("name"):
-            raise MarketDataError(f"{where}: each market needs an id and a name")
-        if entry["id"] in seen:
-            raise MarketDataError(f"{where}: duplicate market id {entry['id']!r}")
-        seen.add(entry["id"])
-        status = entry.get("status", "open")
-        if status not in ("open", "coming"):
-            raise MarketDataError(f"{where}: status must be open or coming, got {status!r}")
-        opens, closes = _parse_hours(entry.get("hours", default_hours), where)
-        people = [_person(c, where) for c in entry.get("coordinators") or ()]
-        head = _person(entry.get("head"), where)
-        markets.append(
-            Market(
-                id=str(entry["id"]),
-                name=str(entry["name"]),
-                code=str(entry.get("code") or entry["id"][:3]).upper(),
-                status=status,
-                kecamatan=str(entry.get("kecamatan") or ""),
-                opens=opens,
-                closes=closes,
-                coordinators=tuple(user for user, _ in people),
-                head=head[0],
-                group=str(entry.get("group") or ""),
-                names=tuple((user, name) for user, name in (*people, head) if user and name),
-            )
-        )
-    if not markets:
-        raise MarketDataError(f"{path}: no markets")
-    return Markets(tuple(markets), ZoneInfo(raw.get("timezone", "Asia/Jakarta")))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MarketDataError(path, [MarketProblem(1, f"cannot read: {exc}")]) from None
+    raw, found = load_yaml(text)
+    reader = _Reader()
+    reader.problems.extend(MarketProblem(p.line, p.message) for p in found)
+    if raw is None and not found:
+        raw = LineDict()
+        raw.line, raw.key_lines = 1, {}
+    if not isinstance(raw, LineDict):
+        if not found:
+            reader.problem(1, "the file must be a mapping with a list under markets:")
+        raise MarketDataError(path, reader.problems)
+    reader.keys(raw, TOP_KEYS, "")
+    default = (time(5, 0), time(14, 0))
+    if "default_hours" in raw:
+        default = reader.hours(raw["default_hours"], raw.line_of("default_hours"),
+                               "default_hours: ") or default
+    entries = raw.get("markets") or []
+    if not isinstance(entries, LineList):
+        reader.problem(raw.line_of("markets"), "markets: must be a list of markets")
+        entries = LineList()
+        entries.line, entries.item_lines = raw.line_of("markets"), []
+    markets: list[Market] = []
+    ids: dict[str, int] = {}
+    codes: dict[str, tuple[str, int]] = {}
+    for entry, line in zip(entries, entries.item_lines, strict=True):
+        market = reader.market(entry, line, default)
+        if market is None:
+            continue
+        if market.id in ids:
+            reader.problem(entry.line_of("id"), f"duplicate market id {market.id!r} (first "
+                           f"at line {ids[market.id]})")
+            continue
+        ids[market.id] = entry.line_of("id")
+        if market.code in codes:
+            other, first = codes[market.code]
+            reader.problem(entry.line_of("code" if "code" in entry else "id"),
+                           f"market {market.id}: code {market.code!r} is already the code "
+                           f"of {other} (line {first}); order codes must tell markets apart")
+        codes.setdefault(market.code, (market.id, entry.line_of("code")))
+        markets.append(market)
+    timezone = reader.timezone(raw)
+    if not markets and not reader.problems:
+        reader.problem(raw.line_of("markets"), "no markets")
+    if reader.problems:
+        raise MarketDataError(path, sorted(reader.problems, key=lambda p: p.line))
+    return Markets(tuple(markets), timezone)

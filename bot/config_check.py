@@ -1,0 +1,129 @@
+"""The config's values checked at start, every problem at once, each naming its key and
+the line where the file sets it: ``config.yaml:14: storage.backend: 'tinybd' is not one
+of: tinydb, memory``. Unknown keys were found when the file was read (`bot.config`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import DEFAULTS, INTERNAL_KEYS, ConfigProblem, ConfigSource
+from bot.ordering.clock import ClockError, parse_clock
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "storage.backend": ("tinydb", "memory"),
+    "telegram.mode": ("polling", "webhook"),
+}
+
+
+def _positive(value: Any) -> str | None:
+    return None if _number(value) and value > 0 else "must be a number above 0"
+
+
+def _not_negative(value: Any) -> str | None:
+    return None if _number(value) and value >= 0 else "must be a number, 0 or more"
+
+
+def _port(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+    return None if ok else "must be a port number 1-65535"
+
+
+def _recap_time(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML reads an unquoted 20:00 as the number 1200 (base 60)
+        return 'write the time in quotes, like time: "20:00"'
+    if not str(value or "").strip():
+        return None  # "" turns the daily recap off
+    try:
+        parse_clock(str(value))
+    except ClockError as exc:
+        return f'{exc}; use a time like "20:00", or "" for no daily recap'
+    return None
+
+
+def _user_keys(value: Any) -> str | None:
+    if not isinstance(value, list):
+        return "must be a list of user keys like telegram:123456789"
+    bad = [str(v) for v in value if ":" not in str(v)]
+    return f"{', '.join(map(repr, bad))}: not a user key like telegram:123456789" if bad else None
+
+
+CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "sessions.resume_after_hours": _positive,
+    "sessions.expire_after_days": _positive,
+    "server.port": _port,
+    "recap.time": _recap_time,
+    "admins": _user_keys,
+    "telegram.poll_timeout": _positive,
+    "telegram.max_concurrent": _positive,
+    "telegram.rate_per_second": _positive,
+    "telegram.retries": _not_negative,
+    "telegram.retry_backoff": _not_negative,
+}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _shape(value: Any, default: Any) -> str | None:
+    """A value of the default's kind (a text may be written as a number)."""
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(default, dict):
+        return None if isinstance(value, dict) else "must be a section of keys"
+    if isinstance(default, list):
+        return None if isinstance(value, list) else "must be a list"
+    if isinstance(default, str):
+        return None if isinstance(value, str | int | float) else "must be a text"
+    return None
+
+
+def check_config(config: dict[str, Any]) -> list[ConfigProblem]:
+    """Every problem of ``config``: those found reading its file, then its values."""
+    source = config.get("source")
+    source = source if isinstance(source, ConfigSource) else ConfigSource()
+    problems = list(source.problems)
+    reported: set[str] = set()
+
+    def report(key: str, message: str) -> None:
+        if key in reported:
+            return
+        reported.add(key)
+        problems.append(ConfigProblem(key, source.line_of(key), f"{key}: {message}"))
+
+    for section, default in DEFAULTS.items():
+        if section in INTERNAL_KEYS or section not in config:
+            continue
+        value = config[section]
+        wrong = _shape(value, default)
+        if wrong:
+            report(section, f"{wrong}, got {value!r}")
+            continue
+        if not isinstance(default, dict):
+            continue
+        for key, sub_default in default.items():
+            if key in value and (wrong := _shape(value[key], sub_default)):
+                report(f"{section}.{key}", f"{wrong}, got {value[key]!r}")
+    for key, choices in CHOICES.items():
+        section, _, name = key.partition(".")
+        value = (config.get(section) or {}).get(name) if isinstance(config.get(section),
+                                                                    dict) else None
+        if value is not None and value not in choices:
+            report(key, f"{value!r} is not one of: {', '.join(choices)}")
+    for key, check in CHECKS.items():
+        section, _, name = key.partition(".")
+        holder = config.get(section) if name else config
+        if isinstance(holder, dict) and (name or section) in holder:
+            wrong = check(holder[name or section])
+            if wrong:
+                report(key, wrong)
+    return sorted(problems, key=lambda p: p.line)
+
+
+def describe(problem: ConfigProblem, config: dict[str, Any]) -> str:
+    """``config.yaml:14: storage.backend: ...`` (no file: the message alone)."""
+    source = config.get("source")
+    path = source.path if isinstance(source, ConfigSource) else None
+    return f"{path}:{problem.line}: {problem.message}" if path else problem.message
