@@ -22,7 +22,6 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -35,7 +34,6 @@ from bot.adapters.whatsapp_parse import (
     CHANNEL,
     StatusEvent,
     parse_payload,
-    referral_tag,
     valid_signature,
 )
 from bot.adapters.whatsapp_render import (
@@ -52,9 +50,15 @@ from bot.adapters.whatsapp_send import OUTSIDE_WINDOW, RETRY_DELAYS, GraphSender
 from bot.adapters.whatsapp_window import WindowBook
 from bot.config import ConfigError
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
-from bot.messages import Incoming, Menu, Reply, Text, split_key
+from bot.messages import Incoming, Menu, Reply, Text, split_key, user_key
+from bot.privacy import who
 
 log = logging.getLogger(__name__)
+
+
+def _who(user: str) -> str:
+    """How a log line names the WhatsApp user ``user`` (digits): a pseudonym."""
+    return who(user_key(CHANNEL, user))
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
@@ -183,9 +187,10 @@ class WhatsAppAdapter(BaseAdapter):
 
     def _status(self, event: StatusEvent) -> None:
         if event.status != "failed":
-            log.debug("whatsapp: message %s to %s %s", event.message_id, event.user, event.status)
+            log.debug("whatsapp: message %s to %s %s", event.message_id, _who(event.user),
+                      event.status)
             return
-        log.warning("whatsapp: message %s to %s failed: %s", event.message_id, event.user,
+        log.warning("whatsapp: message %s to %s failed: %s", event.message_id, _who(event.user),
                     "; ".join(f"{code} {title}" for code, title in event.errors) or "no reason")
         if OUTSIDE_WINDOW in event.codes:
             self._enqueue(event.user, lambda: self._outside_window(event))
@@ -208,14 +213,14 @@ class WhatsAppAdapter(BaseAdapter):
         wanted = page_request(msg.choice)
         if wanted is not None and await self._show_page(msg, *wanted):
             return
-        await self.app.receive(self._with_referral(msg))
+        await self.app.receive(msg)  # a wa.me link's tag: the engine's referral rule
 
     async def _reopen(self, user: str) -> None:
         if not self.window.is_closed(user):
             return
         held = self.window.reopen(user)
         await self.app.store.flush()
-        log.info("whatsapp: %s wrote again; sending %d held replies", user, len(held))
+        log.info("whatsapp: %s wrote again; sending %d held replies", _who(user), len(held))
         for reply in held:
             await self.send(reply)
 
@@ -230,28 +235,11 @@ class WhatsAppAdapter(BaseAdapter):
             await self.app.store.flush()
         return True
 
-    def _with_referral(self, msg: Incoming) -> Incoming:
-        """A wa.me link's text (a referral tag) greets like ``/start <tag>`` would."""
-        tag = referral_tag(msg.text)
-        if tag is None or not self._idle(msg.key):
-            return msg
-        return replace(msg, text=f"/start {tag}", referral=tag)
-
-    def _idle(self, key: str) -> bool:
-        """No conversation under way (none yet, or back at the main menu)."""
-        record = self.app.store.get_session(key) or {}
-        if not record.get("flow"):
-            return True
-        engine = self.app.engine
-        entry = engine.flows.get(engine.entry)
-        return entry is not None and (record.get("flow"), record.get("state")) == (
-            entry.name, entry.home_state)
-
     # -- sending ------------------------------------------------------------------------
     async def send(self, reply: Reply) -> None:
         channel, user = split_key(reply.to)
         if channel != CHANNEL or not user:
-            log.warning("whatsapp: cannot send to %r", reply.to)
+            log.warning("whatsapp: cannot send to %s", who(reply.to))
             return
         if self.window.is_closed(user):
             await self._hold(user, reply)
@@ -276,7 +264,7 @@ class WhatsAppAdapter(BaseAdapter):
         for body in bodies:
             problems = check_limits(body)
             if problems:
-                log.error("whatsapp: a reply to %s breaks limits: %s", user, problems)
+                log.error("whatsapp: a reply to %s breaks limits: %s", _who(user), problems)
             result = await self.sender().post(body)
             if result.ok:
                 self._remember(result.message_id, user, reply)
@@ -286,11 +274,11 @@ class WhatsAppAdapter(BaseAdapter):
                 await self._hold(user, reply)
             elif body["type"] == "image" and reply.text.strip():
                 log.warning("whatsapp: a picture to %s failed (code %s); its caption goes as "
-                            "text", user, result.code)
+                            "text", _who(user), result.code)
                 await self._deliver(user, Text(to=reply.to, text=reply.text))
             else:
                 log.error("whatsapp: sending to %s failed: code %s, HTTP %s, after %d "
-                          "attempts: %s", user, result.code, result.status, result.attempts,
+                          "attempts: %s", _who(user), result.code, result.status, result.attempts,
                           result.detail)
             return
 
@@ -303,13 +291,13 @@ class WhatsAppAdapter(BaseAdapter):
     async def _hold(self, user: str, reply: Reply) -> None:
         nudge = self.window.hold(user, reply, self._now())
         await self.app.store.flush()
-        log.info("whatsapp: %s is outside the 24-hour window; a reply waits", user)
+        log.info("whatsapp: %s is outside the 24-hour window; a reply waits", _who(user))
         if nudge and self.template_name:
             result = await self.sender().post(
                 template_body(user, self.template_name, self.template_language))
             if not result.ok:
                 log.warning("whatsapp: template %s to %s failed: code %s: %s",
-                            self.template_name, user, result.code, result.detail)
+                            self.template_name, _who(user), result.code, result.detail)
 
     def _now(self) -> float:
         return float(self.app.engine.clock())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +22,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
 SIGNATURE_PREFIX = "sha256="
-
-# A wa.me referral tag: the whole first message, Telegram's deep-link charset (so one tag
-# works on both), at most 64, with at least one letter and at least one digit or '-'
-# (``rw05-jatibening``, ``rt3``), so ordinary words ("halo", "menu") and bare numbers
-# ("1", a menu choice) are never taken for one.
-_TAG = re.compile(r"^(?=.*[A-Za-z])(?=.*[0-9-])[A-Za-z0-9_-]{3,64}$")
 
 
 def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -43,12 +36,6 @@ def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` value Meta would send with ``body``."""
     return SIGNATURE_PREFIX + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def referral_tag(text: str | None) -> str | None:
-    """The tag when a whole message looks like a wa.me referral tag, else None."""
-    stripped = (text or "").strip()
-    return stripped if _TAG.match(stripped) else None
 
 
 @dataclass(frozen=True)

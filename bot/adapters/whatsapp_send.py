@@ -17,6 +17,9 @@ from typing import Any
 
 import httpx
 
+from bot.messages import user_key
+from bot.privacy import who
+
 log = logging.getLogger(__name__)
 
 THROUGHPUT_LIMIT = 130429  # too many messages per second from our number
@@ -89,7 +92,8 @@ class GraphSender:
             if not result.retryable or attempt > len(self.retry_delays):
                 break
             delay = self.retry_delays[attempt - 1]
-            log.info("whatsapp send to %s: %s (%s), retry %d in %.1f s", body.get("to"),
+            log.info("whatsapp send to %s: %s (%s), retry %d in %.1f s",
+                     who(user_key("whatsapp", str(body.get("to") or ""))),
                      result.code or result.status, result.detail, attempt, delay)
             await self._sleep(delay)
         return SendResult(result.ok, result.message_id, result.code, result.status,

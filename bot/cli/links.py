@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.engine.commands import REFERRAL
+from bot.engine.commands import referral_tag
 from bot.links import telegram_link, whatsapp_link
 
 
@@ -38,9 +38,13 @@ def add_parser(sub: Any, name: str) -> None:
     parser.set_defaults(run=run)
 
 
+TAG_RULE = ("a tag is rw or rt, the number, then lower-case words joined by - or _ "
+            "(e.g. rw05-jatibening, rt03_pekayon); the bot reads nothing else as one")
+
+
 def valid_referral(referral: str) -> bool:
-    """Telegram's deep-link payload: ``A-Z a-z 0-9 _ -``, 1 to 64 characters."""
-    return bool(REFERRAL.match(referral))
+    """A referral tag as the bot reads one on every channel (`bot.engine.commands.TAG`)."""
+    return referral_tag(referral) == referral
 
 
 
@@ -58,11 +62,8 @@ def link_lines(i18n: Any, lang: str | None, *, referral: str, bot_username: str 
 
 def wa_link(number: str, referral: str) -> str:
     """``https://wa.me/<number>?text=<referral>``; the tag must read as one on WhatsApp."""
-    from bot.adapters.whatsapp_parse import referral_tag
-
-    if referral_tag(referral) != referral:
-        raise ValueError(f"referral {referral!r}: on WhatsApp a tag needs a letter and a "
-                         "digit or '-', at least 3 characters (e.g. rw05-jatibening)")
+    if not valid_referral(referral):
+        raise ValueError(f"referral {referral!r}: {TAG_RULE}")
     return whatsapp_link(number, referral)
 
 
@@ -87,8 +88,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.ordering.markets import MarketDataError, load_markets
 
     if not valid_referral(args.referral):
-        print(f"--referral {args.referral!r}: use 1-64 of A-Z a-z 0-9 _ - (e.g. "
-              "rw05-jatibening)", file=sys.stderr)
+        print(f"--referral {args.referral!r}: {TAG_RULE}", file=sys.stderr)
         return 2
     whatsapp = config.get("whatsapp") or {}
     wa_number = getattr(args, "wa_number", None) or str(

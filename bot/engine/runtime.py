@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.engine.commands import Command, clean_referral, parse_command
+from bot.engine.commands import Command, clean_referral, parse_command, referral_tag
 from bot.engine.context import ActionFailed, Context
 from bot.engine.flow import Branch, Flow, InputSpec, State
 from bot.engine.inputs.base import Accept, Invalid, Keep
@@ -99,6 +99,8 @@ class Engine:
         assert msg is not None
         self._remember_profile(session, msg)
         command = parse_command(msg.text) if msg.choice is None else None
+        if command is None and self._opens_conversation(session, msg):
+            command = Command("start", msg.text or "")  # a referral link's message
         if command is not None:
             await self._command(ctx, command)
             return
@@ -146,6 +148,14 @@ class Engine:
         referral = clean_referral(msg.referral)
         if referral:
             session.referral = referral
+
+    def _opens_conversation(self, session: Session, msg: Incoming) -> bool:
+        """A referral tag typed (or put there by a wa.me link) as the first message of a
+        conversation, or at the main menu: it starts the conversation as ``/start <tag>``
+        would, on every channel. Elsewhere a tag is an answer like any other text."""
+        if msg.choice is not None or referral_tag(msg.text) is None:
+            return False
+        return not session.in_flow or (session.flow, session.state) == self._home()
 
     async def _command(self, ctx: Context, command: Command) -> None:
         session = ctx.session

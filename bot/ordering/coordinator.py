@@ -47,9 +47,8 @@ def _roles(ctx: Context) -> Roles:
 
 
 def _may(ctx: Context, event: str, order: Record) -> bool:
-    try:
-        _roles(ctx).check(ctx.key, event, order)
-    except Refused:
+    """Whether to offer ``event``: a question, not an attempt (nothing is logged)."""
+    if not _roles(ctx).allows(ctx.key, event, order):
         return False
     return not (event == "send_courier" and order.get("total") is None)
 
@@ -190,7 +189,11 @@ def build_recap(ctx: Context) -> None:
 # -- moving an order on -----------------------------------------------------------------
 def begin_prices(ctx: Context) -> None:
     order = ctx.store.get_order(str(ctx.slots.get("code") or "")) or {}
-    if not _may(ctx, "record_prices", order) or order.get("status") != "shopping":
+    try:
+        _roles(ctx).check(ctx.key, "record_prices", order)  # an attempt: a refusal is logged
+    except Refused as refused:
+        raise ActionFailed(refused.message_id, **refused.params) from None
+    if order.get("status") != "shopping":
         raise ActionFailed("coord.illegal_change", code=order.get("code", ""),
                            status=status_label(ctx.engine.i18n, ctx.lang,
                                                order.get("status", "")))

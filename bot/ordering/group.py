@@ -16,6 +16,7 @@ from bot.engine.session import Session
 from bot.messages import Incoming, Text
 from bot.ordering.changes import act
 from bot.ordering.commands import read_command
+from bot.privacy import who
 
 log = logging.getLogger(__name__)
 
@@ -44,5 +45,5 @@ async def handle(app: Any, incoming: Incoming, sender: str) -> bool:
         app.store.mark_message(incoming.channel, incoming.message_id, ctx.now)
     await app.store.flush()
     await app.deliver(ctx.replies)
-    log.info("group %s: %s tried to claim %s", group, sender, command.code)
+    log.info("group %s: %s tried to claim %s", group, who(sender), command.code)
     return True

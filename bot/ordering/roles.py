@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.ordering.markets import Market, Markets
+from bot.privacy import who
 from bot.storage.base import Record
 
 log = logging.getLogger(__name__)
@@ -86,29 +87,45 @@ class Roles:
                 or self.is_coordinator(user, market) or self.is_head(user, market))
 
     def check(self, user: str, event: str, order: Record) -> None:
-        """Raise Refused unless ``user`` may fire ``event`` on ``order``."""
+        """Raise Refused unless ``user`` may fire ``event`` on ``order``: a real attempt,
+        so a refusal of someone outside the order or its market is logged (audit)."""
+        refusal, audited = self._decide(user, event, order)
+        if refusal is None:
+            return
+        if audited:
+            self.refused(user, event, order.get("code", ""))
+        raise refusal
+
+    def allows(self, user: str, event: str, order: Record) -> bool:
+        """May ``user`` fire ``event`` on ``order``? Asking is not an attempt: nothing is
+        logged (the options a menu offers are computed with this)."""
+        return self._decide(user, event, order)[0] is None
+
+    def _decide(self, user: str, event: str, order: Record) -> tuple[Refused | None, bool]:
+        """The refusal, if any, and whether it is one for the audit log."""
         code, market = order.get("code", ""), order.get("market", "")
         if event in RESIDENT_EVENTS:
             if order.get("user") != user:
-                self.refused(user, event, code)
-                raise Refused("status.not_your_order", code=code)
-            return
+                return Refused("status.not_your_order", code=code), True
+            return None, False
         if event not in COORDINATOR_EVENTS:
-            raise Refused("coord.staff_only")
+            return Refused("coord.staff_only"), False
         if not self.is_coordinator(user, market):
-            self.refused(user, event, code)
             owner = self.markets.get(market)
-            raise Refused("coord.not_your_market", code=code,
-                          market=owner.name if owner else market)
+            return Refused("coord.not_your_market", code=code,
+                           market=owner.name if owner else market), True
         holder = order.get("coordinator")
         if holder and holder != user and event not in ("claim",):
-            raise Refused("coord.held_by_other", code=code, name=self.display_name(holder))
+            return Refused("coord.held_by_other", code=code,
+                           name=self.display_name(holder)), False
         if not holder and event not in ANY_COORDINATOR:
-            raise Refused("coord.claim_first", code=code)
+            return Refused("coord.claim_first", code=code), False
+        return None, False
 
     def refused(self, user: str, what: str, detail: str = "") -> None:
-        """Log an attempt at something ``user`` may not do (kept for the market office)."""
-        log.warning("refused: %s (%s) tried %r %s", user, self.role(user), what, detail)
+        """Log an attempt at something ``user`` may not do (kept for the market office).
+        The user is named by pseudonym (`bot.privacy.who`; ``main.py whois`` says who)."""
+        log.warning("refused: %s (%s) tried %r %s", who(user), self.role(user), what, detail)
 
     # -- names ------------------------------------------------------------------------
     def display_name(self, user: str) -> str:

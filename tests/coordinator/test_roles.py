@@ -9,6 +9,7 @@ import pytest
 
 from bot.ordering.markets import load_markets
 from bot.ordering.roles import COORDINATOR_EVENTS, RESIDENT_EVENTS, Refused, Roles
+from bot.privacy import who
 from tests.chat import PATHS, ChatBot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ def test_coordinator_events(event: str, caplog: pytest.LogCaptureFixture) -> Non
             ROLES.check(outsider, event, held)
         assert refused.value.message_id == "coord.not_your_market"
         assert refused.value.params["market"] == "Pasar Kranji Baru"
-        assert f"refused: {outsider}" in caplog.text
+        assert f"refused: {who(outsider)}" in caplog.text and outsider not in caplog.text
 
 
 def test_nobody_moves_an_unclaimed_order_on_but_anyone_of_the_market_may_claim() -> None:
@@ -106,7 +107,7 @@ def test_an_unknown_user_asking_for_a_coordinator_command(
     assert "khusus koordinator" in bot.text("tetangga")
     assert bot.options("tetangga") == ["order", "status", "help"]
     assert bot.state("tetangga") == "main.menu"
-    assert "refused: console:tetangga (resident) tried 'recap'" in caplog.text
+    assert f"refused: {who('console:tetangga')} (resident) tried 'recap'" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, "bot.ordering.roles"):
         bot.push("tetangga", choice="claim:KRB-1127-001")

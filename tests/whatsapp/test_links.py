@@ -36,10 +36,10 @@ def test_both_messengers_and_the_number_from_config(capsys: pytest.CaptureFixtur
     assert f"On WhatsApp: {WA}" in out
 
 
-def test_a_tag_whatsapp_would_take_for_a_word_is_refused(
+def test_a_tag_the_bot_would_take_for_a_word_is_refused(
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert links.run(test_config(), args(referral="jatibening", wa_number="0811")) == 1
-    assert "digit or '-'" in capsys.readouterr().err
+    assert links.run(test_config(), args(referral="jatibening", wa_number="0811")) == 2
+    assert "rw or rt, the number" in capsys.readouterr().err
 
 
 def test_the_parser_has_the_option() -> None:

@@ -8,7 +8,6 @@ import pytest
 
 from bot.adapters.whatsapp_parse import (
     parse_payload,
-    referral_tag,
     sign,
     valid_signature,
 )
@@ -128,14 +127,3 @@ def test_signature_is_hmac_sha256_of_the_raw_body() -> None:
     assert not valid_signature("secret", body, None)
     assert not valid_signature("secret", body, good[len("sha256="):])
     assert not valid_signature("", body, sign("", body))
-
-
-@pytest.mark.parametrize(("text", "tag"), [
-    ("rw05-jatibening", "rw05-jatibening"),
-    ("  RT03_pekayon ", "RT03_pekayon"),
-    ("rt3", "rt3"),
-    ("halo", None), ("menu", None), ("1", None), ("12", None), ("0812-3456-7890", None),
-    ("rw05 jatibening", None), ("rw05!", None), ("a" * 64 + "1", None), ("", None), (None, None),
-])
-def test_referral_tag_rule(text: str | None, tag: str | None) -> None:
-    assert referral_tag(text) == tag

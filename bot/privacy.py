@@ -1,0 +1,196 @@
+"""Personal data and secrets out of the logs.
+
+Two parts:
+
+- **Pseudonyms.** A log line names a user by ``who(key)``: ``u-`` and 10 hex digits of the
+  HMAC-SHA256 of the user key (``whatsapp:6281...``, ``telegram:123``), keyed by a secret
+  made once per data folder (``log-pseudonym.key``, mode 0600). The same user gets the same
+  pseudonym across restarts, so a log can be followed; only someone holding the data folder
+  can say who it is (``python3 main.py whois``). Without a data folder (the memory store,
+  tests) the key is random per process: still never the number.
+- **Redaction**, the safety net under every log line at every level: `install` puts a
+  record factory in front of the logging module, so every record any logger creates
+  (ours, uvicorn's access log, httpx, python-telegram-bot) has phone numbers, Bot API
+  tokens, ``...token=``/``...secret=`` query values, ``Bearer`` values and every secret of
+  the config (`add_secrets`) replaced before any handler or formatter sees it, tracebacks
+  included. Call sites still log pseudonyms and no secrets; this catches what slips through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+KEY_FILE = "log-pseudonym.key"
+PREFIX = "u-"
+DIGITS = 10  # 40 bits: no two of a million users share one (birthday bound ~1e6)
+MIN_SECRET = 4  # shorter config values are not secrets worth a replace (and would mangle)
+
+# Indonesian mobile numbers as people and platforms write them: 0812..., 62812...,
+# +62 812-3456-7890, 0812 3456 7890 (separators: space, dot, dash).
+PHONE = re.compile(r"(?<![\d\w])(?:\+\s?62|62|0)[\s.-]?8\d(?:[\s.-]?\d){6,11}(?!\d)")
+# A Bot API token (123456789:AA...), alone or inside a URL (/bot123:AA.../sendMessage).
+BOT_TOKEN = re.compile(r"\d{5,12}:[A-Za-z0-9_-]{10,}")
+# ?hub.verify_token=..., &access_token=..., secret_token=..., app_secret=..., password=...
+QUERY_SECRET = re.compile(
+    r"((?:[\w.-]*token|[\w.-]*secret|password|passwd|signature)\s*[=:]\s*)([^&\s\"',;)]+)",
+    re.IGNORECASE,
+)
+BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+REDACTED = "<redacted>"
+
+_lock = threading.Lock()
+_key: bytes = secrets.token_bytes(32)
+_secrets: set[str] = set()
+_installed = False
+
+
+# -- pseudonyms -------------------------------------------------------------------------
+def pseudonym(user: str, key: bytes | None = None) -> str:
+    """``u-3f9a1c0b7e``: the same for the same user key and secret key."""
+    data = str(user).encode("utf-8", "surrogatepass")
+    digest = hmac.new(key if key is not None else _key, data, hashlib.sha256).hexdigest()
+    return PREFIX + digest[:DIGITS]
+
+
+def who(user: Any) -> str:
+    """How a log line names a user (never the key itself, which may be a phone number)."""
+    if not user:
+        return "-"
+    return pseudonym(str(user))
+
+
+def read_key(folder: Path) -> bytes | None:
+    """The folder's pseudonym key, or None if it has none yet (reads only)."""
+    try:
+        text = (folder / KEY_FILE).read_text(encoding="ascii").strip()
+        return bytes.fromhex(text) if len(text) == 64 else None
+    except (OSError, ValueError):
+        return None
+
+
+def folder_key(folder: Path) -> bytes:
+    """The folder's pseudonym key; made (32 random bytes, mode 0600) the first time."""
+    path = folder / KEY_FILE
+    existing = read_key(folder)
+    if existing is not None:
+        return existing
+    key = secrets.token_bytes(32)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{KEY_FILE}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, key.hex().encode("ascii") + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)  # never replaces a key another process made meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return read_key(folder) or key
+
+
+def use_folder(folder: Path) -> None:
+    """Name users in this process's logs by the pseudonyms of this data folder."""
+    global _key
+    _key = folder_key(folder)
+
+
+# -- redaction --------------------------------------------------------------------------
+def add_secrets(values: Iterable[Any]) -> None:
+    """Values (tokens, app secrets, verify tokens) never to appear in a log line."""
+    with _lock:
+        for value in values:
+            text = str(value or "").strip()
+            if len(text) >= MIN_SECRET and "${" not in text:
+                _secrets.add(text)
+
+
+def config_secrets(config: dict[str, Any]) -> list[str]:
+    """Every token and secret of a config (the messengers' sections)."""
+    found = []
+    for section in ("telegram", "whatsapp"):
+        for name, value in (config.get(section) or {}).items():
+            if isinstance(value, str) and ("token" in name or "secret" in name):
+                found.append(value)
+    return found
+
+
+def redact(text: str) -> str:
+    """``text`` with phone numbers, tokens and known secrets replaced."""
+    if not text:
+        return text
+    for value in sorted(_secrets, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, REDACTED)
+    text = BOT_TOKEN.sub("<token>", text)
+    text = QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+    text = BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return PHONE.sub("<phone>", text)
+
+
+def _clean_arg(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
+
+
+def scrub(record: logging.LogRecord) -> None:
+    """Redact a record in place: message, arguments, traceback, stack."""
+    try:
+        args = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(_clean_arg(a) for a in args)
+        elif isinstance(args, dict):
+            record.args = {k: _clean_arg(v) for k, v in args.items()}
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        message = record.getMessage()
+        if redact(message) != message:  # something only the formatted whole shows
+            record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+    except Exception:  # a record that cannot be formatted: logging reports it later
+        record.msg, record.args = redact(str(record.msg)), ()
+
+
+class RedactFilter(logging.Filter):
+    """The same redaction as a filter, for a handler made outside `install`'s reach."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        scrub(record)
+        return True
+
+
+def install(config: dict[str, Any] | None = None) -> None:
+    """Redact every log record of this process from now on (idempotent); quiet the
+    loggers whose INFO lines are request URLs (httpx: the Bot API URL carries the token)."""
+    global _installed
+    if config is not None:
+        add_secrets(config_secrets(config))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with _lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            scrub(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True
