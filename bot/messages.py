@@ -6,7 +6,20 @@ platform payload and renders each `Reply` within its platform's limits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from bot.text_clean import clean
+
+
+def _clean_strings(obj: Any, multiline: str = "") -> None:
+    """Clean every string field of a frozen dataclass in place (`bot.text_clean`): text
+    enters here, from every adapter, so no lone surrogate or control character is stored."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, str):
+            object.__setattr__(obj, f.name, clean(value, multiline=f.name == multiline))
 
 
 def user_key(channel: str, user: str) -> str:
@@ -27,11 +40,24 @@ class Location:
     name: str = ""
     address: str = ""
 
+    def __post_init__(self) -> None:
+        _clean_strings(self)
+
+    @property
+    def possible(self) -> bool:
+        """A real place: finite, latitude within ±90 and longitude within ±180."""
+        lat, lon = self.latitude, self.longitude
+        return (math.isfinite(lat) and math.isfinite(lon)
+                and -90 <= lat <= 90 and -180 <= lon <= 180)
+
 
 @dataclass(frozen=True)
 class Contact:
     phone: str
     name: str = ""
+
+    def __post_init__(self) -> None:
+        _clean_strings(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +76,9 @@ class Incoming:
     profile_phone: str | None = None  # a phone number the platform vouches for (WhatsApp)
     unsupported: str | None = None  # "photo", "sticker", "voice", ... (nothing else set)
     media: str | None = None  # platform media reference of an unsupported item, if any
+
+    def __post_init__(self) -> None:
+        _clean_strings(self, multiline="text")
 
     @property
     def key(self) -> str:

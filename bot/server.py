@@ -15,11 +15,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.adapters.base import BaseAdapter
+from bot.body_limit import BodyLimit, body_limit
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ JOBS_EVERY = 60.0  # periodic jobs (the daily recap) are looked at once a minute
 
 def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
     started = time.time()
+    max_body = body_limit(app.config)  # every body is capped while it streams in
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -78,4 +81,5 @@ def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
     routes = [Route("/healthz", healthz, methods=["GET"])]
     for adapter in adapters:
         routes.extend(adapter.routes())
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(BodyLimit, limit=max_body)])

@@ -7,12 +7,15 @@ interface: each input line gets exactly one output line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import re
 import sys
 from typing import Any, TextIO
 
 from bot.adapters.base import BaseAdapter
+from bot.json_input import BadJSON, json_object
 from bot.messages import (
     AskContact,
     AskLocation,
@@ -23,6 +26,9 @@ from bot.messages import (
     Reply,
     split_key,
 )
+from bot.text_clean import clean
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "console"
 _LOCATION = re.compile(r"^/lokasi\s+(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$", re.I)
@@ -78,12 +84,10 @@ def incoming_from_json(line: str, default_user: str) -> Incoming:
     if not line.lstrip().startswith("{"):
         return Incoming(channel=CHANNEL, user=default_user, text=line)
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise InputError("a JSON line must be an object")
-    user = _text(data.get("user"), "user") or default_user
+        data = json_object(line)
+    except BadJSON as exc:
+        raise InputError(str(exc)) from None
+    user = clean(_text(data.get("user"), "user") or default_user)
     if not user.strip() or ":" in user:
         raise InputError("'user' must be a name without ':'")
     location = data.get("location")
@@ -109,6 +113,16 @@ def incoming_from_json(line: str, default_user: str) -> Incoming:
     return msg
 
 
+def _tolerant(stream: TextIO) -> TextIO:
+    """Undecodable input bytes read as U+FFFD, and output the terminal cannot encode shown
+    as ``?``, instead of a UnicodeError that would end the chat."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):  # closed or detached: leave it be
+            reconfigure(errors="replace")
+    return stream
+
+
 class ConsoleAdapter(BaseAdapter):
     name = CHANNEL
 
@@ -124,8 +138,8 @@ class ConsoleAdapter(BaseAdapter):
         self.app = app
         self.user = user
         self.json_mode = json_mode
-        self.stdin = stdin or sys.stdin
-        self.stdout = stdout or sys.stdout
+        self.stdin = _tolerant(stdin or sys.stdin)
+        self.stdout = _tolerant(stdout or sys.stdout)
         self.interactive = self.stdin.isatty() and not json_mode
 
     async def send(self, reply: Reply) -> None:
@@ -154,7 +168,12 @@ class ConsoleAdapter(BaseAdapter):
         except InputError as exc:
             self._print(json.dumps({"error": str(exc)}, ensure_ascii=False))
             return
-        replies = await self.app.engine.handle(msg)
+        try:
+            replies = await self.app.engine.handle(msg)
+        except Exception:  # still one line out for the line in, and the chat goes on
+            log.exception("console: handling a line failed")
+            self._print(json.dumps({"error": "the bot could not handle this line"}))
+            return
         out = {"replies": [reply_json(r) for r in replies]}
         self._print(json.dumps(out, ensure_ascii=False))
 

@@ -58,6 +58,7 @@ from bot.adapters.telegram_setup import (
     check_settings,
 )
 from bot.config import ConfigError
+from bot.json_input import json_object
 from bot.messages import Incoming, Option, Reply, split_key, user_key
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ class TelegramAdapter(BaseAdapter):
         if not self.application.running:
             return Response(status_code=503)  # Telegram delivers it again later
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
+            update = Update.de_json(json_object(await request.body()), self.application.bot)
         except Exception:
             log.warning("telegram webhook: a body that is not an update refused")
             return Response(status_code=400)

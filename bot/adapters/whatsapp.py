@@ -49,6 +49,7 @@ from bot.adapters.whatsapp_render import (
 from bot.adapters.whatsapp_send import OUTSIDE_WINDOW, RETRY_DELAYS, GraphSender
 from bot.adapters.whatsapp_window import WindowBook
 from bot.config import ConfigError
+from bot.json_input import BadJSON, json_object
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
 from bot.messages import Incoming, Menu, Reply, Text, split_key, user_key
 from bot.privacy import who
@@ -62,7 +63,6 @@ def _who(user: str) -> str:
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
-MAX_PAYLOAD = 2_000_000  # bytes; Meta's webhook payloads are a few kilobytes
 REMEMBER_SENT = 2000  # recent sends kept to hold one again if its status says 131047
 
 
@@ -144,16 +144,14 @@ class WhatsAppAdapter(BaseAdapter):
         return PlainTextResponse("forbidden", status_code=403)
 
     async def webhook(self, request: Request) -> Response:
-        length = request.headers.get("content-length") or "0"
-        if not length.isdigit() or int(length) > MAX_PAYLOAD:
-            return PlainTextResponse("too large", status_code=413)
-        body = await request.body()
+        body = await request.body()  # capped while it streams in (`bot.body_limit`)
         if not valid_signature(self.app_secret, body, request.headers.get("x-hub-signature-256")):
             log.warning("whatsapp: webhook POST with a missing or wrong signature refused")
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            payload = json.loads(body)
-        except ValueError:
+            payload = json_object(body)
+        except BadJSON as exc:  # too deep, NaN, not UTF-8, not an object...
+            log.warning("whatsapp: a signed webhook body refused: %s", exc)
             return PlainTextResponse("not JSON", status_code=400)
         parsed = parse_payload(payload, self.phone_number_id)
         for problem in parsed.problems:

@@ -39,6 +39,8 @@ class AddressKind(InputKind):
     def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
         pin = value.get("location") if isinstance(value, dict) else None
         if msg.location is not None:
+            if not msg.location.possible:  # NaN, Infinity, beyond ±90/±180
+                return Invalid("engine.location_impossible")
             pin = {"latitude": msg.location.latitude, "longitude": msg.location.longitude}
             written = " ".join((msg.location.address or "").split())
             if written and not self.checker(written, True):

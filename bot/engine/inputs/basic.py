@@ -76,6 +76,8 @@ class LocationKind(InputKind):
     def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
         if msg.location is None:
             return Invalid("engine.need_location")
+        if not msg.location.possible:  # NaN, Infinity, beyond ±90/±180
+            return Invalid("engine.location_impossible")
         return Accept({"latitude": msg.location.latitude, "longitude": msg.location.longitude})
 
     def describe(self, ctx: Context, value: Any) -> str:
