@@ -3,7 +3,10 @@
 The adapter composes an Application (never subclasses it) and hands it one handler for
 every update. Updates arrive by long polling or by webhook (``POST /webhooks/telegram``,
 served by `bot.server`); either way they go through the Application's update queue, so one
-path handles both.
+path handles both. A webhook update is written to the store's inbox (`bot.storage.inbox`,
+its raw body) before it is answered 200, and marked done there once handled; `start()`
+queues again whatever a dead process left in the inbox (Telegram does not deliver an
+update again after a 200).
 
 Order and concurrency: updates of different chats run concurrently (up to
 ``max_concurrent``); updates of one chat run one at a time in the order Telegram sent them.
@@ -21,6 +24,7 @@ and never stops the update loop.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -60,6 +64,8 @@ from bot.adapters.telegram_setup import (
 from bot.config import ConfigError
 from bot.json_input import json_object
 from bot.messages import Incoming, Option, Reply, split_key, user_key
+from bot.storage.base import StoreError
+from bot.storage.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +110,8 @@ class TelegramAdapter(BaseAdapter):
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()  # answered menus
         self._keyboards: set[int] = set()  # chats with a location/contact keyboard showing
         self._token_filter = TokenFilter(str(settings["token"]))
+        self._inbox: Inbox | None = None
+        self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
         self.application = build_application(settings, self._on_update, self._on_error)
 
     # -- lifecycle ------------------------------------------------------------------
@@ -120,9 +128,11 @@ class TelegramAdapter(BaseAdapter):
             await bot.set_webhook(url, secret_token=self._secret.decode(),
                                   allowed_updates=ALLOWED_UPDATES)
             await self.application.start()
+            await self._requeue()
             log.info("telegram: @%s receives updates by webhook at %s", bot.username, url)
             return
         await self.application.start()
+        await self._requeue()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
             timeout=int(self.settings.get("poll_timeout", 30)),
@@ -162,16 +172,58 @@ class TelegramAdapter(BaseAdapter):
             return Response(status_code=403)
         if not self.application.running:
             return Response(status_code=503)  # Telegram delivers it again later
+        body = await request.body()
         try:
-            update = Update.de_json(json_object(await request.body()), self.application.bot)
+            update = Update.de_json(json_object(body), self.application.bot)
         except Exception:
             log.warning("telegram webhook: a body that is not an update refused")
             return Response(status_code=400)
-        await self.application.update_queue.put(update)
+        inbox = self.inbox()
+        try:
+            self._inboxed.setdefault(update.update_id, []).append(inbox.add(body))
+            await self.application.update_queue.put(update)
+            await inbox.sync()  # on disk before the 200: a crash now loses nothing
+        except StoreError:
+            log.exception("telegram webhook: the inbox could not be written; answered 500")
+            return Response(status_code=500)  # Telegram delivers it again later
         return JSONResponse({"ok": True})
+
+    def inbox(self) -> Inbox:
+        """The store's Telegram inbox: webhook updates answered 200 and not yet handled."""
+        if self._inbox is None:
+            self._inbox = self.app.store.inbox(CHANNEL)
+        return self._inbox
+
+    async def _requeue(self) -> None:
+        """Queue, in arrival order, the webhook updates a dead process left unhandled."""
+        inbox = self.inbox()
+        left = inbox.pending()
+        for delivery in left:
+            try:
+                update = Update.de_json(json.loads(delivery.body), self.application.bot)
+            except Exception:
+                log.error("telegram: inbox entry %d is not an update; dropped", delivery.number)
+                inbox.done(delivery.number)
+                continue
+            self._inboxed.setdefault(update.update_id, []).append(delivery.number)
+            await self.application.update_queue.put(update)
+        if left:
+            log.info("telegram: handling %d update(s) left in the inbox", len(left))
 
     # -- incoming -------------------------------------------------------------------
     async def _on_update(self, update: Update, context: Any) -> None:
+        """Every update; a webhook update's inbox entry is done once it was handled
+        (after a failure too: handling it again would fail again at every start)."""
+        try:
+            await self._handle_update(update)
+        finally:
+            entries = self._inboxed.get(update.update_id)
+            if entries:
+                self.inbox().done(entries.pop(0))
+                if not entries:
+                    del self._inboxed[update.update_id]
+
+    async def _handle_update(self, update: Update) -> None:
         if update.callback_query is not None:
             await self._on_callback(update.callback_query, update.update_id)
             return

@@ -2,10 +2,16 @@
 
 - ``GET /webhooks/whatsapp``: Meta's verify handshake (``hub.verify_token`` -> ``hub.challenge``).
 - ``POST /webhooks/whatsapp``: checked against ``X-Hub-Signature-256`` (403 and nothing
-  handled when it is missing or wrong), parsed (`whatsapp_parse`), answered 200 at once.
+  handled when it is missing or wrong), parsed (`whatsapp_parse`). A body with work in it
+  (messages, a failed status) is written to the store's inbox (`bot.storage.inbox`) and
+  answered 200 only once it is on disk (500 if it cannot be written: Meta delivers it
+  again); it is marked done there when handled, and `start()` handles again whatever a
+  dead process left in the inbox. The inbox keeps the raw body, parsed again after a
+  restart, so the platform JSON stays in these modules and status events come back too.
   Each message is handled in a background task; one user's tasks run one after another in
   arrival order, different users in parallel; `stop()` waits for them. Message ids are
-  remembered by the engine in the store, so a retried delivery is handled once.
+  remembered by the engine in the store, so a retried delivery, or one handled again from
+  the inbox, is handled once.
 - `send()`: renders a reply (`whatsapp_render`) and posts it (`whatsapp_send`). A user
   outside the 24-hour window (131047) is recorded (`whatsapp_window`); what we send them
   waits until they write again, and a configured template (``whatsapp.template_name``)
@@ -32,6 +38,7 @@ from starlette.routing import Route
 from bot.adapters.base import BaseAdapter
 from bot.adapters.whatsapp_parse import (
     CHANNEL,
+    Parsed,
     StatusEvent,
     parse_payload,
     valid_signature,
@@ -53,6 +60,8 @@ from bot.json_input import BadJSON, json_object
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
 from bot.messages import Incoming, Menu, Reply, Text, split_key, user_key
 from bot.privacy import who
+from bot.storage.base import StoreError
+from bot.storage.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +108,8 @@ class WhatsAppAdapter(BaseAdapter):
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._menus: dict[str, Menu] = {}  # the last paged menu shown to each user
         self._sent: OrderedDict[str, tuple[str, Reply]] = OrderedDict()
+        self._inbox: Inbox | None = None
+        self._unfinished: dict[int, int] = {}  # inbox entry -> its works not yet done
 
     # -- lifecycle ----------------------------------------------------------------------
     def routes(self) -> list[Any]:
@@ -107,6 +118,11 @@ class WhatsAppAdapter(BaseAdapter):
 
     async def start(self) -> None:
         self.sender()
+        left = self.inbox().pending()
+        for delivery in left:  # answered 200 by a process that died before handling it
+            self._take(self._parse(delivery.body), delivery.number)
+        if left:
+            log.info("whatsapp: handling %d delivery(ies) left in the inbox", len(left))
 
     async def stop(self) -> None:
         """Wait for the messages in hand (their replies included), then close."""
@@ -117,6 +133,12 @@ class WhatsAppAdapter(BaseAdapter):
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client, self._sender = None, None
+
+    def inbox(self) -> Inbox:
+        """The store's WhatsApp inbox: deliveries answered 200 and not yet handled."""
+        if self._inbox is None:
+            self._inbox = self.app.store.inbox(CHANNEL)
+        return self._inbox
 
     def sender(self) -> GraphSender:
         if self._sender is None:
@@ -156,34 +178,77 @@ class WhatsAppAdapter(BaseAdapter):
         parsed = parse_payload(payload, self.phone_number_id)
         for problem in parsed.problems:
             log.info("whatsapp webhook: %s", problem)
-        for event in parsed.statuses:
-            self._status(event)
-        for msg in parsed.messages:
-            self._enqueue(msg.user, lambda m=msg: self._handle(m))
+        if not self._works(parsed):
+            self._take(parsed, None)  # statuses only: logged, nothing to keep
+            return PlainTextResponse("ok")
+        inbox = self.inbox()
+        try:
+            number = inbox.add(body)
+            self._take(parsed, number)  # queued in arrival order; may start before the sync
+            await inbox.sync()
+        except StoreError:
+            log.exception("whatsapp: the inbox could not be written; answered 500")
+            return PlainTextResponse("not stored", status_code=500)
         return PlainTextResponse("ok")
 
-    def _enqueue(self, user: str, work: Callable[[], Awaitable[None]]) -> None:
+    def _parse(self, body: bytes) -> Parsed:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None  # cannot happen: only parsed bodies are kept
+        return parse_payload(payload, self.phone_number_id)
+
+    @staticmethod
+    def _works(parsed: Parsed) -> int:
+        """How many tasks ``parsed`` makes: its messages and its window-closing statuses."""
+        return len(parsed.messages) + sum(
+            1 for e in parsed.statuses if e.status == "failed" and OUTSIDE_WINDOW in e.codes)
+
+    def _take(self, parsed: Parsed, number: int | None) -> None:
+        """Queue the work of one delivery; inbox entry ``number`` is done after all of it."""
+        if number is not None:
+            self._unfinished[number] = self._works(parsed)
+            if not self._unfinished[number]:
+                self._unfinished[number] = 1
+                self._done(number)
+        for event in parsed.statuses:
+            self._status(event, number)
+        for msg in parsed.messages:
+            self._enqueue(msg.user, lambda m=msg: self._handle(m), number)
+
+    def _enqueue(self, user: str, work: Callable[[], Awaitable[None]],
+                 number: int | None = None) -> None:
         previous = self._tails.get(user)
-        task = asyncio.create_task(self._after(previous, work))
+        task = asyncio.create_task(self._after(previous, work, number))
         self._tasks.add(task)
         self._tails[user] = task
         task.add_done_callback(lambda t, u=user: self._finished(u, t))
 
     async def _after(self, previous: asyncio.Task[None] | None,
-                     work: Callable[[], Awaitable[None]]) -> None:
+                     work: Callable[[], Awaitable[None]], number: int | None) -> None:
         if previous is not None:
             await asyncio.wait({previous})
         try:
             await work()
         except Exception:
             log.exception("whatsapp: handling an update failed")
+        # done after a failure too: handling it again would fail again at every start
+        self._done(number)
+
+    def _done(self, number: int | None) -> None:
+        if number is None or number not in self._unfinished:
+            return
+        self._unfinished[number] -= 1
+        if self._unfinished[number] <= 0:
+            del self._unfinished[number]
+            self.inbox().done(number)
 
     def _finished(self, user: str, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if self._tails.get(user) is task:
             del self._tails[user]
 
-    def _status(self, event: StatusEvent) -> None:
+    def _status(self, event: StatusEvent, number: int | None = None) -> None:
         if event.status != "failed":
             log.debug("whatsapp: message %s to %s %s", event.message_id, _who(event.user),
                       event.status)
@@ -191,7 +256,7 @@ class WhatsAppAdapter(BaseAdapter):
         log.warning("whatsapp: message %s to %s failed: %s", event.message_id, _who(event.user),
                     "; ".join(f"{code} {title}" for code, title in event.errors) or "no reason")
         if OUTSIDE_WINDOW in event.codes:
-            self._enqueue(event.user, lambda: self._outside_window(event))
+            self._enqueue(event.user, lambda: self._outside_window(event), number)
 
     async def _outside_window(self, event: StatusEvent) -> None:
         self.window.close(event.user, self._now())

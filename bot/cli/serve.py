@@ -1,10 +1,24 @@
-"""``main.py serve``: run every enabled messenger behind one ASGI server."""
+"""``main.py serve``: run every enabled messenger behind one ASGI server.
+
+Stopping: SIGTERM or Ctrl-C (SIGINT) asks uvicorn to stop; it stops accepting requests,
+lets the ones in hand finish and runs the app's shutdown (the adapters finish the updates
+in hand, the store is flushed), then the store is closed (snapshot written, lock released)
+and the process exits 0. `graceful_server` keeps uvicorn from raising the caught signal
+again once it has stopped (uvicorn does that so an embedding program sees it; here it
+would kill the process before the store is closed, or end Ctrl-C in a traceback). A
+second Ctrl-C stops at once without waiting for requests in hand; the store is still
+closed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -37,9 +51,36 @@ def build(config: dict) -> tuple[Any, list[Any]]:
     return app, adapters
 
 
-def run(config: dict, args: argparse.Namespace) -> int:
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def graceful_server(config: Any) -> Any:
+    """A `uvicorn.Server` that stops on SIGINT/SIGTERM without re-raising the signal."""
     import uvicorn
 
+    class GracefulServer(uvicorn.Server):
+        stopped_by: str | None = None
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield  # signals reach only the main thread: the embedding program's affair
+                return
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            self.stopped_by = signal.Signals(sig).name
+            super().handle_exit(sig, frame)
+
+    return GracefulServer(config)
+
+
+def run(config: dict, args: argparse.Namespace) -> int:
     from bot.config import ConfigError
     from bot.server import build_server
 
@@ -56,7 +97,9 @@ def run(config: dict, args: argparse.Namespace) -> int:
         return 1
     host, port = config["server"]["host"], int(config["server"]["port"])
     log.info("serving %s on http://%s:%s", ", ".join(a.name for a in adapters), host, port)
-    server = uvicorn.Server(
+    import uvicorn
+
+    server = graceful_server(
         uvicorn.Config(build_server(app, adapters), host=host, port=port, log_level="info",
                        lifespan="on")
     )
@@ -64,4 +107,6 @@ def run(config: dict, args: argparse.Namespace) -> int:
         server.run()
     finally:
         app.close()
+    log.info("%s; the store is closed", f"stopped by {server.stopped_by}"
+             if server.stopped_by else "stopped")
     return 0

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.storage.inbox import Inbox
 
 Record = dict[str, Any]
 
@@ -107,6 +110,15 @@ class Store(ABC):
 
     @abstractmethod
     def expire_messages(self, older_than: float) -> int: ...
+
+    # -- webhook deliveries answered 200 and not yet handled (see inbox.py) ------------
+    def inbox(self, channel: str) -> Inbox:
+        """The inbox of ``channel``: the same object for the same channel. This default
+        keeps it in memory (nothing of a memory store survives the process anyway)."""
+        from bot.storage.inbox import Inbox
+
+        inboxes: dict[str, Inbox] = self.__dict__.setdefault("_inboxes", {})
+        return inboxes.setdefault(channel, Inbox(None))
 
     # -- durability -------------------------------------------------------------------
     async def flush(self) -> None:

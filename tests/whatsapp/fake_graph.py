@@ -1,11 +1,13 @@
 """A local fake of the Graph API's messages endpoint, served by uvicorn on 127.0.0.1.
 
 It records every body the bot posts, answers with a wamid like Meta does, and can be told
-to fail the next sends to a user with a Graph error code (130429, 131047, ...).
+to fail the next sends to a user with a Graph error code (130429, 131047, ...), or to keep
+the sends to a user waiting for an answer until the test lets them go (`hold`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import socket
 import threading
@@ -38,6 +40,8 @@ class FakeGraph:
         self._script: dict[str, list[tuple[int, int | None]]] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._held: set[str] = set()
+        self.waiting: list[dict[str, Any]] = []  # bodies held unanswered (see `hold`)
         self.app = Starlette(routes=[
             Route("/v21.0/{phone_id}/messages", self._messages, methods=["POST"]),
         ])
@@ -45,6 +49,8 @@ class FakeGraph:
     def reset(self) -> None:
         with self._lock:
             self.sent.clear()
+            self.waiting.clear()
+            self._held.clear()
             self.ids.clear()
             self.rejected.clear()
             self._script.clear()
@@ -53,6 +59,15 @@ class FakeGraph:
         """The next sends to ``to`` answer (HTTP status, Graph code), one per send."""
         with self._lock:
             self._script.setdefault(to, []).extend(errors)
+
+    def hold(self, to: str) -> None:
+        """Sends to ``to`` get no answer (the bot waits) until `release`."""
+        with self._lock:
+            self._held.add(to)
+
+    def release(self) -> None:
+        with self._lock:
+            self._held.clear()
 
     def to(self, user: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -65,6 +80,11 @@ class FakeGraph:
             return _error(400, 100, "Unsupported post request")
         body = await request.json()
         to = str(body.get("to"))
+        if to in self._held:
+            with self._lock:
+                self.waiting.append(body)
+            while to in self._held:
+                await asyncio.sleep(0.01)
         with self._lock:
             script = self._script.get(to)
             failure = script.pop(0) if script else None

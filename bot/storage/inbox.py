@@ -1,0 +1,219 @@
+"""The inbox: what a webhook answered 200 for, kept on disk until it has been handled.
+
+A messenger does not deliver a webhook again once it got 200, so a delivery handled in
+memory after the answer would be lost if the process died first. An adapter therefore
+`add`s each delivery (its raw body, opaque here: the adapter parses it, again after a
+restart) and awaits `sync()` before answering 200; `sync` appends the new entries to
+``inbox-<channel>.jsonl`` and fsyncs it, and callers that arrive together share one sync
+(`GroupCommit`). When the adapter has handled a delivery it calls `done`; at the next
+start, `pending()` gives back every delivery added and never done, in arrival order.
+
+Exactly once: an entry is marked done only after it was handled, so a crash in between
+hands it over again; the engine's processed message ids (``seen_message``) then skip what
+was already handled. `done` lines are written with the next sync (or at `close`), not
+synced on their own: a lost one only costs such a skipped replay.
+
+File format, one JSON object per line: ``{"n": 7, "body": "<text>"}`` (``"b64"`` instead
+of ``"body"`` for bytes that are not UTF-8) and ``{"done": 7}``. A torn last line (a crash
+while appending; never acknowledged, as its sync did not finish) and damaged lines are
+skipped. The file is rewritten with only the entries not yet done at open, at `close`
+and whenever it grows past ``rewrite_at`` bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.storage.atomic import atomic_write_bytes, fsync_dir
+from bot.storage.base import StoreError
+from bot.storage.groupcommit import GroupCommit
+
+log = logging.getLogger(__name__)
+
+REWRITE_AT = 1 << 20  # bytes of inbox file after which it is rewritten without done entries
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery: its number in the inbox (arrival order) and its raw body."""
+
+    number: int
+    body: bytes
+
+
+def _line(number: int, body: bytes) -> bytes:
+    try:
+        record: dict[str, object] = {"n": number, "body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        record = {"n": number, "b64": base64.b64encode(body).decode("ascii")}
+    return json.dumps(record, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _body(record: dict[str, object]) -> bytes | None:
+    if isinstance(record.get("body"), str):
+        return str(record["body"]).encode("utf-8", "surrogatepass")
+    if isinstance(record.get("b64"), str):
+        return base64.b64decode(str(record["b64"]))
+    return None
+
+
+class Inbox:
+    """The inbox of one channel; ``path=None`` keeps it in memory only (a memory store)."""
+
+    def __init__(self, path: Path | None, *, rewrite_at: int = REWRITE_AT) -> None:
+        self.path = path
+        self.rewrite_at = rewrite_at
+        self._lock = threading.Lock()  # guards everything below (sync runs in a thread)
+        self._open: dict[int, bytes] = {}  # number -> line, for entries not yet done
+        self._buffer: list[bytes] = []  # lines not yet written
+        self._next = 1
+        self._size = 0
+        self._closed = False
+        self._left: list[Delivery] = []
+        self._commit = GroupCommit(self._write_round)
+        if path is not None:
+            self._left = self._load(path)
+            self._rewrite()
+
+    # -- what adapters call -----------------------------------------------------------
+    def pending(self) -> list[Delivery]:
+        """The deliveries left from before this start and not done yet, oldest first."""
+        with self._lock:
+            return [d for d in self._left if d.number in self._open]
+
+    def add(self, body: bytes) -> int:
+        """Record a delivery (in memory at once; on disk after the next `sync`)."""
+        with self._lock:
+            if self._closed:
+                raise StoreError("the inbox is closed")
+            number = self._next
+            self._next += 1
+            line = _line(number, body)
+            self._open[number] = line
+            self._buffer.append(line)
+            self._commit.changed += 1
+            return number
+
+    async def sync(self) -> None:
+        """Make every delivery added so far durable (raises StoreError if it cannot)."""
+        if self.path is not None:
+            await self._commit.flush()
+
+    def done(self, number: int) -> None:
+        """The delivery ``number`` has been handled: it is not handed over again."""
+        with self._lock:
+            if self._open.pop(number, None) is not None and self.path is not None:
+                self._buffer.append(b'{"done":%d}\n' % number)
+
+    def waiting(self) -> int:
+        """How many deliveries are not done."""
+        with self._lock:
+            return len(self._open)
+
+    def close(self) -> None:
+        """Write what is buffered and leave only the entries not done in the file."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self.path is not None:
+                self._rewrite()
+
+    # -- the file ---------------------------------------------------------------------
+    def _load(self, path: Path) -> list[Delivery]:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StoreError(f"cannot read {path.name}: {exc}") from exc
+        found: dict[int, bytes] = {}
+        damaged = 0
+        lines = raw.split(b"\n")
+        torn = lines.pop()  # b"" when the file ends with a newline
+        for text in lines:
+            try:
+                record = json.loads(text)
+                number = record.get("done", record.get("n"))
+                if not isinstance(number, int) or isinstance(number, bool):
+                    raise ValueError("no entry number")
+            except (ValueError, AttributeError):
+                damaged += 1
+                continue
+            self._next = max(self._next, number + 1)
+            if "done" in record:
+                found.pop(number, None)
+                continue
+            body = _body(record)
+            if body is None:
+                damaged += 1
+            else:
+                found[number] = body
+        if damaged:
+            log.error("%s: %d damaged line(s) skipped", path.name, damaged)
+        if torn:
+            log.warning("%s: an unfinished last line (never acknowledged) was dropped",
+                        path.name)
+        left = [Delivery(n, found[n]) for n in sorted(found)]
+        self._open = {d.number: _line(d.number, d.body) for d in left}
+        if left:
+            log.info("%s: %d delivery(ies) from before the restart to handle", path.name,
+                     len(left))
+        return left
+
+    def _rewrite(self) -> None:
+        """Replace the file with the entries not done (call holding ``_lock``)."""
+        assert self.path is not None
+        self._buffer.clear()
+        if not self._open:
+            if self.path.exists():
+                self.path.unlink()
+            self._size = 0
+            return
+        data = b"".join(self._open[n] for n in sorted(self._open))
+        self._size = atomic_write_bytes(self.path, data)
+        os.chmod(self.path, 0o600)
+
+    def _write_round(self) -> None:
+        """Append the buffered lines and fsync (GroupCommit runs this in a thread)."""
+        assert self.path is not None
+        with self._lock:
+            if self._closed:
+                raise StoreError("the inbox is closed")
+            target = self._commit.changed
+            try:
+                if self._size + sum(map(len, self._buffer)) > self.rewrite_at:
+                    self._rewrite()
+                elif self._buffer:
+                    self._append(b"".join(self._buffer))
+                    self._buffer.clear()
+            except OSError as exc:
+                raise StoreError(f"cannot write {self.path.name}: {exc}") from exc
+            self._commit.note_durable(target)
+
+    def _append(self, data: bytes) -> None:
+        assert self.path is not None
+        new = not self.path.exists()
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            view = memoryview(data)
+            try:
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except OSError:
+                with contextlib.suppress(OSError):  # no half line for the retry to follow
+                    os.ftruncate(fd, self._size)
+                raise
+        finally:
+            os.close(fd)
+        if new:
+            fsync_dir(self.path.parent)
+        self._size += len(data)
