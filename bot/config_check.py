@@ -29,6 +29,11 @@ def _port(value: Any) -> str | None:
     return None if ok else "must be a port number 1-65535"
 
 
+def _whole_positive(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return None if ok else "must be a whole number above 0"
+
+
 def _recap_time(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML reads an unquoted 20:00 as the number 1200 (base 60)
@@ -53,6 +58,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "sessions.resume_after_hours": _positive,
     "sessions.expire_after_days": _positive,
     "server.port": _port,
+    "server.max_body_bytes": _whole_positive,
     "recap.time": _recap_time,
     "admins": _user_keys,
     "telegram.poll_timeout": _positive,

@@ -104,3 +104,131 @@ def test_a_restarted_chat_answers_its_first_lines(tmp_path: Path) -> None:
     for result in (first, second):
         lines = [json.loads(line) for line in result.stdout.splitlines()]
         assert len(lines) == 2 and all(line["replies"] for line in lines), result.stdout
+
+
+# -- the command line itself (issue 10, items 19-23 and 25) --------------------------------
+def main_py(tmp_path: Path, *args: str, stdin: str = "", stdout: int | None = None,
+            **env: str) -> subprocess.CompletedProcess:
+    """``main.py ARGS`` as typed (the test places --config), in ``tmp_path``."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args], input=stdin, text=True,
+        stdout=stdout if stdout is not None else subprocess.PIPE, stderr=subprocess.PIPE,
+        timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+    )
+
+
+def test_config_option_is_read_before_or_after_the_command(tmp_path: Path) -> None:
+    """Item 19: `main.py validate --config FILE` once stopped at "unrecognized arguments"."""
+    config = write_config(tmp_path, sessions={"resume_after_hours": 6, "idle": 1})
+    for args in (("validate", "--config", str(config)), ("--config", str(config), "validate")):
+        result = main_py(tmp_path, *args)
+        assert result.returncode == 1, result.stderr
+        assert f"{config}:" in result.stdout and "unknown key 'sessions.idle'" in result.stdout
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """Item 20: `orders export | head`, `graph | head`, `doctor | head` once ended in a
+    BrokenPipeError traceback. The reader here is gone before the first write."""
+    config = str(write_config(tmp_path))
+    for args in (("orders", "export"), ("graph", "order"), ("doctor",)):
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            result = main_py(tmp_path, "--config", config, *args, stdout=write_end)
+        finally:
+            os.close(write_end)
+        assert result.returncode in (0, 141), (args, result.returncode, result.stderr)
+        assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, args
+
+
+def test_links_prints_what_it_can_without_a_token(tmp_path: Path) -> None:
+    """Item 21: `links --referral rw05-jatibening` once failed without a Telegram token.
+    No token here, and the Bot API address is closed: nothing may go over the network."""
+    telegram = {"token": "", "base_url": "http://127.0.0.1:9/bot"}
+    named = write_config(tmp_path, telegram={**telegram, "bot_username": "PasarDaringBot"})
+    result = main_py(tmp_path, "--config", str(named), "links", "--referral", "rw05-jatibening")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("https://t.me/PasarDaringBot?start=rw05-jatibening\n")
+    assert "whatsapp.display_number" in result.stderr and "Traceback" not in result.stderr
+    numbered = write_config(tmp_path, telegram=telegram,
+                            whatsapp={"display_number": "0811-0000-1111"})
+    result = main_py(tmp_path, "--config", str(numbered), "links", "--referral",
+                     "rw05-jatibening")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("https://wa.me/6281100001111?text=rw05-jatibening\n")
+    assert "--bot-username" in result.stderr and "telegram.bot_username" in result.stderr
+
+
+def test_unknown_values_are_refused_with_the_valid_ones(tmp_path: Path) -> None:
+    """Item 22: an unknown --status once listed nothing; storage.backend: tinybd once
+    ended `chat` in a ValueError traceback. Now exit 2 and one line naming the valid ones;
+    the bot's own word for a status (lunas) is taken for it."""
+    config = str(write_config(tmp_path))
+    wrong = main_py(tmp_path, "--config", config, "orders", "list", "--status", "paidd")
+    assert wrong.returncode == 2
+    assert wrong.stderr.count("\n") == 1 and "'paid'" in wrong.stderr
+    assert "new, claimed, shopping" in wrong.stderr and "cancelled" in wrong.stderr
+    alias = main_py(tmp_path, "--config", config, "orders", "list", "--status", "lunas")
+    assert alias.returncode == 0 and "(paid)" in alias.stderr, alias.stderr
+    typo = write_config(tmp_path, storage={"backend": "tinybd", "path": str(tmp_path)})
+    chat = main_py(tmp_path, "--config", str(typo), "chat", stdin="halo\n")
+    assert chat.returncode == 2 and "Traceback" not in chat.stderr
+    line = typo.read_text().splitlines().index("  backend: tinybd") + 1
+    assert chat.stderr == (f"{typo}:{line}: storage.backend: 'tinybd' is not one of: tinydb, "
+                           "memory\n")
+
+
+def test_config_and_markets_problems_stop_the_start_all_with_their_lines(
+        tmp_path: Path) -> None:
+    """Item 23: every problem of config.yaml and markets.yaml at once, each at its line,
+    before anything starts (recap.time "8 malam" once failed every minute as a job)."""
+    markets = tmp_path / "markets.yaml"
+    markets.write_text(
+        "timezone: Asia/Jakarta\n"                      # 1
+        "default_hours: 05.00-14.00\n"                  # 2  as the bot writes hours
+        "markets:\n"                                    # 3
+        "  - id: kranji-baru\n"                         # 4
+        "    name: Pasar Kranji Baru\n"                 # 5
+        "    code: KRB\n"                               # 6
+        "  - id: kranji-lama\n"                         # 7
+        "    nama: Pasar Kranji Lama\n"                 # 8
+        "    name: Pasar Kranji Lama\n"                 # 9
+        "    code: KRB\n"                               # 10
+        "    hours: 06.00-13.30\n", encoding="utf-8")   # 11
+    config = tmp_path / "prod.yaml"
+    config.write_text(
+        f"locales: {ROOT / 'locales'}\n"               # 1
+        f"flows: {{dir: {ROOT / 'flows'}}}\n"          # 2
+        f"data: {{markets: {markets}}}\n"              # 3
+        f"storage: {{path: {tmp_path / 'data'}}}\n"    # 4
+        "session:\n"                                   # 5
+        "  resume_after_hours: 6\n"                    # 6
+        "recap:\n"                                     # 7
+        "  time: 8 malam\n", encoding="utf-8")         # 8
+    result = main_py(tmp_path, "--config", str(config), "serve")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"{config}:5: unknown key 'session' (did you mean 'sessions'? known: language, "
+        "flows, locales, data, storage, sessions, admins, recap, server, telegram, whatsapp)",
+        f"{config}:8: recap.time: '8 malam' is not a time like 20:00 or 20.00; use a time "
+        'like "20:00", or "" for no daily recap',
+        f"{markets}:8: market kranji-lama: unknown key 'nama' (did you mean 'name'? known: "
+        "id, name, code, kecamatan, status, hours, coordinators, head, group)",
+        f"{markets}:10: market kranji-lama: code 'KRB' is already the code of kranji-baru "
+        "(line 6); order codes must tell markets apart",
+        "4 problems in the config and data: nothing was started",
+    ]
+
+
+def test_chat_in_the_terminal_keeps_log_lines_out_of_the_conversation(tmp_path: Path) -> None:
+    """Item 25: a warning (a resident asking for the staff's recap is logged) once printed
+    a log line into the chat. It goes to data/logs/pasar.log (0600 in a 0700 folder),
+    stamped in the markets' time zone whatever the machine's; the terminal gets one note."""
+    result = main_py(tmp_path, "--config", str(write_config(tmp_path)), "chat",
+                     stdin="halo\nrekap\n", TZ="UTC")
+    assert result.returncode == 0, result.stderr
+    log = tmp_path / "data" / "logs" / "pasar.log"
+    assert "refused" not in result.stdout + result.stderr and "WARNING" not in result.stderr
+    assert result.stderr == f"(1 warning(s) during the chat, see {log})\n"
+    assert "+0700 WARNING bot.ordering.roles: refused:" in log.read_text(encoding="utf-8")
+    assert log.stat().st_mode & 0o777 == 0o600 and log.parent.stat().st_mode & 0o777 == 0o700

@@ -22,8 +22,9 @@ def add_parser(sub: Any, name: str) -> None:
         help="print the bot's deep link for a neighbourhood and a message to forward",
         description="Print the t.me deep link that tags orders with a referral (an RT/RW, "
         "say) and a ready-to-forward Indonesian message for the neighbourhood's WhatsApp "
-        "group. The bot's username comes from Telegram (getMe, with telegram.token) unless "
-        "--bot-username is given.",
+        "group. The bot's username is --bot-username, else telegram.bot_username, else asked "
+        "of Telegram (getMe) when telegram.token is set; the wa.me link needs --wa-number or "
+        "whatsapp.display_number. What cannot be made is named on stderr.",
     )
     parser.add_argument("--referral", required=True,
                         help="tag for the orders, e.g. rw05-jatibening (A-Z a-z 0-9 _ -, "
@@ -74,12 +75,25 @@ def share_message(i18n: Any, lang: str | None, markets: Any, lines: list[str]) -
                   links="\n".join(lines))
 
 
-def _bot_username(config: dict, given: str | None) -> str:
-    if given:
-        return given
+def bot_username(config: dict, given: str | None) -> tuple[str | None, str]:
+    """The bot's username: ``--bot-username``, else ``telegram.bot_username``, else asked
+    of Telegram (getMe) when a token is configured. ``(None, what is missing)`` otherwise:
+    without a token nothing goes over the network."""
+    telegram = config.get("telegram") or {}
+    username = str(given or telegram.get("bot_username") or "").strip().lstrip("@")
+    if username:
+        return username, ""
+    if not str(telegram.get("token") or "").strip():
+        return None, ("no Telegram link: it needs the bot's username (--bot-username, or "
+                      "telegram.bot_username in the config; or telegram.token to ask Telegram)")
     from bot.adapters.telegram_setup import fetch_bot_username
 
-    return asyncio.run(fetch_bot_username(config["telegram"]))
+    try:
+        return asyncio.run(fetch_bot_username(telegram)), ""
+    except Exception as exc:  # the Bot API unreachable, or the token refused
+        return None, (f"no Telegram link: could not ask Telegram for the bot's username "
+                      f"({type(exc).__name__}); pass --bot-username or set "
+                      "telegram.bot_username")
 
 
 def run(config: dict, args: argparse.Namespace) -> int:
@@ -91,22 +105,23 @@ def run(config: dict, args: argparse.Namespace) -> int:
         print(f"--referral {args.referral!r}: {TAG_RULE}", file=sys.stderr)
         return 2
     whatsapp = config.get("whatsapp") or {}
-    wa_number = getattr(args, "wa_number", None) or str(
-        whatsapp.get("display_number") or whatsapp.get("phone_number") or "")
-    whatsapp_only = bool(wa_number) and not args.bot_username and not (
-        config.get("telegram") or {}).get("enabled")
+    wa_number = str(getattr(args, "wa_number", None) or whatsapp.get("display_number") or "")
+    username, missing = bot_username(config, args.bot_username)
+    notes = [missing] if missing else []
+    if not wa_number:
+        notes.append("no WhatsApp link: it needs the number residents write to (--wa-number, "
+                     "or whatsapp.display_number in the config)")
     try:
         i18n = I18n.load(resolve(config, config["locales"]), config.get("language", "id"))
         markets = load_markets(resolve(config, config["data"]["markets"]))
-        username = None if whatsapp_only else _bot_username(config, args.bot_username)
         lines = link_lines(i18n, args.lang, referral=args.referral, bot_username=username,
                            wa_number=wa_number or None)
     except (ConfigError, MarketDataError, ValueError) as exc:
         print(f"links: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # the Bot API unreachable, or the token refused
-        print(f"links: could not ask Telegram for the bot's username ({type(exc).__name__}); "
-              "pass --bot-username", file=sys.stderr)
+    for note in notes:
+        print(f"links: {note}", file=sys.stderr)
+    if not lines:
         return 1
     if username:
         print(telegram_link(username, args.referral))
