@@ -21,6 +21,7 @@ from bot.ordering import coordinator, daily, group, resident
 from bot.ordering.catalog import Catalog, load_catalog
 from bot.ordering.markets import MarketDataError, Markets, load_markets
 from bot.ordering.resident import Ordering
+from bot.ordering.wilayah import Wilayah, WilayahError, load_wilayah
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Loaded:
     flows: dict[str, Flow] = field(default_factory=dict)
     markets: Markets | None = None
     catalog: Catalog | None = None
+    wilayah: Wilayah | None = None
     registry: Registry = field(default_factory=build_registry)
     errors: list[FlowError] = field(default_factory=list)
 
@@ -89,6 +91,11 @@ def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
     except MarketDataError as exc:
         loaded.errors.extend(FlowError(str(markets_path), p.line, p.message)
                              for p in exc.problems)
+    wilayah_path = markets_path.parent / "wilayah.yaml"  # beside markets.yaml; else the
+    try:  # shipped data/wilayah.yaml is read when an address is
+        loaded.wilayah = load_wilayah(wilayah_path) if wilayah_path.exists() else None
+    except WilayahError as exc:
+        loaded.errors.extend(FlowError(exc.path, p.line, p.message) for p in exc.problems)
     catalog_path = resolve(config, config["data"]["catalog"])
     if catalog_path.exists():
         try:
@@ -118,6 +125,7 @@ class App:
         self.services = Ordering(
             markets=loaded.markets,
             catalog=loaded.catalog,
+            wilayah=loaded.wilayah,
             admins=frozenset(str(a) for a in config.get("admins") or ()),
             bot_username=str((config.get("telegram") or {}).get("bot_username") or ""),
             wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),

@@ -93,7 +93,12 @@ def _filters(config: dict, args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def exported(order: dict[str, Any]) -> dict[str, Any]:
-    return {key: order.get(key) for key in EXPORT_FIELDS}
+    from bot.ordering.address import Address
+
+    record = {key: order.get(key) for key in EXPORT_FIELDS}
+    if order.get("address") is not None:  # every field: street, rt, rw, kelurahan, ...
+        record["address"] = Address.from_dict(order["address"]).to_dict()
+    return record
 
 
 def items_line(items: list[dict[str, Any]]) -> str:
@@ -103,9 +108,12 @@ def items_line(items: list[dict[str, Any]]) -> str:
 
 
 def write_csv(orders: list[dict[str, Any]], out: Any) -> None:
+    from bot.ordering.address import EXPORT_COLUMNS, export_columns
+
     writer = csv.writer(out)
     writer.writerow(["code", "market", "status", "items", "address", "name", "phone",
-                     "channel", "referral", "estimate", "total", "created_at"])
+                     "channel", "referral", "estimate", "total", "created_at",
+                     *EXPORT_COLUMNS])
     for o in orders:
         resident = o.get("resident") or {}
         writer.writerow([
@@ -113,6 +121,7 @@ def write_csv(orders: list[dict[str, Any]], out: Any) -> None:
             (o.get("address") or {}).get("text", ""), resident.get("name", ""),
             resident.get("phone") or "", o.get("channel", ""), o.get("referral") or "",
             o.get("estimate") or "", o.get("total") or "", o.get("created_at", ""),
+            *export_columns(o.get("address")),
         ])
 
 

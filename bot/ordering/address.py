@@ -1,57 +1,287 @@
-"""Is an address enough for a courier in Kota Bekasi to find the house?
+"""Reading an address in Kota Bekasi as residents write it, into a typed `Address`.
 
-A written address needs the street (jalan, gang, blok, perumahan...) with a house number,
-the RT/RW, and a kelurahan or a landmark (patokan). With a location pin, the pin finds the
-street: the house number/block or a landmark is enough.
+"Jl. Kemuning Raya 21 RT 004/RW 005 Jaka Setia" gives the street, RT 004, RW 005 and the
+kelurahan Jakasetia (kecamatan Bekasi Selatan filled in from data/wilayah.yaml), no "Kel."
+needed. RT/RW are found in all their forms ("RT 004/RW 005", "rt4 rw5", "RT.04/05",
+"004/005", "rt/rw 03/07"), a landmark after "dekat", "depan", "samping", "sebelah",
+"patokan"... An address is enough for a courier with the street and house number (or
+block), the RT/RW, and a kelurahan or a landmark; with a location pin, the pin finds the
+street and a house number or landmark is enough. A place outside Kota Bekasi (Tambun,
+Jakarta Timur...) is accepted and marked, so the coordinator is warned.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.engine.context import Context
+from bot.engine.inputs.address import AddressReading
+from bot.engine.matching import normalize
+from bot.ordering.wilayah import Wilayah, default_wilayah
+
+STREET_PART = "order.address_street"
+RTRW_PART = "order.address_rtrw"
+AREA_PART = "order.address_area"
 
 _STREET = re.compile(
-    r"\b(jl|jln|jalan|gg|gang|blok|blk|perum|perumahan|komplek|kompleks|komp|cluster|"
-    r"kav|kavling|apartemen|apt|tower|ruko|griya|villa|taman|pondok|kp|kampung|dusun)\b",
+    r"\b(jl|jln|jalan|gg|gang|blok|blk|perum|perumahan|perumnas|komplek|kompleks|komp|"
+    r"cluster|kav|kavling|apartemen|apt|tower|ruko|griya|villa|taman|pondok|kp|kampung|"
+    r"dusun|asrama|wisma)\b",
     re.IGNORECASE,
 )
-_HOUSE = re.compile(r"\b(no|nomor|nmr|no\.)\s*\.?\s*\d|\b[a-z]{0,2}\s?\d{1,4}[a-z]?\b", re.I)
-_RT_RW = re.compile(
-    r"\brt\.?\s*[:.]?\s*\d{1,3}|\brw\.?\s*[:.]?\s*\d{1,3}|\b\d{1,3}\s*/\s*\d{1,3}\b", re.I
+_HOUSE = re.compile(r"\b(no|nomor|nmr|no\.)\s*\.?\s*\d|\b[a-z]{0,2}\s?-?\d{1,4}[a-z]?\b", re.I)
+_N = r"0*(\d{1,3})"  # a number as written, leading zeros or not
+_SEP = r"\s*[.:]?\s*"
+_RT_RW_FORMS = (
+    # "rt/rw 03/07", "RT/RW: 3/7"
+    re.compile(rf"\brt\s*/\s*rw{_SEP}{_N}\s*/\s*{_N}\b", re.I),
+    # "RT 004/RW 005", "rt4 rw5", "RT.005/RW.003", "RT003 RW011", "Rt.5/Rw.12", "rt 3, rw 5"
+    re.compile(rf"\brt{_SEP}{_N}\s*[/,.\-]?\s*rw{_SEP}{_N}\b", re.I),
+    # "RT.04/05", "rt 08/10", "rt6/4"
+    re.compile(rf"\brt{_SEP}{_N}\s*/\s*{_N}\b", re.I),
+    # "RW 05 RT 03" (the other way round)
+    re.compile(rf"\brw{_SEP}(?P<rw>\d{{1,3}})\s*[/,.\-]?\s*rt{_SEP}(?P<rt>\d{{1,3}})\b", re.I),
 )
+_RT_ALONE = re.compile(rf"\brt{_SEP}{_N}\b", re.I)
+_RW_ALONE = re.compile(rf"\brw{_SEP}{_N}\b", re.I)
+_BARE_PAIR = re.compile(r"(?<![\w/.])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 _LANDMARK = re.compile(
-    r"\b(kel|kelurahan|desa|kec|kecamatan|patokan|dekat|depan|samping|sebelah|belakang|"
-    r"seberang|sebrang|masjid|mesjid|musholla|mushola|gereja|sekolah|sd|smp|sma|warung|toko|"
-    r"pos|gapura|pertigaan|perempatan|lapangan|pasar|stasiun|terminal|rs|puskesmas|kantor)\b",
+    r"\b(?:patokan|dekat|dkt|deket|depan|dpn|samping|smping|sebelah|sblh|belakang|blkg|"
+    r"seberang|sebrang|sebrg|pas|persis|ujung|pojok|masuk)\b[^,;\n]*",
     re.IGNORECASE,
 )
-# Kelurahan of Kota Bekasi (and the names people use for their neighbourhoods)
-KELURAHAN = (
-    "jatibening", "jatibening baru", "jatimakmur", "jatiwaringin", "jaticempaka", "jatirahayu",
-    "jatiwarna", "jatikramat", "jatimekar", "jatiasih", "jatiluhur", "jatisari", "jatirasa",
-    "jatiranggon", "jatikarya", "jatimurni", "jatimelati", "jatiraden", "jatisampurna",
-    "kranji", "kota baru", "bintara", "bintara jaya", "jakasampurna", "harapan jaya",
-    "harapan baru", "harapan mulya", "kaliabang", "kaliabang tengah", "perwira",
-    "teluk pucung", "marga mulya", "pejuang", "medan satria", "kali baru", "aren jaya",
-    "bekasi jaya", "duren jaya", "margahayu", "bojong menteng", "bojong rawalumbu",
-    "sepanjang jaya", "pengasinan", "margajaya", "kayuringin", "kayuringin jaya",
-    "pekayon", "pekayon jaya", "jakamulya", "jakasetia", "ciketing udik", "cikiwul",
-    "sumur batu", "bantargebang", "bantar gebang", "mustika jaya", "mustikasari",
-    "padurenan", "cimuning", "pondok melati", "pondokgede", "pondok gede", "rawalumbu",
-    "galaxy", "summarecon", "harapan indah", "wisma asri", "teluk buyung",
+_MARKERS = frozenset({"kel", "kelurahan", "kel.", "desa", "ds", "kec", "kecamatan", "kota",
+                      "kab", "kabupaten"})
+_NAMED_AREA = re.compile(
+    r"\b(kel|kelurahan|desa|kec|kecamatan)\b\.?\s*([a-z][a-z ]{2,30}?)(?=[,;\n]|\bkec\b|$)",
+    re.IGNORECASE,
 )
-_KELURAHAN = re.compile(r"\b(" + "|".join(re.escape(k) for k in KELURAHAN) + r")\b", re.I)
+
+
+@dataclass(frozen=True)
+class Address:
+    """An order's delivery address: the resident's words and what was read from them."""
+
+    text: str
+    street: str = ""
+    rt: str | None = None  # "004": three digits as on a KTP
+    rw: str | None = None
+    kelurahan: str = ""  # official name (data/wilayah.yaml)
+    kecamatan: str = ""
+    kelurahan_code: str = ""  # kode wilayah, 32.75.xx.xxxx
+    landmark: str = ""
+    location: dict[str, float] | None = None  # {"latitude": .., "longitude": ..}
+    kawasan: str = ""  # an estate or neighbourhood named ("Harapan Indah")
+    outside: str = ""  # a place outside Kota Bekasi the address names ("Tambun")
+    area_written: str = ""  # a kelurahan named after "Kel." that is not in the data
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | str | None) -> Address:
+        """An address as stored with an order (older orders hold only text and pin)."""
+        if isinstance(data, str):
+            return cls(text=data)
+        data = data if isinstance(data, dict) else {}
+        known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
+        known.setdefault("text", "")
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An address as read, with the message ids of what is still missing."""
+
+    address: Address
+    missing: tuple[str, ...] = ()
+    signals: int = 0  # how many address parts were found (0: probably not an address)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _pad(number: str | None) -> str | None:
+    return None if number is None else f"{int(number):03d}"
+
+
+def _rt_rw(text: str) -> tuple[str | None, str | None, str]:
+    """RT and RW (zero-padded) and the text without them."""
+    for form in _RT_RW_FORMS:
+        m = form.search(text)
+        if m:
+            if "rt" in form.groupindex:
+                rt, rw = m.group("rt"), m.group("rw")
+            else:
+                rt, rw = m.group(1), m.group(2)
+            return _pad(rt), _pad(rw), text[: m.start()] + " , " + text[m.end() :]
+    rt_m, rw_m = _RT_ALONE.search(text), _RW_ALONE.search(text)
+    if rt_m or rw_m:
+        rt = _pad(rt_m.group(1)) if rt_m else None
+        rw = _pad(rw_m.group(1)) if rw_m else None
+        for m in sorted((x for x in (rt_m, rw_m) if x), key=lambda x: -x.start()):
+            text = text[: m.start()] + " , " + text[m.end() :]
+        return rt, rw, text
+    bare = _BARE_PAIR.search(text)
+    if bare and not re.search(r"\b(no|nomor|nmr|blok|blk)\s*\.?\s*$", text[: bare.start()], re.I):
+        rest = text[: bare.start()] + " , " + text[bare.end() :]
+        return _pad(bare.group(1)), _pad(bare.group(2)), rest
+    return None, None, text
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s*,\s*(,\s*)+", ", ", text)
+    text = re.sub(r"\s+", " ", text)
+    return text.strip(" ,;.-")
+
+
+def read_address(text: str, has_pin: bool = False, wilayah: Wilayah | None = None) -> Reading:
+    """What ``text`` says about where to deliver, and what a courier would still lack."""
+    wilayah = wilayah or default_wilayah()
+    text = " ".join(text.split())
+    rt, rw, rest = _rt_rw(text)
+    landmark_m = _LANDMARK.search(rest)
+    landmark = landmark_m.group(0).strip(" ,.") if landmark_m else ""
+    if landmark_m:
+        rest = rest[: landmark_m.start()] + " , " + rest[landmark_m.end() :]
+    words = normalize(rest).split()
+    places = wilayah.find(words)
+    outside = next((p for p in places if p.kind == "outside"), None)
+    kels = [p for p in places if p.kind == "kelurahan"]
+    if outside is not None:
+        kels = [p for p in kels if p.exact]  # a typo-match beside Tambun is not in Bekasi
+    kecs = [p for p in places if p.kind == "kecamatan"]
+    kawasan = next((p.name for p in places if p.kind == "kawasan"), "")
+    kel = _chosen(kels, words)
+    kecamatan = kel.kecamatan.name if kel and kel.kecamatan else (kecs[-1].name if kecs else "")
+    if kel is not None or (kecs and outside is None):
+        outside = None if kel is not None and kel.exact else outside
+    named = _NAMED_AREA.search(rest)
+    area_written = ""
+    if kel is None and named and named.group(1).lower().startswith(("kel", "desa")):
+        area_written = " ".join(named.group(2).split())
+    street = _street(rest, places, words)
+    address = Address(
+        text=text,
+        street=street,
+        rt=rt,
+        rw=rw,
+        kelurahan=kel.name if kel else "",
+        kecamatan=kecamatan,
+        kelurahan_code=kel.kelurahan.code if kel and kel.kelurahan else "",
+        landmark=landmark,
+        kawasan=kawasan,
+        outside=outside.name if outside else "",
+        area_written=area_written,
+    )
+    has_street = bool(_STREET.search(text) and _HOUSE.search(text))
+    signals = sum(bool(x) for x in (has_street, rt or rw, kel, landmark, outside, kecs,
+                                     kawasan))
+    return Reading(address, tuple(_missing(address, has_street, has_pin)), signals)
+
+
+def _chosen(kels: list[Any], words: list[str]) -> Any:
+    """The kelurahan meant: one written after "Kel."; else the last named (the street, as
+    in "Jl. Jatiwaringin Raya", comes first)."""
+    if not kels:
+        return None
+    for place in kels:
+        if place.start > 0 and words[place.start - 1] in ("kel", "kelurahan", "desa"):
+            return place
+    chosen = [p for p in kels if p.exact] or kels
+    # "Jatimekar, Jatiasih": the second is the kecamatan, named like one of its kelurahan
+    specific = [p for p in chosen if p.kelurahan.name != p.kelurahan.kecamatan.name]
+    if specific and len(specific) < len(chosen):
+        same = {p.kelurahan.kecamatan.name for p in specific}
+        chosen = [p for p in chosen if p in specific or p.kelurahan.kecamatan.name not in same]
+    return chosen[-1]
+
+
+def _street(rest: str, places: list[Any], words: list[str]) -> str:
+    """The street part: the text before the first place named after it (or all of it)."""
+    text = re.sub(r"\b(kota|kab|kabupaten)\.?\s+(bekasi|bks)\b", " ", rest, flags=re.I)
+    parts = [_clean(p) for p in re.split(r"\s*,\s*", text)]
+    parts = [p for p in parts if p and normalize(p) not in _MARKERS]
+    named = {" ".join(words[p.start : p.end]) for p in places}
+    kept = []
+    for part in parts:
+        plain = normalize(part)
+        plain = " ".join(w for w in plain.split() if w not in _MARKERS)
+        if plain in named:
+            continue
+        kept.append(part)
+    street = ", ".join(kept)
+    for place in sorted(places, key=lambda p: -p.start):
+        phrase = " ".join(words[place.start : place.end])
+        if place.start == 0:
+            continue
+        m = re.search(r"[\s,]+(?:kel\.?|kelurahan|kec\.?|kecamatan|desa)?\s*"
+                      + r"\W*".join(re.escape(w) for w in phrase.split()) + r"\W*$", street, re.I)
+        if m:
+            street = street[: m.start()]
+    return _clean(street)
+
+
+def _missing(address: Address, has_street: bool, has_pin: bool) -> list[str]:
+    if has_pin:
+        enough = has_street or address.landmark or address.street or address.kelurahan
+        return [] if enough and len(address.text) >= 4 else [STREET_PART]
+    missing = []
+    if not has_street:
+        missing.append(STREET_PART)
+    if address.rt is None or address.rw is None:
+        missing.append(RTRW_PART)
+    if not (address.kelurahan or address.landmark or address.outside or address.kawasan
+            or address.area_written):
+        missing.append(AREA_PART)
+    return missing
+
+
+EXPORT_COLUMNS = ("street", "rt", "rw", "kelurahan", "kecamatan", "landmark", "latitude",
+                  "longitude", "outside")
+
+
+def export_columns(stored: Any) -> list[str]:
+    """An order's address as the export's columns (``EXPORT_COLUMNS``), "" when unknown."""
+    address = Address.from_dict(stored)
+    pin = address.location or {}
+    values = {**address.to_dict(), "latitude": pin.get("latitude"),
+              "longitude": pin.get("longitude")}
+    return ["" if values.get(c) is None else str(values[c]) for c in EXPORT_COLUMNS]
+
+
+NOT_AN_ADDRESS = "order.address_looks_like_items"
+
+
+def looks_like_items(ctx: Context, text: str) -> bool:
+    """A shopping line typed at the address step ("bawang merah 1/4 kg, telur 1 kg"): every
+    part parses as an item with an amount, and the catalog knows at least one of them."""
+    from bot.ordering.items import parse_items
+
+    catalog = getattr(ctx.services, "catalog", None)
+    try:
+        items = parse_items(text)
+    except Exception:  # the list parser must never break the address step
+        return False
+    if not items or not all(i.quantity is not None or i.budget is not None for i in items):
+        return False
+    if catalog is None:
+        return False
+    return any(catalog.lookup(i.name) is not None or catalog.suggest(i.name) for i in items)
+
+
+def address_reader(ctx: Context, text: str, has_pin: bool) -> AddressReading:
+    """The address input's reader (bot/engine/inputs/address.py): the structured address,
+    what is missing, and a shopping line recognised as one instead of filed as an address."""
+    wilayah = getattr(ctx.services, "wilayah", None) or default_wilayah()
+    reading = read_address(text, has_pin, wilayah)
+    if reading.signals == 0 and looks_like_items(ctx, text):
+        return AddressReading({"text": text}, problem=NOT_AN_ADDRESS)
+    value = reading.address.to_dict()
+    value.pop("location", None)
+    return AddressReading(value, reading.missing, found=reading.signals > 0)
 
 
 def check_address(text: str, has_pin: bool) -> list[str]:
     """The message ids of what the address still lacks (empty: good enough)."""
-    if has_pin:
-        enough = _HOUSE.search(text) or _LANDMARK.search(text) or _STREET.search(text)
-        return [] if enough and len(text) >= 4 else ["order.address_street"]
-    missing = []
-    if not (_STREET.search(text) and _HOUSE.search(text)):
-        missing.append("order.address_street")
-    if not _RT_RW.search(text):
-        missing.append("order.address_rtrw")
-    if not (_LANDMARK.search(text) or _KELURAHAN.search(text)):
-        missing.append("order.address_area")
-    return missing
+    return list(read_address(text, has_pin).missing)

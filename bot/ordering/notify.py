@@ -56,7 +56,7 @@ def _common(ctx: Context, order: Record) -> dict[str, Param]:
         "code": order["code"],
         "market": views.market_name(markets, order.get("market", "")),
         "name": (order.get("resident") or {}).get("name") or "-",
-        "address": views.address(order),
+        "address": lambda lang: views.address(order, lang, i18n),
         "items": lambda lang: views.item_lines(order, lang, i18n),
         "total": lambda lang: views.total(order, lang, i18n),
     }

@@ -20,7 +20,7 @@ from bot.engine.matching import ChoiceMatch
 from bot.engine.registry import Registry
 from bot.messages import Option
 from bot.ordering import hours
-from bot.ordering.address import check_address
+from bot.ordering.address import address_reader
 from bot.ordering.catalog import Catalog
 from bot.ordering.items import Item, describe, parse_items
 from bot.ordering.market_match import match_market
@@ -33,6 +33,7 @@ from bot.ordering.orders import (
     order_code,
 )
 from bot.ordering.roles import Roles
+from bot.ordering.wilayah import Wilayah
 from bot.storage.base import DuplicateOrder, StoreError
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Ordering:
     bot_username: str = ""  # config telegram.bot_username, for referral links
     wa_number: str = ""  # config whatsapp.display_number, for referral links
     unstaffed_warned: set[str] = field(default_factory=set)  # markets already logged
+    wilayah: Wilayah | None = None  # data/wilayah.yaml, for reading addresses
 
     @property
     def roles(self) -> Roles:
@@ -212,7 +214,7 @@ def place_order(ctx: Context) -> None:
 def register(registry: Registry) -> None:
     registry.options("open_markets", matcher=market_matcher)(open_markets)
     registry.kind(ListKind("items", parse_entries, describe_entry))
-    registry.kind(AddressKind(check_address))
+    registry.kind(AddressKind(address_reader))
     registry.condition("name_unknown")(lambda ctx: not _name(ctx))
     registry.condition("phone_unknown")(lambda ctx: not _phone(ctx))
     registry.action("describe_markets")(describe_markets)

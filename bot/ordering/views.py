@@ -52,11 +52,16 @@ def contact(order: Record) -> str:
                                   display_phone(phone) if phone else "") if p)
 
 
-def address(order: Record) -> str:
+def address(order: Record, lang: str | None = None, i18n: I18n | None = None) -> str:
+    """The resident's address and pin; with a language, a warning when it is outside Kota
+    Bekasi (the coordinator decides whether the market delivers there)."""
     place = order.get("address") or {}
     pin = place.get("location")
     where = f" 📍 {pin['latitude']:.5f}, {pin['longitude']:.5f}" if pin else ""
-    return f"{place.get('text', '')}{where}".strip()
+    text = f"{place.get('text', '')}{where}".strip()
+    if place.get("outside") and i18n is not None:
+        text += "\n" + i18n.t(lang, "order.address_outside", place=place["outside"])
+    return text
 
 
 def total(order: Record, lang: str, i18n: I18n) -> str:
@@ -83,7 +88,7 @@ def card(order: Record, markets: Markets, lang: str, i18n: I18n,
                market=market_name(markets, order.get("market", "")),
                status=status_label(i18n, lang, order.get("status", ""))),
         f"👤 {contact(order)}",
-        f"📍 {address(order)}",
+        f"📍 {address(order, lang, i18n)}",
         "🧺 " + i18n.t(lang, "coord.card_items"),
         item_lines(order, lang, i18n),
         "💰 " + i18n.t(lang, "coord.card_total", total=total(order, lang, i18n)),
