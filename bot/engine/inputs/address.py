@@ -61,6 +61,8 @@ class AddressKind(InputKind):
         kept = value if isinstance(value, dict) else {}
         pin = kept.get("location")
         if msg.location is not None:
+            if not msg.location.possible:  # NaN, Infinity, beyond ±90/±180
+                return Invalid("engine.location_impossible")
             pin = {"latitude": msg.location.latitude, "longitude": msg.location.longitude}
             written = " ".join((msg.location.address or "").split())
             if written:
