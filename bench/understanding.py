@@ -103,7 +103,7 @@ def _read(code: Code, text: str) -> dict[str, Any]:
     return {
         "items": reading.items,
         "done": reading.done,
-        "order_note": any(not about for _, about in reading.notes),
+        "order_note": bool(reading.notes),
         "aside": reading.asides[0][0] if reading.asides else None,
     }
 

@@ -107,10 +107,12 @@ def test_budgets(text: str, budget: int) -> None:
     assert (item.name, item.budget, item.quantity) == ("cabe", budget, None)
 
 
-def test_thousands_without_money_marker_is_not_a_budget() -> None:
-    item = one("kerupuk 5.000")
-    assert item.budget is None
-    assert item.quantity == Decimal(5000)
+def test_rupiah_shaped_number_without_unit_is_a_budget() -> None:
+    assert one("kerupuk 5.000") == Item("kerupuk", budget=5000)
+    assert one("kerupuk 15000") == Item("kerupuk", budget=15000)
+    assert one("ayam 1 ekor 45000") == Item("ayam", Decimal(1), "ekor", budget=45000)
+    assert one("tahu 10") == Item("tahu", Decimal(10))  # a count, not money
+    assert one("aqua 1500 ml") == Item("aqua", Decimal(1500), "ml")  # a unit: a quantity
 
 
 @pytest.mark.parametrize(
@@ -119,12 +121,14 @@ def test_thousands_without_money_marker_is_not_a_budget() -> None:
         ("gula 2", "2", None),
         ("gula 1,5 kg", "1.5", "kg"),
         ("gula 1.5 kg", "1.5", "kg"),
-        ("gula 1/2", "0.5", None),
+        ("gula 1/2", "0.5", "kg"),
         ("gula 1/4 kg", "0.25", "kg"),
         ("gula 2 1/2 kg", "2.5", "kg"),
         ("gula ½ kg", "0.5", "kg"),
-        ("gula ¾", "0.75", None),
-        ("gula setengah", "0.5", None),
+        ("gula ¾", "0.75", "kg"),
+        ("gula setengah", "0.5", "kg"),
+        ("gula 1 1/2", "1.5", "kg"),
+        ("gula 2", "2", None),
         ("gula seperempat kilo", "0.25", "kg"),
         ("gula sekilo", "1", "kg"),
         ("gula 1kg", "1", "kg"),

@@ -8,18 +8,18 @@ where the reading ended, or None when no amount starts there.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.ordering.tokens import Tok, word
 from bot.ordering.units import SE_FORMS, SE_UNITS, UNIT_ALIASES, unit_of
-from bot.ordering.vocabulary import EACH, NOTE_MARKERS
+from bot.ordering.vocabulary import BUDGET_LEADS, DOZEN, EACH, EACH_DOUBLED, NOTE_MARKERS
 
 _ONES = {
     "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5,
     "enam": 6, "tujuh": 7, "delapan": 8, "sembilan": 9,
 }  # fmt: skip
-_TENS = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "selusin": 12}
+_TENS = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
 _HALF = {"setengah", "stengah", "stgh", "setgh", "stngh"}
 _QUARTER = {"seperempat", "seprapat", "seperapat", "seprempat", "sperempat", "seperampat"}
 
@@ -30,7 +30,6 @@ _ONE_SUFFIX = {"rupiah", "perak", "rp"}
 _RP_PREFIX = {"rp", "idr"}
 _BUDGET_WORDS = {"seribu": 1000, "seceng": 1000, "goceng": 5000, "ceban": 10000,
                  "noban": 20000, "goban": 50000}  # fmt: skip
-_BUDGET_LEAD = {"harga", "seharga", "budget", "bujet", "senilai", "sebesar", "modal"}
 _EN_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 
@@ -45,7 +44,7 @@ class Amount:
 
 
 def word_number(toks: list[Tok], i: int) -> tuple[Decimal, int] | None:
-    """satu..sembilan, dua belas, dua puluh lima, seratus, setengah, seperempat, selusin."""
+    """satu..sembilan, dua belas, dua puluh lima, seratus, setengah, seperempat."""
     w = word(toks, i)
     if w in _HALF:
         return Decimal("0.5"), i + 1
@@ -107,13 +106,23 @@ def _read_budget(toks: list[Tok], i: int) -> Amount | None:
     return Amount(j, budget=_money(value))
 
 
-def _finish_quantity(toks: list[Tok], j: int, value: Decimal) -> Amount:
-    """After a number: "setengah", "x", a unit, "an", and "kilo setengah"."""
+# a bare whole number this big, with no unit, is money: "kerupuk 15000", "jahe 7.000"
+_RUPIAH_SHAPED = 1000
+_RUPIAH_STEP = 100
+
+
+def _finish_quantity(toks: list[Tok], j: int, value: Decimal, bare: bool = True) -> Amount:
+    """After a number: "setengah", "x", a unit, "an", "lusin" and "kilo setengah".
+
+    With no unit, a part of one ("1/2", "1 1/2", "setengah") is kg, and a Rupiah-shaped
+    whole number ("15000", "7.000") is a budget.
+    """
     if word(toks, j) in _HALF and value == value.to_integral_value():
         value, j = value + Decimal("0.5"), j + 1
     if word(toks, j) == "x":
         j += 1
-    if word(toks, j) == "lusin":
+    dozen = word(toks, j) in DOZEN
+    if dozen:
         value, j = value * 12, j + 1
     unit = unit_of(word(toks, j))
     if unit is not None:
@@ -122,6 +131,14 @@ def _finish_quantity(toks: list[Tok], j: int, value: Decimal) -> Amount:
             j += 1
         if word(toks, j) in _HALF and value == value.to_integral_value():
             value, j = value + Decimal("0.5"), j + 1
+    elif dozen:
+        unit = "biji"
+    elif bare and value != value.to_integral_value():
+        unit = "kg"  # "bawang putih 1/2"
+    elif bare and value >= _RUPIAH_SHAPED and value % _RUPIAH_STEP == 0:
+        if word(toks, j) in {"an", "perak"}:
+            j += 1
+        return Amount(j, budget=_money(value))
     return Amount(j, quantity=value, unit=unit)
 
 
@@ -144,6 +161,9 @@ def read_quantity(toks: list[Tok], i: int, first: bool) -> Amount | None:
     w = tok.text
     if w == "x" and i + 1 < len(toks) and toks[i + 1].is_num:
         return read_quantity(toks, i + 1, first)
+    if w.startswith("se") and w[2:] in DOZEN:  # "selusin": 12 biji
+        dozen = _finish_quantity(toks, i + 1, Decimal(12), bare=False)
+        return replace(dozen, unit=dozen.unit or "biji")
     se = w.replace("-", "") if w.startswith("se-") else w
     if se in SE_FORMS:
         return _finish_quantity_after_unit(toks, i + 1, SE_FORMS[se])
@@ -157,7 +177,7 @@ def read_quantity(toks: list[Tok], i: int, first: bool) -> Amount | None:
     if nxt in _HALF and value == value.to_integral_value():
         nxt = word(toks, j + 1)
     fits = (first or j >= len(toks) or unit_of(nxt) is not None or nxt in NOTE_MARKERS
-            or nxt in EACH or nxt in _HALF or nxt == "lusin")  # fmt: skip
+            or nxt in EACH or nxt in EACH_DOUBLED or nxt in _HALF or nxt in DOZEN)  # fmt: skip
     return _finish_quantity(toks, j, value) if fits else None
 
 
@@ -168,10 +188,27 @@ def _finish_quantity_after_unit(toks: list[Tok], j: int, unit: str) -> Amount:
     return Amount(j, quantity=value, unit=unit)
 
 
+_LEADS: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in BUDGET_LEADS:
+    _LEADS.setdefault(_phrase[0], []).append(_phrase)
+
+
+def _lead_end(toks: list[Tok], i: int) -> int | None:
+    """Where a budget lead ("paling mahal", "maks", "sekitar") starting at ``i`` ends."""
+    for phrase in _LEADS.get(word(toks, i), ()):
+        if all(word(toks, i + k) == w for k, w in enumerate(phrase)):
+            return i + len(phrase)
+    return None
+
+
 def read_amount(toks: list[Tok], i: int, first: bool) -> Amount | None:
     """A budget or a quantity starting at token ``i`` (a budget wins: "5rb" is money)."""
-    if word(toks, i) in _BUDGET_LEAD:
-        lead = _read_budget(toks, i + 1)
+    end = _lead_end(toks, i)
+    if end is not None:
+        lead = _read_budget(toks, end)
+        if lead is None and end < len(toks) and toks[end].is_num and not toks[end].fraction:
+            bare = _finish_quantity(toks, end + 1, toks[end].value or Decimal(0))
+            lead = bare if bare.budget is not None else None  # "maks 30000"
         if lead is not None:
             return lead
     return _read_budget(toks, i) or read_quantity(toks, i, first)

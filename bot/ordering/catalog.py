@@ -24,6 +24,9 @@ _WEIGHT = {"g": 1, "ons": 100, "pon": 500, "kg": 1000}
 _VOLUME = {"ml": 1, "l": 1000}
 
 
+_CONFIDENT_LENGTH = 5  # a typo one letter off is taken as meant from this length on
+
+
 class CatalogError(ValueError):
     pass
 
@@ -34,6 +37,7 @@ class Entry:
     unit: str
     price: int  # estimated rupiah for one `unit`
     synonyms: tuple[str, ...] = ()
+    short: tuple[str, ...] = ()  # short forms and typos written as the name: "bayem" -> bayam
     category: str = ""
     other_prices: tuple[tuple[str, int], ...] = ()  # (("butir", 2000), ...)
 
@@ -57,11 +61,40 @@ class Catalog:
     entries: tuple[Entry, ...]
     prices_as_of: str = ""
     _index: dict[str, Entry] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _short: dict[str, Entry] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _spelling: dict[str, str] = field(default_factory=dict, init=False, repr=False,
+                                      compare=False)  # fmt: skip
 
     def __post_init__(self) -> None:
         for entry in self.entries:
             for name in (entry.name, *entry.synonyms):
                 self._index.setdefault(normalize(name), entry)
+                self._spelling.setdefault(normalize(name), name)
+            for form in entry.short:
+                self._short.setdefault(normalize(form), entry)
+
+    def resolve(self, name: str) -> tuple[str, str | None]:
+        """The name to keep for what a resident wrote, and a suggestion when unsure.
+
+        A known name or synonym stays as written ("telor"); a short form becomes the item's
+        name ("bayem" -> "bayam"); a clear typo (one letter off a longer name, and close to
+        one item only) becomes the name it is off ("kngkung" -> "kangkung"); anything else
+        stays, with `suggest`'s suggestion when there is one.
+        """
+        key = normalize(name)
+        if key in self._index:
+            return name, None
+        entry = self._short.get(key)
+        if entry is not None:
+            return entry.name, None
+        if len(key) >= _CONFIDENT_LENGTH:
+            found = process.extract(key, list(self._index), scorer=OSA.distance,
+                                    score_cutoff=1, limit=10)  # fmt: skip
+            entries = {self._index[choice].name for choice, _, _ in found}
+            if len(entries) == 1:
+                spellings = sorted(choice for choice, _, _ in found)
+                return self._spelling[spellings[0]], None
+        return name, self.suggest(name)
 
     def lookup(self, name: str) -> Entry | None:
         """The entry called ``name`` or one of its synonyms (case and punctuation ignored)."""
@@ -141,11 +174,15 @@ def _entry(raw: Any, where: str) -> Entry:
     synonyms = raw.get("synonyms") or []
     if not isinstance(synonyms, list):
         raise CatalogError(f"{where}: synonyms must be a list: [cabe, cabai]")
+    short = raw.get("short") or []
+    if not isinstance(short, list):
+        raise CatalogError(f"{where}: short must be a list: [bayem]")
     return Entry(
         name=name,
         unit=unit,
         price=raw["price"],
         synonyms=tuple(str(s).strip().lower() for s in synonyms),
+        short=tuple(str(s).strip().lower() for s in short),
         category=str(raw.get("category") or ""),
         other_prices=tuple((u, p) for u, p in other.items()),
     )
@@ -164,7 +201,7 @@ def load_catalog(path: str | Path) -> Catalog:
     owner: dict[str, str] = {}
     for index, item in enumerate(raw["items"]):
         entry = _entry(item, f"{path}: items[{index}]")
-        for name in (entry.name, *entry.synonyms):
+        for name in (entry.name, *entry.synonyms, *entry.short):
             key = normalize(name)
             if key in owner:
                 raise CatalogError(

@@ -13,32 +13,70 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from bot.ordering.amounts import read_amount
-from bot.ordering.segments import Segment, parse_part
+from bot.ordering.segments import OPENERS, Segment, read_part, talk
 from bot.ordering.tokens import tokenize
 from bot.ordering.units import UNIT_ALIASES, UNITS
-from bot.ordering.vocabulary import NOTE_MARKERS
+from bot.ordering.vocabulary import (
+    ABBREVIATIONS,
+    EACH_DOUBLED,
+    NOTE_HEADERS,
+    NOTE_MARKERS,
+    VOCABULARY,
+)
 
 __all__ = [
     "NOTE_MARKERS",
     "UNITS",
     "UNIT_ALIASES",
     "Item",
+    "Reading",
     "describe",
     "format_decimal",
     "format_quantity",
     "format_rupiah",
     "parse_items",
+    "read_list",
 ]
 
-_BULLET = re.compile(r"^\s*(?:[^\w\s(@]+|[0-9]{1,2}\s*[.)](?![0-9]))\s*")
+_BULLET = re.compile(
+    r"^\s*(?:[^\w\s(@]+|[0-9]{1,2}\s*[.)](?![0-9])|[a-z][.)](?=\s)|[a-z]\)(?=\S))\s*"
+)  # "1.", "2)", "-", "•", and letter bullets "a.", "b)"
 _HEADER = re.compile(r"^([^0-9:]{1,40}):(?:\s+|$)(.*)$")
 _RUPIAH_TAIL = re.compile(r"(?<=[0-9]),-+|(?<=[0-9]{3}),00(?![0-9])")
 _FRACTIONS = {"½": " 1/2", "¼": " 1/4", "¾": " 3/4"}
+_DOUBLED = re.compile(r"(?<![\w-])([^\W\d_]{3,})2(?![\w/.,])")  # "cumi2", "sama2", "seger2"
+_SENTENCE = re.compile(r"(?<=[^\W\d_]{3})\.\s+(?=[^\W\d_])")  # "... 2 liter ya. makasih"
+_PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 \-.]*$")
+_PHONE_DIGITS = (10, 14)
+_ADDRESS_NUMBER = re.compile(r"^[0-9]{1,3}(?:/[0-9]{1,3})?$")
+_PHONE_WORDS = VOCABULARY.words("phone_words")
+_WORD = re.compile(r"[^\W\d_]+")
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[0-9]+")
+_REMARK_OPENERS = OPENERS - {"minta", "mohon", "tolong", "tlg"} | {"tolong", "tlg", "mohon"}
+_ADDRESS_STARTS = VOCABULARY.words("address_starts")
+_ADDRESS_MARKS = VOCABULARY.words("address_marks")
+
+
+class Names(Protocol):
+    """What knows the names of goods (the catalog): the name to use, and a suggestion."""
+
+    def resolve(self, name: str) -> tuple[str, str | None]: ...
+
+
+@dataclass
+class Reading:
+    """Everything one message at the list step holds."""
+
+    items: list[Item] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (remark, good it names or "")
+    done: bool = False  # "udah itu aja": the list is closed
+    asides: list[tuple[str, str]] = field(default_factory=list)  # ("phone"|"address", text)
+    suggestions: dict[int, str] = field(default_factory=dict)  # item index -> a name meant
 
 
 @dataclass(frozen=True)
@@ -129,7 +167,7 @@ def _split_commas(line: str) -> list[str]:
     return parts
 
 
-def _clean_line(line: str) -> str:
+def _clean_line(line: str, keep_remark_header: bool = False) -> str:
     line = _RUPIAH_TAIL.sub("", line)
     for _ in range(3):
         stripped = _BULLET.sub("", line, count=1)
@@ -139,6 +177,8 @@ def _clean_line(line: str) -> str:
     m = _HEADER.match(line)
     if m:
         head, rest = m.group(1), m.group(2)
+        if keep_remark_header and head.strip() in NOTE_HEADERS:
+            return line  # "catatan: sayurnya yg seger": the remark keeps its header
         if not rest.strip():
             return ""
         toks = tokenize(rest)
@@ -147,25 +187,136 @@ def _clean_line(line: str) -> str:
     return line
 
 
+def _undouble(m: re.Match[str]) -> str:
+    word = m.group(1)
+    if word in EACH_DOUBLED:
+        return "masing-masing"
+    if word in UNIT_ALIASES:
+        return m.group(0)
+    return f"{word}-{word}"  # "cumi2" is cumi-cumi
+
+
 def _prepare(text: str) -> str:
     for char, repl in _FRACTIONS.items():
         text = text.replace(char, repl)
     text = unicodedata.normalize("NFKC", text).replace("\u2044", "/")
-    return text.lower()
+    return _DOUBLED.sub(_undouble, text.lower())
+
+
+def _aside(raw: str) -> str | None:
+    """ "phone" or "address" when a line is a phone number or an address, not goods."""
+    digits = sum(map(str.isdigit, raw))
+    first = raw.split(None, 1)[0].strip(".:,") if raw.strip() else ""
+    if digits < _PHONE_DIGITS[0] and first not in _ADDRESS_STARTS and not (
+        _ADDRESS_MARKS & set(_WORD.findall(raw))
+    ):
+        return None  # the usual shopping line: no tokenizing twice
+    toks = tokenize(raw)
+    if not toks:
+        return None
+    words = [t.text for t in toks]
+    rest = raw
+    for w in words:
+        if w in _PHONE_WORDS and not toks[0].is_num:
+            rest = rest.replace(w, " ", 1)
+    rest = rest.replace(":", " ").strip()
+    digits = sum(c.isdigit() for c in rest)
+    if _PHONE_CHARS.match(rest) and _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1]:
+        return "phone"
+    if words and words[0] in _ADDRESS_STARTS and len(words) > 1:
+        return "address"
+    for k, w in enumerate(words[:-1]):
+        if w in _ADDRESS_MARKS and _ADDRESS_NUMBER.match(words[k + 1]):
+            return "address"
+    return None
+
+
+def _remark(words: list[str]) -> tuple[bool, str]:
+    """(a line is a remark for the coordinator, the good it names): "cabenya jangan ..." """
+    i = 0
+    while i < len(words) and words[i] in _REMARK_OPENERS:
+        i += 1
+    if i >= len(words):
+        return False, ""
+    first = words[i]
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    if _nya(first) and (nxt in NOTE_MARKERS or nxt.startswith("di") or not nxt):
+        return True, first[:-3]  # "cabenya jangan yang busuk"
+    if (first in NOTE_HEADERS and (nxt or i > 0)) or (first in NOTE_MARKERS and first != "minta"):
+        return True, next((w[:-3] for w in words[i + 1 :] if _nya(w)), "")
+    return False, ""
+
+
+def _nya(word: str) -> bool:
+    return len(word) > 5 and word.endswith("nya")
+
+
+def _expand(name: str) -> str:
+    """Short forms a word at a time: "bwg merah" -> "bawang merah", "dg sapi" -> "daging sapi"."""
+    if not ABBREVIATIONS:
+        return name
+    return " ".join(ABBREVIATIONS.get(w, w) for w in name.split(" "))
+
+
+def read_list(text: str, names: Names | None = None) -> Reading:
+    """Items, remarks, closing words and misplaced phone numbers/addresses of one message.
+
+    Never raises. ``names`` (the catalog) turns short forms and clear typos into the name
+    meant, and gives a suggestion for an unclear one.
+    """
+    reading = Reading()
+    if not isinstance(text, str):
+        return reading
+    items = reading.items
+    for raw_line in _prepare(text).splitlines():
+        if not raw_line.strip():
+            continue
+        kind = _aside(raw_line.strip())
+        if kind is not None:
+            reading.asides.append((kind, " ".join(raw_line.split())))
+            continue
+        line = _clean_line(raw_line, keep_remark_header=True)
+        is_remark, about = _remark(_WORDS.findall(line))
+        if is_remark:
+            quiet, closes = talk(tokenize(line))  # "udah itu aja" starts like a remark
+            if quiet:
+                reading.done = reading.done or closes
+            else:
+                _keep_remark(reading, " ".join(line.split()), about)
+            continue
+        line_start = len(items)
+        for part in _SENTENCE.split(line):
+            for piece in _split_commas(part):
+                segments, closes = read_part(piece)
+                reading.done = reading.done or closes
+                for seg in segments:
+                    _add(items, line_start, seg)
+    for index, item in enumerate(items):
+        name = _expand(item.name)
+        suggestion = None
+        if names is not None and name:
+            name, suggestion = names.resolve(name)
+        if name != item.name:
+            items[index] = replace(item, name=name)
+        if suggestion:
+            reading.suggestions[index] = suggestion
+    return reading
+
+
+def _keep_remark(reading: Reading, text: str, about: str) -> None:
+    """On the item it names if that item is in this message, else for the order."""
+    if about:
+        for index in range(len(reading.items) - 1, -1, -1):
+            item = reading.items[index]
+            if about in item.name.split() or item.name.startswith(about):
+                reading.items[index] = replace(item, note=_join(item.note, text))
+                return
+    reading.notes.append((text, about))
 
 
 def parse_items(text: str) -> list[Item]:
     """Every item in a shopping list, in order. Never raises; empty list when nothing is there."""
-    if not isinstance(text, str):
-        return []
-    items: list[Item] = []
-    for raw_line in _prepare(text).splitlines():
-        line = _clean_line(raw_line)
-        line_start = len(items)
-        for part in _split_commas(line):
-            for seg in parse_part(part):
-                _add(items, line_start, seg)
-    return items
+    return read_list(text).items
 
 
 def _add(items: list[Item], line_start: int, seg: Segment) -> None:

@@ -15,15 +15,68 @@ from bot.ordering.tokens import Tok, tokenize, word
 from bot.ordering.units import PACKS, SIZE_UNITS, unit_of
 from bot.ordering.vocabulary import (
     CHATTER,
+    CLOSING,
     CUT_JOIN,
     CUT_WORDS,
     EACH,
+    EACH_DOUBLED,
     IN_NAMES,
     JOINERS,
     LEAD_FILLERS,
     NOTE_MARKERS,
     TRAIL_FILLERS,
+    phrases_in,
 )
+
+_FILLERS = LEAD_FILLERS | TRAIL_FILLERS
+OPENERS = _FILLERS - IN_NAMES | {"mas"}  # words before an item: "mbak nitip ...", "mas, ..."
+
+
+def by_first_word(phrases: frozenset[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases as word tuples grouped by their first word, longest first."""
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases_in(phrases):
+        grouped.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(group) for first, group in grouped.items()}
+
+
+_CLOSING = by_first_word(CLOSING)
+_CHATTER = by_first_word(CHATTER)
+
+
+def _phrase_at(words: list[str], i: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    for phrase in phrases.get(words[i], ()):
+        if tuple(words[i : i + len(phrase)]) == phrase:
+            return len(phrase)
+    return 0
+
+
+def talk(toks: list[Tok]) -> tuple[bool, bool]:
+    """(the tokens order nothing, they close the list): "makasih ya bu", "udah itu aja"."""
+    words = [t.text for t in toks]
+    i, closes = 0, False
+    while i < len(words):
+        if toks[i].is_num:
+            return False, False
+        n = _phrase_at(words, i, _CLOSING)
+        if n:
+            closes, i = True, i + n
+            continue
+        n = _phrase_at(words, i, _CHATTER) or (1 if words[i] in _FILLERS else 0)
+        if not n:
+            return False, False
+        i += n
+    return True, closes
+
+
+def each_at(toks: list[Tok], i: int) -> int:
+    """How many tokens a "masing-masing" at ``i`` takes ("masing masing", "@"), or 0."""
+    w = word(toks, i)
+    if w in EACH:
+        return 1
+    if w in EACH_DOUBLED and word(toks, i + 1) in {"2", w}:
+        return 2
+    return 0
 
 
 def _read_cut(toks: list[Tok], i: int) -> int | None:
@@ -123,7 +176,7 @@ def _parse_from(part: _Part, start: int) -> tuple[Segment | None, int]:
     at a "dan" between items.
     """
     text, toks = part.text, part.toks
-    while start < len(toks) and toks[start].text in LEAD_FILLERS:
+    while start < len(toks) and toks[start].text in OPENERS:
         start += 1
     seg = Segment()
     before: list[int] = []
@@ -150,9 +203,10 @@ def _parse_from(part: _Part, start: int) -> tuple[Segment | None, int]:
             note.extend(range(i, cut))
             seg.in_note, loose, i = True, None, cut
             continue
-        if toks[i].text in EACH:  # "masing-masing", "masing2", "@"
+        each = each_at(toks, i)  # "masing-masing", "sama2", "tiap-tiap", "@"
+        if each:
             seg.each = True
-            i += 1 + (word(toks, i + 1) in {"2", "masing"})
+            i += each
             continue
         amount = read_amount(toks, i, first=(i == start))
         if amount is not None:
@@ -207,14 +261,18 @@ def _parse_from(part: _Part, start: int) -> tuple[Segment | None, int]:
 
 def parse_part(raw: str) -> list[Segment]:
     """The items of one comma-separated part of a line (usually one)."""
-    text, parens = _take_parens(raw)
+    return read_part(raw)[0]
+
+
+def read_part(raw: str) -> tuple[list[Segment], bool]:
+    """The items of one part, and whether the part closes the list ("udah itu aja")."""
+    text, parens = (raw, []) if "(" not in raw and ")" not in raw else _take_parens(raw)
     part = _Part(text)
     toks = part.toks
-    words = [toks[k].text for k in _trim(toks, list(range(len(toks))))]
-    while words and words[0] in LEAD_FILLERS:
-        words.pop(0)
-    if not parens and (not words or " ".join(words) in CHATTER):
-        return []
+    if not parens:
+        quiet, closes = talk(toks)
+        if quiet:
+            return [], closes
     segments: list[Segment] = []
     i, cut_from = 0, -1
     while i < len(toks) or (parens and not segments and i == 0):
@@ -229,7 +287,7 @@ def parse_part(raw: str) -> list[Segment]:
         if seg is not None:
             segments.append(seg)
         i = nxt
-    return segments
+    return segments, False
 
 
 def _take_parens(text: str) -> tuple[str, list[tuple[int, str]]]:

@@ -1,42 +1,18 @@
 """The units a shopping list is measured in, and the many ways residents spell them.
 
 `UNITS` are the canonical units; `UNIT_ALIASES` maps every spelling we accept ("kilo",
-"gr", "bks", ...) to one of them. "sekilo", "seikat" and the like are one of that unit.
+"gr", "bks", ...; listed in data/vocabulary/*.yaml) to one of them. "sekilo", "seikat" and
+the like are one of that unit.
 """
 
 from __future__ import annotations
 
-UNITS = (
-    "kg", "g", "ons", "pon", "l", "ml", "ikat", "biji", "butir", "buah", "bungkus", "ekor",
-    "sisir", "papan", "botol", "dus", "kaleng", "sachet", "potong", "lembar",
-)  # fmt: skip
+from bot.ordering.vocabulary import UNIT_SPELLINGS
+from bot.ordering.vocabulary import UNITS as VOCAB_UNITS
 
-_UNIT_SYNONYMS = {
-    "kg": "kilo kilos kilogram kgs kgr klo",
-    "g": "gr gram grm grs grams gm",
-    "ons": "on",
-    "pon": "pound pond",
-    "l": "liter litre ltr lt lter",
-    "ml": "mililiter mili",
-    "ikat": "iket ikt ikatan",
-    "biji": "bj bji bij pcs pc",
-    "butir": "btr btir btur",
-    "buah": "bh bua buwah",
-    "bungkus": "bks bgks bngks bkus bngkus bungkusan pak pack pck pax",
-    "ekor": "ekr",
-    "sisir": "ssr",
-    "papan": "tray",
-    "botol": "btl btol",
-    "dus": "dos kardus krdus karton box boks kotak",
-    "kaleng": "klg kalg",
-    "sachet": "saset sachets sct scht sacet",
-    "potong": "ptg ptng",
-    "lembar": "lbr lmbr helai",
-}
-
-UNIT_ALIASES: dict[str, str] = {u: u for u in UNITS} | {
-    alias: unit for unit, words in _UNIT_SYNONYMS.items() for alias in words.split()
-}
+UNITS = VOCAB_UNITS
+# every spelling residents use (data/vocabulary/*.yaml `units`), canonical units included
+UNIT_ALIASES: dict[str, str] = dict(UNIT_SPELLINGS)
 # "seikat", "sekilo", "se-kilo": one of that unit. Only whole words, so "sel" is not a litre.
 _SE_WORDS = (
     "kilo kg ons pon liter ikat iket biji butir buah bungkus ekor sisir papan botol dus kardus "
