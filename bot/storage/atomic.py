@@ -79,16 +79,30 @@ def remove_orphan_temps(directory: Path) -> list[Path]:
 
 def quarantine(path: Path, reason: str) -> Path:
     """Rename an unreadable file out of the way (never delete or overwrite it)."""
+    target = _aside_name(path)
+    os.rename(path, target)
+    os.chmod(target, FILE_MODE)
+    fsync_dir(path.parent)
+    log.error("%s could not be read (%s); moved it to %s", path, reason, target.name)
+    return target
+
+
+def set_aside_copy(path: Path, data: bytes, reason: str) -> Path:
+    """Keep ``data`` (damaged bytes of ``path``) in a new file next to it, durably and
+    byte for byte, named as `quarantine` names a file; returns its path."""
+    target = _aside_name(path)
+    atomic_write_bytes(target, data)
+    log.error("%s: %s set aside in %s", path, reason, target.name)
+    return target
+
+
+def _aside_name(path: Path) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}")
     n = 1
     while target.exists():
         n += 1
         target = path.with_name(f"{path.name}{CORRUPT_MARK}{stamp}-{n}")
-    os.rename(path, target)
-    os.chmod(target, FILE_MODE)
-    fsync_dir(path.parent)
-    log.error("%s could not be read (%s); moved it to %s", path, reason, target.name)
     return target
 
 

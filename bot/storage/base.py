@@ -65,7 +65,9 @@ class Store(ABC):
     # -- orders -----------------------------------------------------------------------
     @abstractmethod
     def next_sequence(self, name: str) -> int:
-        """1, 2, 3, ... per name; never the same number twice for one name."""
+        """1, 2, 3, ... per name; never the same number twice for one name, and never
+        the number of an order code ``<name>-<number>`` the store holds (a stored order
+        raises its sequence; the TinyDB store also counts codes in files set aside)."""
 
     @abstractmethod
     def create_order(self, order: Record) -> Record:

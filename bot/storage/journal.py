@@ -5,10 +5,14 @@ written, one line per round, appended and synced (``fdatasync``) once per round:
 
     <payload length> <crc32 of payload, 8 hex digits> <payload: one JSON object>\\n
 
-JSON escapes every newline inside strings, so a payload never holds one. A line whose
-length, checksum or JSON do not match is *torn* if nothing but blanks follows it (a
-crash in the middle of an append: it is ignored and cut off), otherwise the journal is
-*corrupt* there: the lines before it are valid, the rest is not trusted.
+JSON escapes every newline inside strings, so a payload never holds one. Each line is
+verified on its own (length, checksum, JSON object), so one damaged line costs that line
+only: `scan` keeps every line that verifies, before and after it, and returns the damaged
+bytes (with their line numbers) for the caller to set aside and report. What follows the
+last valid line is *torn* (an append a crash cut short: never reported durable, ignored
+and cut off) only if it can be that: blanks or zeros, or the start of one line with no
+newline and no more payload than its length says. A whole line that does not verify is
+damage, wherever it is.
 
 Compaction (see `compaction.py`) renames the journal to ``journal.old.jsonl`` and the next
 round starts a new ``journal.jsonl``; the old one is removed once the snapshot files it
@@ -53,6 +57,10 @@ def decode_line(line: bytes) -> dict[str, Any] | None:
     size, crc, payload = parts
     if not size.isdigit() or int(size) != len(payload) or len(crc) != 8:
         return None
+    return _verified(crc, payload)
+
+
+def _verified(crc: bytes, payload: bytes) -> dict[str, Any] | None:
     try:
         if int(crc, 16) != zlib.crc32(payload):
             return None
@@ -62,41 +70,105 @@ def decode_line(line: bytes) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
+def _frame(data: bytes, pos: int) -> tuple[dict[str, Any], int] | None:
+    """The record of the line starting at ``pos`` and where the next line starts, or None.
+
+    Read by its length, so a line whose newline was damaged still verifies (the byte in
+    place of the newline is skipped); a line without any byte after it is left to the
+    caller (a torn append, even if its payload is complete).
+    """
+    head = data.find(b" ", pos, pos + 13)
+    if head == -1 or not data[pos:head].isdigit():
+        return None
+    start = head + 10
+    if data[head + 9 : start] != b" ":
+        return None
+    end = start + int(data[pos:head])
+    if end >= len(data):
+        return None
+    record = _verified(data[head + 1 : head + 9], data[start:end])
+    return None if record is None else (record, end + 1)
+
+
+def torn(tail: bytes) -> bool:
+    """Could ``tail`` (all that follows the last valid line) be an append cut short by a
+    crash: blanks or zeros, or the start of one line, no newline, no more payload than its
+    declared length (then zeros, if the file grew before its data arrived)?"""
+    body = tail.rstrip(b"\x00")
+    if not body.strip(b" \t\r\n\x00"):
+        return True
+    if b"\n" in body:
+        return False
+    size, sep, rest = body.partition(b" ")
+    if not size.isdigit() or len(size) > 12:
+        return False
+    if not sep:
+        return True
+    crc, sep, payload = rest.partition(b" ")
+    if len(crc) > 8 or not all(c in b"0123456789abcdef" for c in crc):
+        return False
+    return not sep or (len(crc) == 8 and len(payload) <= int(size))
+
+
+@dataclass
+class Damage:
+    """Bytes of a journal file that do not verify (one line, or a few run together)."""
+
+    first: int  # line number (from 1) where they start
+    last: int  # line number where they end
+    data: bytes
+    reason: str
+
+    @property
+    def lines(self) -> str:
+        return f"line {self.first}" if self.first == self.last else (
+            f"lines {self.first}-{self.last}")
+
+
 @dataclass
 class Scan:
-    """What a journal file holds: its valid records and what follows them."""
+    """What a journal file holds: its valid records, damaged bytes, a torn end."""
 
     path: Path
     records: list[dict[str, Any]] = field(default_factory=list)
-    size: int = 0  # bytes of the valid lines
-    torn: int = 0  # bytes of a torn final line after them (ignored)
-    corrupt: str | None = None  # why the line after the valid ones is bad (more follows)
-    after: int = 0  # bytes from the bad line to the end (not applied)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) per record
+    damaged: list[Damage] = field(default_factory=list)
+    size: int = 0  # bytes up to the end of the last valid line
+    torn: int = 0  # bytes of a torn end after it (ignored)
+    data: bytes = b""
 
-    def cut(self, count: int, reason: str) -> None:
-        """Only the first ``count`` records are usable: the next one is bad (``reason``)."""
-        del self.records[count:]
-        self.corrupt = reason
+    def line_of(self, pos: int) -> int:
+        return self.data.count(b"\n", 0, pos) + 1
+
+    def damage(self, start: int, end: int, reason: str) -> Damage:
+        last = self.line_of(max(start, end - 1))
+        return Damage(self.line_of(start), last, self.data[start:end], reason)
 
 
 def scan(path: Path, data: bytes) -> Scan:
-    found = Scan(path)
+    found = Scan(path, data=data)
     pos, total = 0, len(data)
+    bad: int | None = None  # where the damaged bytes not yet closed start
     while pos < total:
-        end = data.find(b"\n", pos)
-        record = decode_line(data[pos:end]) if end != -1 else None
-        if record is None:
-            rest = data[pos:]
-            if end == -1 or not data[end + 1 :].strip(b"\x00 \t\r\n"):
-                found.torn = len(rest)  # the last line: an append cut short by a crash
-            else:
-                line = len(found.records) + 1
-                found.corrupt = f"line {line} does not match its length and checksum"
-                found.after = len(rest)
-            break
+        framed = _frame(data, pos)
+        if framed is None:
+            if bad is None:
+                bad = pos
+            end = data.find(b"\n", pos)
+            pos = total if end == -1 else end + 1
+            continue
+        if bad is not None:
+            found.damaged.append(found.damage(bad, pos, "does not match its length and checksum"))
+            bad = None
+        record, end = framed
         found.records.append(record)
-        pos = end + 1
-        found.size = pos
+        found.spans.append((pos, end))
+        pos = found.size = end
+    if bad is not None:
+        if torn(data[bad:]):
+            found.torn = total - bad
+        else:
+            found.damaged.append(found.damage(bad, total, "does not match its length and checksum"))
     return found
 
 

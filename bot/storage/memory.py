@@ -13,6 +13,7 @@ from bot.storage.base import (
     Store,
     VersionConflict,
 )
+from bot.storage.floor import numbered
 from bot.storage.query import order_matches, order_sort_key, status_set
 
 __all__ = ["MemoryStore", "order_matches", "status_set"]
@@ -65,6 +66,10 @@ class MemoryStore(Store):
         stored = _clone(order)
         stored["version"] = 1
         self._orders[code] = stored
+        numbered_code = numbered(code)  # its sequence never gives this number again
+        if numbered_code is not None:
+            name, number = numbered_code
+            self._sequences[name] = max(self._sequences.get(name, 0), number)
         return _clone(stored)
 
     def get_order(self, code: str) -> Record | None:

@@ -104,6 +104,10 @@ class OrderBook:
         else:
             self.archive.put(code, order, new)
 
+    def codes(self) -> list[str]:
+        """The code of every order held, live or archived (from the index: no file read)."""
+        return [*self.live.data, *self.archive.index]
+
     def get(self, code: str) -> Record | None:
         loc = self._locate(code)
         return None if loc is None else self._at(code, loc)

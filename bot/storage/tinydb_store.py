@@ -36,6 +36,7 @@ from bot.storage.base import Record, Store, StoreError
 from bot.storage.changes import Targets, order_json
 from bot.storage.compaction import DEFAULT_LIMIT
 from bot.storage.docfile import DocFile, ShardSet, pack
+from bot.storage.floor import Floor, numbered
 from bot.storage.inbox import Inbox
 from bot.storage.lockfile import FolderLock, StoreLocked
 from bot.storage.modes import private_folder, tighten
@@ -104,9 +105,11 @@ class TinyDBStore(Store):
 
     # -- opening ----------------------------------------------------------------------
     def _open(self, session_shards: int, message_shards: int, cached: int) -> None:
+        floor = Floor()  # no sequence below a code found anywhere in the folder
         for folder in (self.path, self.path / "archive"):
             remove_orphan_temps(folder)
             for old in sorted(folder.glob(f"*{CORRUPT_MARK}*")):
+                floor.read_file(old)
                 self._problems.append(
                     f"{old} is an unreadable file set aside earlier; inspect it, then "
                     "restore or delete it."
@@ -123,7 +126,10 @@ class TinyDBStore(Store):
         stray = self._sessions.load(), self._messages.load()
         retired = self._sessions.retired + self._messages.retired
         targets = Targets(self._sequences, self._orders, self._sessions, self._messages)
-        fold = replay_journals(self._w.journal, targets, self._problems)
+        fold = replay_journals(self._w.journal, targets, self._problems, floor)
+        floor.codes(self._orders.codes())
+        if floor.raise_(self._sequences):
+            fold = True  # made durable now, before a code is given
         if stray[0] or stray[1] or retired:
             self._rehome(*stray, retired)
             fold = True
@@ -253,7 +259,15 @@ class TinyDBStore(Store):
     def create_order(self, order: Record) -> Record:
         order = _clone(order)
         with self._change():
-            return self._journaled(self._orders.create(order))
+            stored = self._journaled(self._orders.create(order))
+            numbered_code = numbered(stored["code"])  # its sequence never gives it again
+            if numbered_code is not None:
+                name, number = numbered_code
+                if number > int(self._sequences.data.get(name, 0)):
+                    self._sequences.data[name] = number
+                    self._sequences.dirty = True
+                    self._w.pending.sequences[name] = number
+            return stored
 
     def _journaled(self, order: Record) -> Record:
         """Record ``order`` (just stored) for the journal; returns a copy for the caller."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.base import Record
-from bot.storage.journal import NAME, decode_line, encode_line, scan
+from bot.storage.journal import NAME, OLD_NAME, decode_line, encode_line, scan
 from bot.storage.tinydb_store import TinyDBStore
 
 Maker = Callable[..., Record]
@@ -125,7 +125,7 @@ def append_raw(folder: Path, data: bytes) -> None:
         journal.write(data)
 
 
-TORN = ["cut in the middle", "cut just before its newline", "whole but damaged", "zeros"]
+TORN = ["cut in the middle", "cut in its header", "cut just before its newline", "zeros"]
 
 
 def torn_line(kind: str, order: Record) -> bytes:
@@ -134,10 +134,10 @@ def torn_line(kind: str, order: Record) -> bytes:
     line = encode_line(payload.encode())
     if kind == "cut in the middle":
         return line[: len(line) // 2]
+    if kind == "cut in its header":
+        return line[:6]
     if kind == "cut just before its newline":
         return line[:-1]
-    if kind == "whole but damaged":
-        return line.replace(b"PM-9", b"PM-8", 1)
     return b"\x00" * 300  # a file system that grew the file before the data arrived
 
 
@@ -164,31 +164,101 @@ def test_torn_last_line_is_ignored_and_cut_off(
         assert store.problems() == []
 
 
-def test_damaged_line_in_the_middle_is_reported_and_set_aside(
-    tiny: TinyDBStore, tmp_path: Path, make_order: Maker
+def flip(line: bytes, at: bytes) -> bytes:
+    """``line`` with one bit changed in the first byte of ``at``."""
+    pos = line.index(at)
+    return line[:pos] + bytes([line[pos] ^ 0x04]) + line[pos + 1 :]
+
+
+def rounds_of_orders(store: TinyDBStore, make_order: Maker, make_session: Maker) -> None:
+    """Five write rounds, one journal line each, numbering orders as the app does."""
+    for _ in range(3):
+        store.create_order(make_order(f"PM-{store.next_sequence('PM')}"))
+        store.flush_sync()
+    store.update_order("PM-1", {"status": "claimed"}, 1)
+    store.flush_sync()
+    store.create_order(make_order(f"PM-{store.next_sequence('PM')}"))
+    store.put_session("telegram:7", make_session(7.0))
+    store.flush_sync()
+
+
+def test_a_flipped_byte_costs_only_its_line_and_says_what_it_held(
+    tiny: TinyDBStore, tmp_path: Path, make_order: Maker, make_session: Maker
 ) -> None:
-    for n in (1, 2, 3):
-        tiny.next_sequence("PM")
-        tiny.create_order(make_order(f"PM-{n}"))
-        tiny.flush_sync()
+    rounds_of_orders(tiny, make_order, make_session)
     image = crash_image(tiny, tmp_path / "crashed")
     lines = (image / NAME).read_bytes().splitlines(keepends=True)
-    assert len(lines) == 3
-    damaged = lines[1].replace(b"PM-2", b"PM-7")
-    original = lines[0] + damaged + lines[2]
-    (image / NAME).write_bytes(original)
+    assert len(lines) == 5
+    lines[1] = flip(lines[1], b"Melati")  # PM-2 created
+    lines[3] = flip(lines[3], b"claimed")  # PM-1 claimed (version 2)
+    (image / NAME).write_bytes(b"".join(lines))
+    with TinyDBStore(image) as store:
+        assert [o["code"] for o in store.query_orders()] == ["PM-1", "PM-3", "PM-4"]
+        assert store.get_order("PM-1")["version"] == 1  # the update was on the damaged line
+        assert store.get_session("telegram:7") is not None  # the line after it applied
+        (problem,) = store.problems()
+        assert "line 2 (" in problem and "line 4 (" in problem
+        assert "orders PM-2 v1 (the store has nothing: the order is missing)" in problem
+        assert "orders PM-1 v2 (the store has v1)" in problem
+        assert "sequence steps PM=2" in problem
+        assert store.next_sequence("PM") == 5  # PM-2 is never given again
+    (aside,) = image.glob(f"{NAME}.corrupt-*")
+    assert aside.read_bytes() == lines[1] + lines[3]  # the damaged lines, byte for byte
+    assert aside.name in problem
+    with TinyDBStore(image) as store:  # the valid lines are in the snapshot files now
+        assert [o["code"] for o in store.query_orders()] == ["PM-1", "PM-3", "PM-4"]
+        (problem,) = store.problems()
+        assert aside.name in problem and "set aside earlier" in problem
+        assert store.next_sequence("PM") == 6
+
+
+def test_a_damaged_newline_costs_nothing(
+    tiny: TinyDBStore, tmp_path: Path, make_order: Maker, make_session: Maker
+) -> None:
+    rounds_of_orders(tiny, make_order, make_session)
+    image = crash_image(tiny, tmp_path / "crashed")
+    data = bytearray((image / NAME).read_bytes())
+    data[data.index(b"\n")] = ord("~")  # lines 1 and 2 run together: each still verifies
+    (image / NAME).write_bytes(bytes(data))
+    with TinyDBStore(image) as store:
+        assert store.problems() == []
+        assert [o["code"] for o in store.query_orders()] == ["PM-1", "PM-2", "PM-3", "PM-4"]
+
+
+def test_a_whole_line_that_does_not_verify_at_the_end_is_set_aside_not_cut_off(
+    tiny: TinyDBStore, tmp_path: Path, make_order: Maker, make_session: Maker
+) -> None:
+    """A crash cuts a line short; a whole line with a wrong checksum was written whole (and
+    may have been confirmed): it is kept and reported like any other damaged line."""
+    rounds_of_orders(tiny, make_order, make_session)
+    image = crash_image(tiny, tmp_path / "crashed")
+    lines = (image / NAME).read_bytes().splitlines(keepends=True)
+    lines[-1] = flip(lines[-1], b"Melati")
+    (image / NAME).write_bytes(b"".join(lines))
     with TinyDBStore(image) as store:
         (problem,) = store.problems()
-        assert "journal.jsonl is damaged: line 2" in problem and "NOT applied" in problem
-        assert [o["code"] for o in store.query_orders()] == ["PM-1"]  # the valid prefix
-        assert store.next_sequence("PM") == 2
+        assert "line 5 (" in problem and "PM-4 v1 (the store has nothing" in problem
+        assert store.next_sequence("PM") == 5  # the code it held is not given again
     (aside,) = image.glob(f"{NAME}.corrupt-*")
-    assert aside.read_bytes() == original  # kept byte for byte, never dropped
-    assert not (image / NAME).exists()
-    with TinyDBStore(image) as store:  # the prefix is in the snapshot files now
-        assert [o["code"] for o in store.query_orders()] == ["PM-1"]
-        (problem,) = store.problems()  # and the set-aside journal is still reported
-        assert aside.name in problem and "set aside earlier" in problem
+    assert aside.read_bytes() == lines[-1]
+
+
+def test_a_garbage_old_journal_does_not_take_the_current_one_with_it(
+    tiny: TinyDBStore, tmp_path: Path, make_order: Maker, make_session: Maker
+) -> None:
+    rounds_of_orders(tiny, make_order, make_session)
+    image = crash_image(tiny, tmp_path / "crashed")
+    garbage = bytes(range(256)) * 8
+    (image / OLD_NAME).write_bytes(garbage)  # as if a compaction was interrupted
+    with TinyDBStore(image) as store:
+        assert [o["code"] for o in store.query_orders()] == ["PM-1", "PM-2", "PM-3", "PM-4"]
+        assert store.get_order("PM-1")["status"] == "claimed"
+        (problem,) = store.problems()
+        assert OLD_NAME in problem and "nothing that can still be read" in problem
+        assert store.next_sequence("PM") == 5
+    (aside,) = image.glob(f"{OLD_NAME}.corrupt-*")
+    assert aside.read_bytes() == garbage
+    assert not (image / OLD_NAME).exists() and not (image / NAME).exists()  # folded in
 
 
 def test_a_record_of_the_wrong_shape_counts_as_damaged(
@@ -197,13 +267,17 @@ def test_a_record_of_the_wrong_shape_counts_as_damaged(
     tiny.create_order(make_order("PM-1"))
     tiny.flush_sync()
     image = crash_image(tiny, tmp_path / "crashed")
-    append_raw(image, encode_line(b'{"s":{"telegram:1":"not a session"}}'))
+    wrong = encode_line(b'{"s":{"telegram:1":"not a session"}}')
+    append_raw(image, wrong)
     append_raw(image, encode_line(b'{"q":{"PM":5}}'))
     with TinyDBStore(image) as store:
         (problem,) = store.problems()
-        assert "line 2 is not a journal record" in problem
+        assert "line 2 (" in problem and "is not a journal record" in problem
+        assert "1 conversation(s)" in problem
         assert store.get_session("telegram:1") is None
-        assert store.next_sequence("PM") == 1  # line 3 was not applied either
+        assert store.next_sequence("PM") == 6  # line 3 was applied
+    (aside,) = image.glob(f"{NAME}.corrupt-*")
+    assert aside.read_bytes() == wrong
 
 
 def test_journal_file_holds_only_what_changed(tiny: TinyDBStore, make_session: Maker) -> None:

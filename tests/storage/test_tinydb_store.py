@@ -242,7 +242,7 @@ def test_failed_append_raises_leaves_no_partial_line_and_is_retried(
     tiny.create_order(make_order("PM-2"))
     tiny.flush_sync()  # cuts the half line off, then appends PM-1 and PM-2
     found = scan(tiny.path / "journal.jsonl", (tiny.path / "journal.jsonl").read_bytes())
-    assert (found.torn, found.corrupt, len(found.records)) == (0, None, 2)
+    assert (found.torn, found.damaged, len(found.records)) == (0, [], 2)
     assert journaled_orders(tiny.path) == {"PM-0": 1, "PM-1": 1, "PM-2": 1}
 
 
