@@ -27,6 +27,7 @@ class Market:
     head: str = ""
     group: str = ""
     names: tuple[tuple[str, str], ...] = ()  # (user key, name) of coordinators and head
+    aliases: tuple[str, ...] = ()  # other names residents use ("Pasar Proyek")
 
     def staff_name(self, user: str) -> str:
         return next((name for key, name in self.names if key == user), "")
@@ -78,7 +79,7 @@ class Markets:
 
 
 MARKET_KEYS = ("id", "name", "code", "kecamatan", "status", "hours", "coordinators", "head",
-               "group")
+               "group", "aliases")
 TOP_KEYS = ("timezone", "default_hours", "markets")
 PERSON_KEYS = ("user", "name")
 STATUSES = ("open", "coming")
@@ -159,6 +160,11 @@ class _Reader:
         lines = getattr(coordinators, "item_lines", [])
         people = [self.person(c, at, where) for c, at in zip(coordinators, lines, strict=True)]
         head = self.person(entry.get("head"), entry.line_of("head"), where)
+        aliases = entry.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip()
+                                                    for a in aliases):
+            self.problem(entry.line_of("aliases"), f"{where}aliases must be a list of names")
+            aliases = []
         return Market(
             id=str(entry["id"]),
             name=str(entry["name"]),
@@ -171,6 +177,7 @@ class _Reader:
             head=head[0],
             group=str(entry.get("group") or ""),
             names=tuple((user, name) for user, name in (*people, head) if user and name),
+            aliases=tuple(str(a).strip() for a in aliases),
         )
 
     def timezone(self, raw: LineDict) -> ZoneInfo:
