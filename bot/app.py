@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot import privacy
 from bot.config import resolve
 from bot.engine.flow import Flow
 from bot.engine.loader import FlowError, FlowLoadError, read_flow_files
@@ -122,6 +123,9 @@ class App:
         self.i18n = loaded.i18n
         self.markets = loaded.markets
         self.store = store if store is not None else open_store(config)
+        folder = getattr(self.store, "path", None)
+        if isinstance(folder, Path):  # a data folder: its lasting pseudonyms in the logs
+            privacy.use_folder(folder)
         self.services = Ordering(
             markets=loaded.markets,
             catalog=loaded.catalog,

@@ -11,7 +11,7 @@ import pkgutil
 import signal
 import sys
 
-from bot import logs
+from bot import logs, privacy
 from bot.config import ConfigError, load_config
 
 COMMAND_ORDER = ("chat", "serve", "orders", "report", "links", "validate", "graph", "doctor")
@@ -87,6 +87,7 @@ def _main(argv: list[str] | None) -> int:
     except ConfigError as exc:
         print(f"config: {exc}", file=sys.stderr)
         return 2
+    privacy.install(config)  # no token, secret or phone number in any log line from here
     if args.command not in CHECKS_ITSELF:
         problems = start_problems(config)
         for problem in problems:

@@ -101,7 +101,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
 
     server = graceful_server(
         uvicorn.Config(build_server(app, adapters), host=host, port=port, log_level="info",
-                       lifespan="on")
+                       lifespan="on", log_config=None)  # through our handlers, redacted
     )
     try:
         server.run()

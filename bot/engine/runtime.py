@@ -126,6 +126,7 @@ class Engine:
             await self._ask(ctx, state)
             return
         value = session.slots.get(state.save) if state.save else None
+        before = dict(session.slots)  # what a refused answer leaves (values are replaced)
         result = kind.parse(ctx, state.input, msg, value)
         if isinstance(result, Invalid):
             await self._invalid(ctx, state, result)
@@ -136,7 +137,7 @@ class Engine:
                 ctx.say(result.note, **result.params)
             await self._ask(ctx, state)
         elif isinstance(result, Accept):
-            await self._answered(ctx, state, result.value)
+            await self._answered(ctx, state, result.value, before)
 
     def _remember_profile(self, session: Session, msg: Incoming) -> None:
         if msg.profile_name and not session.profile.get("name"):
@@ -148,6 +149,14 @@ class Engine:
         referral = clean_referral(msg.referral)
         if referral:
             session.referral = referral
+
+    def _opens_conversation(self, session: Session, msg: Incoming) -> bool:
+        """A referral tag typed (or put there by a wa.me link) as the first message of a
+        conversation, or at the main menu: it starts the conversation as ``/start <tag>``
+        would, on every channel. Elsewhere a tag is an answer like any other text."""
+        if msg.choice is not None or referral_tag(msg.text) is None:
+            return False
+        return not session.in_flow or (session.flow, session.state) == self._home()
 
     def _opens_conversation(self, session: Session, msg: Incoming) -> bool:
         """A referral tag typed (or put there by a wa.me link) as the first message of a
@@ -305,17 +314,21 @@ class Engine:
                 return branch, True
         return None, False
 
-    async def _answered(self, ctx: Context, state: State, value: Any) -> None:
+    async def _answered(self, ctx: Context, state: State, value: Any,
+                        before: dict[str, Any] | None = None) -> None:
         session = ctx.session
         if state.save:
             session.slots[state.save] = value
         snapshot = session.snapshot()
-        if not await self._follow(ctx, state, value):
+        if not await self._follow(ctx, state, value, before):
             return
         session.history = [*session.history, snapshot][-MAX_HISTORY:]
 
-    async def _follow(self, ctx: Context, state: State, value: Any) -> bool:
-        """Take the branch for ``value`` from ``state``; False if it could not be taken."""
+    async def _follow(self, ctx: Context, state: State, value: Any,
+                      before: dict[str, Any] | None = None) -> bool:
+        """Take the branch for ``value`` from ``state``; False if it could not be taken.
+        An action that refuses (`ActionFailed`) leaves the slots as ``before`` (as they
+        were before the answer): a refused order code does not replace the order shown."""
         session = ctx.session
         branch, from_next = self._pick(ctx, state, value)
         if branch is None:
@@ -325,6 +338,8 @@ class Engine:
         try:
             await self._run(ctx, branch.do)
         except ActionFailed as failed:
+            if before is not None:
+                session.slots = before
             ctx.say(failed.message_id, **failed.params)
             if state.input is not None:
                 await self._ask(ctx, state)

@@ -6,6 +6,11 @@ goes into a Telegram deep link (``t.me/<bot>?start=<tag>``, needs
 ``whatsapp.display_number``); whatever is configured is shown, with a message to forward.
 Orders placed after following it carry the tag; the admin sees how many on their next
 ``link``.
+
+Who sees the counts: the one who made the tag first (recorded in the store under
+``link:<tag>``), heads of market units and the market office (config ``admins``). Anyone
+may make a link, also one for a tag someone else made: they get the links, not the count
+of orders that came through someone else's neighbourhood.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from bot.messages import Incoming
 log = logging.getLogger(__name__)
 _RW = re.compile(r"^(?:rw\.?\s*)?0*(\d{1,3})$")
 MAX_LINKS = 20
+MAKER_PREFIX = "link:"  # store record link:<tag> -> {"maker": user key}
 
 
 def slug(text: str) -> str:
@@ -55,10 +61,42 @@ def _links(ctx: Context, tag: str) -> list[str]:
     return lines
 
 
+def maker_of(store: Any, tag: str) -> str | None:
+    """Who made ``tag`` first (None: nobody yet, or so long ago the record expired)."""
+    record = store.get_session(MAKER_PREFIX + tag) or {}
+    maker = record.get("maker")
+    return maker if isinstance(maker, str) else None
+
+
+def _record_maker(ctx: Context, tag: str) -> None:
+    """The first maker of a tag keeps it; theirs is refreshed whenever they use it, so
+    it lives as long as their own conversation would (sessions.expire_after_days)."""
+    maker = maker_of(ctx.store, tag)
+    if maker is None or maker == ctx.key:
+        ctx.store.put_session(MAKER_PREFIX + tag, {"maker": ctx.key, "updated_at": ctx.now})
+
+
+def may_see_count(ctx: Context, tag: str) -> bool:
+    """The tag's maker, a head of a market unit, the market office."""
+    roles = ctx.services.roles
+    if roles.is_admin(ctx.key) or roles.headed(ctx.key):
+        return True
+    return maker_of(ctx.store, tag) == ctx.key
+
+
+def _count(ctx: Context, tag: str) -> int:
+    return len(ctx.store.query_orders(referral=tag))
+
+
 def list_links(ctx: Context) -> None:
     tags = ctx.session.profile.get("links") or []
-    lines = [ctx.t("link.count_line", tag=tag, count=len(ctx.store.query_orders(referral=tag)))
-             for tag in tags]
+    lines = []
+    for tag in tags:
+        _record_maker(ctx, tag)
+        if may_see_count(ctx, tag):
+            lines.append(ctx.t("link.count_line", tag=tag, count=_count(ctx, tag)))
+        else:
+            lines.append(ctx.t("link.tag_line", tag=tag))
     ctx.slots["links_text"] = "\n".join(lines)
 
 
@@ -66,9 +104,14 @@ def make(ctx: Context) -> None:
     tag = make_tag(int(ctx.slots["rw"]), str(ctx.slots.get("kelurahan") or ""))
     tags = [t for t in ctx.session.profile.get("links") or [] if t != tag]
     ctx.session.profile["links"] = [*tags, tag][-MAX_LINKS:]
+    _record_maker(ctx, tag)
     links = _links(ctx, tag)
     ctx.slots["tag"] = tag
-    ctx.slots["count"] = len(ctx.store.query_orders(referral=tag))
+    ctx.slots.pop("count", None)
+    if may_see_count(ctx, tag):
+        ctx.slots["count_text"] = ctx.t("link.count_made", count=_count(ctx, tag))
+    else:
+        ctx.slots["count_text"] = ctx.t("link.count_elsewhere", tag=tag)
     if links:
         ctx.slots["links_text"] = "\n".join(links)
         ctx.slots["share_text"] = ctx.t("link.share", links="\n".join(links))

@@ -1,0 +1,114 @@
+"""``main.py whois``: who a pseudonym in the log is, or the pseudonym of a user.
+
+Log lines name users by pseudonym (``u-3f9a1c0b7e``, `bot.privacy`): the HMAC of the user
+key under the data folder's key. Only someone with the data folder can say who is who:
+
+- ``whois`` lists every user the folder and the config know (the residents of the orders,
+  the coordinators and heads of data/markets.yaml, the admins of config.yaml) with their
+  pseudonym;
+- ``whois u-3f9a1c0b7e`` finds that pseudonym among them;
+- ``whois whatsapp:6281234567890`` (or ``0812-3456-7890``, a WhatsApp number) prints the
+  pseudonym of that user key, known or not.
+
+Reads only: works while the bot runs, changes no file, makes no key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.privacy import PREFIX, pseudonym
+
+
+def add_parser(sub: Any, name: str) -> None:
+    parser = sub.add_parser(
+        name,
+        help="who a log line's pseudonym (u-...) is, or a user's pseudonym",
+        description="Log lines name users by pseudonym (u- and 10 hex digits, keyed by "
+        "the data folder's log-pseudonym.key). Without arguments: every known user "
+        "(orders, markets.yaml staff, config admins) and their pseudonym. With a "
+        "pseudonym: who it is. With a user key (whatsapp:62812..., telegram:123) or a "
+        "phone number: its pseudonym. Reads only.",
+    )
+    parser.add_argument("who", nargs="*", help="pseudonyms, user keys or phone numbers")
+    parser.set_defaults(run=run)
+
+
+def as_user_key(text: str) -> str:
+    """A user key as given, or ``whatsapp:<digits>`` for a phone number."""
+    from bot.engine.inputs.phone import normalize_phone
+
+    if ":" in text:
+        return text
+    phone = normalize_phone(text)
+    return f"whatsapp:{phone.lstrip('+')}" if phone else text
+
+
+def known_users(config: dict, store: Any) -> dict[str, str]:
+    """user key -> what they are (role and name), from the config, markets and orders."""
+    from bot.config import resolve
+    from bot.ordering.markets import MarketDataError, load_markets
+
+    users: dict[str, str] = {}
+    for admin in config.get("admins") or ():
+        users[str(admin)] = "admin"
+    try:
+        markets = load_markets(resolve(config, config["data"]["markets"]))
+    except MarketDataError:
+        markets = None
+    for market in markets.markets if markets else ():
+        for user in market.coordinators:
+            users.setdefault(user, f"coordinator {market.staff_name(user)} ({market.name})")
+        if market.head:
+            users.setdefault(market.head,
+                             f"head {market.staff_name(market.head)} ({market.name})")
+    for order in store.query_orders() if store is not None else ():
+        user = order.get("user")
+        if user and user not in users:
+            name = (order.get("resident") or {}).get("name") or ""
+            users[user] = f"resident {name}".strip()
+    return users
+
+
+def run(config: dict, args: argparse.Namespace) -> int:
+    from bot.cli.common import open_orders
+    from bot.config import resolve
+    from bot.privacy import read_key
+
+    storage = config.get("storage") or {}
+    if storage.get("backend", "tinydb") != "tinydb":
+        print("whois: pseudonyms are kept per data folder; storage.backend is not tinydb",
+              file=sys.stderr)
+        return 1
+    folder = resolve(config, storage.get("path", "data/"))
+    key = read_key(folder)
+    if key is None:
+        print(f"whois: {folder} has no pseudonym key yet (the bot makes it when it first "
+              "runs on the folder); no log line can name anyone by it", file=sys.stderr)
+        return 1
+    store = open_orders(config, "whois")
+    try:
+        users = known_users(config, store)
+    finally:
+        if store is not None:
+            store.close()
+    table = {pseudonym(user, key): user for user in users}
+    if not args.who:
+        for name, user in sorted(table.items(), key=lambda kv: kv[1]):
+            print(f"{name}  {user}  {users[user]}")
+        return 0
+    missing = 0
+    for given in args.who:
+        if given.startswith(PREFIX) and ":" not in given:
+            user = table.get(given)
+            if user is None:
+                missing += 1
+                print(f"{given}  not a known user (orders, markets.yaml, admins)")
+            else:
+                print(f"{given}  {user}  {users[user]}")
+        else:
+            user = as_user_key(given)
+            print(f"{pseudonym(user, key)}  {user}  {users.get(user, 'not a known user')}")
+    return 1 if missing else 0
