@@ -33,8 +33,13 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.config import resolve
 
     # the terminal is the conversation: log lines go to a file, and one note at the end
-    log_file, warnings = logs.log_to_file(resolve(config, config["storage"].get("path",
-                                                                                "data/")))
+    folder = resolve(config, config["storage"].get("path", "data/"))
+    try:
+        log_file, warnings = logs.log_to_file(folder)
+    except OSError as exc:
+        print(f"(cannot write the log under {folder}: {exc.strerror}; log lines will "
+              "show here)", file=sys.stderr)
+        log_file, warnings = None, logs.WarningCounter()
     app = open_app(config)
     if app is None:
         return 1
