@@ -1,29 +1,30 @@
 """``main.py doctor``: what is wrong with this installation, and how to fix it.
 
 Checks the config (messengers enabled without their tokens, bad values), the data folder
-(readable and writable, files set aside as unreadable, temp files left by a crash, sizes
-and counts), the flows and locales, and the markets data. Prints one line per finding:
-``ok``, ``note`` (worth knowing, not wrong) or ``PROBLEM`` followed by how to fix it.
-Exit 1 when there is a problem, 0 otherwise.
+(see `doctor_data`: free disk space, readable and private, files set aside as unreadable,
+damaged journal lines, temp files left by a crash, sizes and counts, every order shown as
+the app shows it), the flows and locales, and the markets data. Prints one line per
+finding: ``ok``, ``note`` (worth knowing, not wrong), ``did`` (``--repair`` only) or
+``PROBLEM`` followed by how to fix it. Exit 1 when there is a problem, 0 otherwise.
 
-A bot that is running holds the data folder: doctor then reads the files without opening
-the store (no change to them) and says so; that alone is not a problem.
+doctor only reads: no file is created, changed or removed (a running bot's folder
+included). ``doctor --repair`` (bot stopped) opens the data as the bot does, which sets
+damaged files and lines aside, removes leftovers, and says what it did.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.cli.doctor_data import DEFAULT_MIN_FREE, byte_size, check_data
+
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$")
 TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 WHATSAPP_REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
-MANY_LIVE_ORDERS = 5_000  # orders.json is rewritten on every order change
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -31,9 +32,19 @@ def add_parser(sub: Any, name: str) -> None:
         name,
         help="check config, data files, flows, locales and markets; say how to fix problems",
         description="Check the installation: config (tokens of enabled messengers), the data "
-        "folder (readable, unreadable files set aside, leftovers of a crash, sizes and "
-        "counts), flows and locales, markets. Exit 1 if anything needs fixing. Safe to run "
-        "while the bot runs (the data files are then only read).",
+        "folder (free disk space, private modes, unreadable files and damaged journal lines, "
+        "leftovers of a crash, sizes and counts, orders the app could not show), flows and "
+        "locales, markets. Exit 1 if anything needs fixing. Only reads (safe while the bot "
+        "runs); --repair acts.",
+    )
+    parser.add_argument(
+        "--repair", action="store_true",
+        help="with the bot stopped: open the data as the bot does (damaged files and journal "
+        "lines set aside, crash leftovers removed, modes made private) and say what it did",
+    )
+    parser.add_argument(
+        "--min-free", type=byte_size, default=DEFAULT_MIN_FREE, metavar="SIZE",
+        help="free disk space below which doctor reports a problem (default 200MB)",
     )
     parser.set_defaults(run=run)
 
@@ -53,6 +64,9 @@ class Report:
         self.notes += 1
         print(f"  note     {text}")
 
+    def did(self, text: str) -> None:
+        print(f"  did      {text}")
+
     def problem(self, text: str, fix: str) -> None:
         self.problems += 1
         print(f"  PROBLEM  {text}")
@@ -66,8 +80,10 @@ def run(config: dict, args: argparse.Namespace) -> int:
     report = Report()
     print(f"Pasar Daring doctor (config: {config_file or 'built-in defaults'})")
     check_config(config, _raw_config(config_file), config_file, report)
-    check_data(config, report)
-    loaded = check_flows(config, report)
+    loaded = _load(config)
+    check_data(config, report, repair=getattr(args, "repair", False),
+               min_free=getattr(args, "min_free", DEFAULT_MIN_FREE), loaded=loaded)
+    check_flows(config, report, loaded)
     check_markets(config, loaded, report)
     print()
     if report.problems:
@@ -177,156 +193,17 @@ def _check_whatsapp(wa: dict, raw: dict, config_file: str | None, report: Report
         report.ok("whatsapp: enabled")
 
 
-# -- data files ---------------------------------------------------------------------------
-def check_data(config: dict, report: Report) -> None:
-    from bot.config import resolve
-
-    storage = config.get("storage") or {}
-    if storage.get("backend", "tinydb") != "tinydb":
-        return
-    folder = resolve(config, storage.get("path", "data/"))
-    report.section(f"Data files ({folder})")
-    if not folder.exists():
-        parent = next((p for p in folder.parents if p.exists()), None)
-        if parent is not None and not _writable(parent):
-            report.problem(f"{folder} does not exist and {parent} is not writable.",
-                           f"create {folder} and let the bot's user write to it.")
-        else:
-            report.note(f"{folder} does not exist yet: the bot creates it at its first start.")
-        return
-    if not folder.is_dir():
-        report.problem(f"{folder} is not a folder.", "point storage.path at a folder.")
-        return
-    if not _writable(folder) or not _writable(folder / "archive"):
-        report.problem(f"the bot cannot write in {folder}.",
-                       f"give the bot's user write access: chown -R <user> {folder}")
-        return
-    temps = _temp_files(folder)
-    opened = _open_store(folder, report)
-    if temps:
-        if opened:
-            report.note(f"{len(temps)} unfinished temp file(s) left by a crash were removed "
-                        "(the bot does the same at start; no data was in them).")
-        else:
-            report.note(f"{len(temps)} temp file(s): writes in progress, or leftovers of a "
-                        "crash that the bot removes at its next start.")
-    _report_files(folder, report, opened)
-
-
-def _writable(path: Path) -> bool:
-    import os
-
-    return not path.exists() or os.access(path, os.W_OK | os.X_OK)
-
-
-def _temp_files(folder: Path) -> list[Path]:
-    from bot.storage.atomic import TEMP_MARK
-
-    return [p for d in (folder, folder / "archive") for p in d.glob(f".*{TEMP_MARK}*")]
-
-
-def _open_store(folder: Path, report: Report) -> bool:
-    """Open the store as the bot would (it sets unreadable files aside); False if locked."""
-    from bot.storage.base import StoreError
-    from bot.storage.tinydb_store import StoreLocked, TinyDBStore
-
-    quiet = logging.getLogger("bot.storage")
-    level = quiet.level
-    quiet.setLevel(logging.CRITICAL)  # what it logs while opening is reported below
-    try:
-        store = TinyDBStore(folder)
-    except StoreLocked as exc:
-        who = f"pid {exc.pid}" if exc.pid is not None else "a process"
-        report.note(f"a bot is running ({who}) and holds this folder: the files were only "
-                    "read, not opened as the bot opens them.")
-        return False
-    except (StoreError, OSError) as exc:
-        report.problem(f"the data cannot be opened: {exc}",
-                       "fix the file named above (permissions, disk), then run doctor again.")
-        return False
-    finally:
-        quiet.setLevel(level)
-    try:
-        for text in store.problems():
-            report.problem(text, "keep the .corrupt file until someone has looked at it: if "
-                           "it held records still needed, have them repaired and put back into "
-                           "the file named there while the bot is stopped; otherwise delete "
-                           "it. Then run doctor again.")
-    finally:
-        store.close()
-    return True
-
-
-def _report_files(folder: Path, report: Report, opened: bool) -> None:
-    from bot.storage.atomic import CORRUPT_MARK
-
-    groups = {
-        "sessions": sorted(folder.glob("sessions-*.json")),
-        "message ids": sorted(folder.glob("messages-*.json")),
-        "live orders": [folder / "orders.json"],
-        "archived orders": sorted((folder / "archive").glob("orders-*.json")),
-        "sequences": [folder / "sequences.json"],
-    }
-    counts: dict[str, int] = {}
-    lines = []
-    for label, paths in groups.items():
-        found = [p for p in paths if p.exists()]
-        count = 0
-        for path in found:
-            try:
-                count += _documents(path)
-            except (OSError, ValueError) as exc:
-                report.problem(f"{path} cannot be read: {exc}",
-                               "stop the bot and start it again: it sets the file aside and "
-                               "reports it here; then restore it from the .corrupt copy.")
-        counts[label] = count
-        size = sum(p.stat().st_size for p in found)
-        lines.append(f"{label}: {count:,} ({len(found)} file(s), {_size(size)})")
-    if any(p.exists() for paths in groups.values() for p in paths):
-        for line in lines:
-            report.ok(line)
-    else:
-        report.ok("no data yet: no conversation or order stored")
-    if not opened:  # a running bot holds the folder: its journal has the newest orders
-        from bot.storage.base import FINISHED_STATUSES
-        from bot.storage.snapshot import read_orders
-
-        orders = read_orders(folder).query_orders()
-        finished = sum(1 for o in orders if o.get("status") in FINISHED_STATUSES)
-        report.ok(f"orders as the running bot has them (its journal included): "
-                  f"{len(orders) - finished:,} open, {finished:,} finished")
-    if not opened:  # an open store reported these itself
-        for path in sorted(folder.glob(f"*{CORRUPT_MARK}*")) + sorted(
-            (folder / "archive").glob(f"*{CORRUPT_MARK}*")
-        ):
-            report.problem(f"{path} is an unreadable file set aside earlier.",
-                           "inspect it, then restore it (bot stopped) or delete it.")
-    if counts["live orders"] > MANY_LIVE_ORDERS:
-        report.note(f"{counts['live orders']:,} orders are still open: orders.json is "
-                    "rewritten at every compaction and held in memory. Mark finished orders "
-                    "paid or cancelled so they move to the monthly archive.")
-
-
-def _documents(path: Path) -> int:
-    data = json.loads(path.read_text(encoding="utf-8") or "{}")
-    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-        raise ValueError("not a TinyDB database (an object of tables)")
-    return sum(len(table) for table in data.values())
-
-
-def _size(n: int) -> str:
-    if n < 1000:
-        return f"{n} bytes"
-    return f"{n / 1000:,.1f} kB" if n < 1_000_000 else f"{n / 1_000_000:,.1f} MB"
-
-
 # -- flows, locales, markets --------------------------------------------------------------
-def check_flows(config: dict, report: Report) -> Any:
+def _load(config: dict) -> Any:
     from bot.app import load
+
+    return load(config)
+
+
+def check_flows(config: dict, report: Report, loaded: Any) -> Any:
     from bot.config import resolve
 
     report.section("Flows and locales")
-    loaded = load(config)
     data_files = {str(resolve(config, p)) for p in config["data"].values()}
     mine = [e for e in loaded.errors if e.path not in data_files]
     for error in mine:

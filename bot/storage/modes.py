@@ -5,8 +5,9 @@ The files hold residents' names, phone numbers and addresses, so the folder is c
 temp files, set-aside copies, archives). A folder or file found with looser modes (made by
 an older version, copied in by hand, or under a permissive umask) is tightened when the
 store opens, and that is logged once. The market office's own documents kept in the same
-folder (``markets.yaml``, ``catalog.yaml``, ``README.md``: edited by people, tracked in
-git, no personal data of residents) keep their modes; the folder's ``0700`` covers them.
+folder (``markets.yaml``, ``catalog.yaml``, ``README.md``, sub-folders other than
+``archive/``: edited by people, tracked in git) keep their modes; the folder's ``0700``
+covers them.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ def private_folder(path: Path) -> None:
 
 
 def loose(folder: Path) -> list[Path]:
-    """The folder, its sub-folders and the store's files in them that others can read or
-    write (looking only: nothing is changed)."""
+    """The folder, ``archive/`` and the store's files in them that others can read or
+    write (looking only: nothing is changed); none while the folder holds no such file."""
+    walked = _walk(folder)
+    if all(wanted == FOLDER_MODE for _, wanted in walked):
+        return []  # no data yet (the store makes the folder private when it starts)
     found = []
-    for path, wanted in _walk(folder):
+    for path, wanted in walked:
         try:
             mode = path.lstat().st_mode
         except FileNotFoundError:
@@ -64,14 +68,11 @@ def tighten(folder: Path) -> list[Path]:
 
 
 def _walk(folder: Path) -> list[tuple[Path, int]]:
-    """(path, the mode it may have at most) for the folder, its sub-folders (one level:
-    ``archive/``) and their files, symbolic links left alone."""
+    """(path, the mode it may have at most) for the folder, ``archive/`` and their files
+    (other sub-folders are the office's; symbolic links are left alone)."""
     found: list[tuple[Path, int]] = []
-    folders = [folder]
-    try:
-        folders += [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
-    except OSError:
-        return found
+    archive = folder / "archive"
+    folders = [folder] + ([archive] if archive.is_dir() and not archive.is_symlink() else [])
     for directory in folders:
         found.append((directory, FOLDER_MODE))
         try:
@@ -81,7 +82,12 @@ def _walk(folder: Path) -> list[tuple[Path, int]]:
         for path in sorted(entries):
             if path.is_symlink() or not path.is_file():
                 continue
-            if path.suffix.lower() in OFFICE_DOCUMENTS:
+            if path.suffix.lower() in OFFICE_DOCUMENTS or _temp(path.name):
                 continue
             found.append((path, FILE_MODE))
     return found
+
+
+def _temp(name: str) -> bool:
+    """A crash's temp file (`atomic.TEMP_MARK`): removed at open, not worth a finding."""
+    return name.startswith(".") and ".tmp-" in name

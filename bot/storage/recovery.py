@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.storage.atomic import set_aside_copy
+from bot.storage.base import Record
 from bot.storage.changes import Targets, replay
 from bot.storage.floor import Floor, order_codes_in, sequences_in
 from bot.storage.journal import Damage, Journal, Scan
@@ -88,7 +90,7 @@ def set_aside(found: Scan, bad: list[Damage], targets: Targets, problems: list[s
     parts = []
     for damage in bad:
         parts.append(f"{damage.lines} ({len(damage.data)} bytes) {damage.reason}; "
-                     f"{describe(read_held(damage.data), targets)}")
+                     f"{describe(read_held(damage.data), targets.orders.get)}")
     problems.append(
         f"{found.path} had damaged lines; every other line ({len(found.records)} record(s)) "
         f"was applied. Set aside, byte for byte, in {copy.name}: " + " | ".join(parts)
@@ -123,11 +125,12 @@ def read_held(data: bytes) -> Held:
     return held
 
 
-def describe(held: Held, targets: Targets) -> str:
-    """``held orders KRB-1127-002 v2 (the store has v1), ...`` (no personal data)."""
+def describe(held: Held, kept_of: Callable[[str], Record | None]) -> str:
+    """``it held orders KRB-1127-002 v2 (the store has v1), ...`` (no personal data);
+    ``kept_of(code)`` is the copy of the order held now."""
     what = []
     for code, version in held.orders.items():
-        kept = targets.orders.get(code)
+        kept = kept_of(code)
         has = f"v{kept.get('version')}" if kept is not None else "nothing: the order is missing"
         what.append(f"{code}{f' v{version}' if version else ''} (the store has {has})")
     if what:

@@ -3,8 +3,8 @@ without changing any file: the TinyDB snapshot files (opened read-only), then th
 records of the journals over them (the higher version wins, as at a real start).
 
 For `main.py orders` and `main.py report` while the bot runs: they see the orders as of
-the bot's last write round. A torn or damaged journal line ends the reading there; the
-bot itself sets such files aside when it next starts.
+the bot's last write round. A torn or damaged journal line is skipped (every other line
+is read); the bot itself sets damaged lines aside when it next starts.
 """
 
 from __future__ import annotations
