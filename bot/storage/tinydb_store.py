@@ -17,8 +17,9 @@ sharing one round, see `groupcommit.py`) appends those values as one line to the
 and syncs it once (see `journal.py`). The snapshot files are rewritten only when the
 journal has grown past a threshold (in a background thread) and at `close()`. Opening
 loads the snapshot files, then replays the journal; a torn last line (a crash during an
-append) is cut off, a damaged line before the end is reported by `problems()` and its
-journal set aside after applying the lines before it.
+append) is cut off, a damaged line is set aside alone (every other line applied; see
+`recovery.py`) and reported by `problems()`. Sequences are raised to the highest order
+code found in the folder (`floor.py`), and the folder is made private (`modes.py`).
 """
 
 from __future__ import annotations
