@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-MARKET_CODE = r"[A-Za-z]{2,8}"  # the market's own code (markets.yaml ``code:``)
+MARKET_CODE = r"[A-Za-z]{3}"  # the market's code: three letters (checked in markets.py)
 PATTERN = rf"{MARKET_CODE}-\d{{4}}-\d{{3,}}"
 CODE = re.compile(PATTERN)
 MIN_DIGITS = 3
