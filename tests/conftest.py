@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.chat import ChatBot
+from tests.logcheck import (  # noqa: F401  the session-wide log check's hooks
+    pytest_runtest_logstart,
+    pytest_sessionfinish,
+    pytest_sessionstart,
+)
 
 
 @pytest.fixture
