@@ -68,6 +68,7 @@ class Incoming:
     user: str
     text: str | None = None
     choice: str | None = None  # the id of an option the user pressed
+    prompt: str | None = None  # with a choice: the `Menu.prompt` of the menu it was on
     location: Location | None = None
     contact: Contact | None = None
     referral: str | None = None  # deep-link payload (t.me/bot?start=..., wa.me text)
@@ -113,6 +114,10 @@ class Menu(Reply):
 
     options: tuple[Option, ...] = field(default_factory=tuple)
     button: str = ""  # label of the button that opens a list, where a platform needs one
+    # set by the engine on a menu that asks the user a question ("" on a notice): adapters
+    # give a pressed option back with it (`Incoming.prompt`), so the engine can tell an
+    # answer to the current question from a press on a menu it has moved past
+    prompt: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

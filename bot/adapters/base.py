@@ -8,6 +8,24 @@ from typing import Any
 
 from bot.messages import Reply
 
+PROMPT_MARK = "~"
+
+
+def with_prompt(value: str, prompt: str) -> str:
+    """An option id (or an index) as it travels on a button of a menu with a prompt:
+    ``~12~yes``. The engine decides what a press with its prompt means
+    (bot/engine/presses.py); adapters only carry the prompt out and back."""
+    return f"{PROMPT_MARK}{prompt}{PROMPT_MARK}{value}" if prompt else value
+
+
+def read_prompt(data: str) -> tuple[str, str | None]:
+    """Inverse of `with_prompt`: (option id or index, prompt or None)."""
+    if data.startswith(PROMPT_MARK):
+        prompt, sep, value = data[len(PROMPT_MARK):].partition(PROMPT_MARK)
+        if sep and prompt.isdecimal() and value:
+            return value, prompt
+    return data, None
+
 
 class BaseAdapter(ABC):
     name: str = ""

@@ -16,6 +16,9 @@ anything can suspend, and tasks start in the order the updates were queued; the 
 own per-user lock then sees them in that same order.
 
 Duplicates: each Incoming carries ``u<update_id>``; the engine drops one it has seen.
+Buttons: a press goes to the engine with the prompt of its menu, whatever message it is
+on; the engine alone decides whether it still counts (bot/engine/presses.py): a notice's
+claim button works for as long as the order can be claimed, a second "ya" places nothing.
 Sending: `AIORateLimiter` paces outgoing calls and retries ``RetryAfter``; timeouts and
 network errors are retried here with a bounded backoff. A failed send is logged by the app
 and never stops the update loop.
@@ -28,8 +31,6 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -49,6 +50,7 @@ from bot.adapters.telegram_render import (
     CHOSEN,
     Labels,
     Outgoing,
+    Pressed,
     chosen_keyboard,
     keyboard_labels,
     parse_callback,
@@ -72,7 +74,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-REMEMBERED_CHATS = 10_000  # open menus remembered (one per chat), oldest forgotten first
+REMEMBERED_MENUS = 10_000  # menus with ``i:<index>`` buttons remembered, oldest forgotten
 
 # A coordinators' group chat (issue 7) plugs in here: set `TelegramAdapter.group_handler`.
 # It is called with each group message, or pressed ``c:<id>`` button, as an Incoming whose
@@ -80,18 +82,6 @@ REMEMBERED_CHATS = 10_000  # open menus remembered (one per chat), oldest forgot
 # sender's user key; it returns True when it handled a message.
 GroupHandler = Callable[[Incoming, str], Awaitable[bool]]
 
-
-@dataclass(frozen=True)
-class _Sent:
-    """The latest message a chat got in answer to its own messages, and its buttons."""
-
-    message_id: int
-    options: tuple[Option, ...]
-
-
-# the chat whose update this task is handling: its replies update `_latest`, while a
-# notice it sends to someone else (a coordinator) leaves that chat's buttons valid
-_handling: ContextVar[int | None] = ContextVar("telegram_handling", default=None)
 
 
 class TelegramAdapter(BaseAdapter):
@@ -106,8 +96,8 @@ class TelegramAdapter(BaseAdapter):
         self.backoff = float(settings.get("retry_backoff", 0.5))
         self._secret = str(settings.get("secret_token") or "").encode()
         self.group_handler: GroupHandler | None = None
-        self._latest: OrderedDict[int, _Sent] = OrderedDict()  # chat -> what it got last
-        self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()  # answered menus
+        # (chat, message) -> options of a menu whose buttons carry indexes (long ids)
+        self._menus: OrderedDict[tuple[int, int], tuple[Option, ...]] = OrderedDict()
         self._keyboards: set[int] = set()  # chats with a location/contact keyboard showing
         self._token_filter = TokenFilter(str(settings["token"]))
         self._inbox: Inbox | None = None
@@ -241,7 +231,7 @@ class TelegramAdapter(BaseAdapter):
         if incoming is None:
             log.debug("telegram: service message in update %s ignored", update.update_id)
             return
-        await self._receive(incoming)
+        await self.app.receive(incoming)
 
     async def _on_group(self, update: Update) -> None:
         """Residents order in private chats. In a group the bot answers only a command
@@ -266,64 +256,49 @@ class TelegramAdapter(BaseAdapter):
                          chat_id=message.chat.id, text=text)
 
     async def _on_callback(self, query: CallbackQuery, update_id: int) -> None:
-        """A pressed inline button. Only a button of the latest message the chat got from
-        us counts, and only once: a second press, or one on an older menu, is answered
-        "no longer valid" and never reaches the engine (no order placed twice)."""
+        """A pressed inline button goes to the engine with its menu's prompt, whatever
+        message it is on: the engine decides whether it still counts (a notice's claim
+        button while the order can be claimed; never a second "ya"). A question's menu is
+        then marked with the choice; a notice keeps its buttons."""
         message = query.message
         chat = message.chat if message is not None else None
         data = parse_callback(query.data)
-        if message is None or chat is None or data is None or data[0] == CHOSEN:
+        if message is None or chat is None or data is None or data.kind == CHOSEN:
             await self._answer(query)
             return
         if chat.type != "private":
             await self._answer(query)
             sender = query.from_user
-            if self.group_handler is not None and data[0] == "c" and sender is not None:
+            if self.group_handler is not None and data.kind == "c" and sender is not None:
                 await self.group_handler(Incoming(
-                    channel=CHANNEL, user=str(chat.id), choice=data[1],
+                    channel=CHANNEL, user=str(chat.id), choice=data.value, prompt=data.prompt,
                     message_id=message_id(update_id), profile_name=sender.first_name,
                 ), user_key(CHANNEL, str(sender.id)))
             return
-        latest = self._latest.get(chat.id)
-        pressed = (chat.id, message.message_id)
-        fresh = pressed not in self._pressed and (
-            latest is None or latest.message_id == message.message_id
-        )
-        choice = self._resolve(data, latest) if fresh else None
-        if choice is None:
+        choice = self._resolve(data, (chat.id, message.message_id))
+        if choice is None:  # an index into a menu sent before a restart: we cannot read it
             lang = self.app.engine.language_of(user_key(CHANNEL, str(chat.id)))
             await self._answer(query, self.app.i18n.t(lang, "tg.button_expired"))
             await self._edit_markup(chat.id, message.message_id, None)
             return
-        self._remember(self._pressed, pressed, None)
-        self._latest.pop(chat.id, None)
         await self._answer(query)
-        label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
-        await self._edit_markup(chat.id, message.message_id, chosen_keyboard(label))
+        if data.prompt is not None:
+            label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
+            await self._edit_markup(chat.id, message.message_id, chosen_keyboard(label))
         sender = query.from_user
-        await self._receive(Incoming(
-            channel=CHANNEL, user=str(chat.id), choice=choice,
+        await self.app.receive(Incoming(
+            channel=CHANNEL, user=str(chat.id), choice=choice, prompt=data.prompt,
             message_id=message_id(update_id),
             profile_name=sender.first_name if sender else None,
         ))
 
-    @staticmethod
-    def _resolve(data: tuple[str, str], latest: _Sent | None) -> str | None:
+    def _resolve(self, data: Pressed, pressed: tuple[int, int]) -> str | None:
         """The option id a button stands for; None for an index into a menu we do not know
         (sent before a restart)."""
-        kind, value = data
-        if kind == "c":
-            return value
-        if latest is not None and int(value) < len(latest.options):
-            return latest.options[int(value)].id
-        return None
-
-    async def _receive(self, incoming: Incoming) -> None:
-        token = _handling.set(int(incoming.user))
-        try:
-            await self.app.receive(incoming)
-        finally:
-            _handling.reset(token)
+        if data.kind == "c":
+            return data.value
+        options = self._menus.get(pressed, ())
+        return options[int(data.value)].id if int(data.value) < len(options) else None
 
     async def _on_error(self, update: object, context: Any) -> None:
         where = update.update_id if isinstance(update, Update) else "-"
@@ -351,8 +326,8 @@ class TelegramAdapter(BaseAdapter):
                 self._keyboards.add(chat_id)
             elif item.reply_keyboard is False:
                 self._keyboards.discard(chat_id)
-            if _handling.get() == chat_id:
-                self._remember(self._latest, chat_id, _Sent(sent.message_id, item.menu))
+            if item.menu and _indexed(item):
+                self._remember(self._menus, (chat_id, sent.message_id), item.menu)
 
     async def _send_one(self, item: Outgoing, reply: Reply, chat_id: int) -> Any:
         bot = self.application.bot
@@ -390,5 +365,11 @@ class TelegramAdapter(BaseAdapter):
     def _remember(table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
         table[key] = value
         table.move_to_end(key)
-        while len(table) > REMEMBERED_CHATS:
+        while len(table) > REMEMBERED_MENUS:
             table.popitem(last=False)
+
+
+def _indexed(item: Outgoing) -> bool:
+    """Some button of this message names its option by index (the id was too long)."""
+    rows = getattr(item.kwargs.get("reply_markup"), "inline_keyboard", None) or ()
+    return any(str(b.callback_data).startswith("i:") for row in rows for b in row)

@@ -7,7 +7,9 @@ Decisions:
 - Longer than 4096 characters (counted in UTF-16 units, as Telegram does, on the text before
   markup, which is never shorter than what Telegram counts) is split on line boundaries.
 - A menu is an inline keyboard whose ``callback_data`` is ``c:<option id>``, or ``i:<index>``
-  where the id would not fit in 64 bytes: never a label, never JSON.
+  where the id would not fit in 64 bytes: never a label, never JSON. A menu that asks a
+  question carries its prompt too (``c:~12~yes``, `bot.adapters.base.with_prompt`), which
+  comes back with the press for the engine to judge.
 - A location or contact request is a one-time reply keyboard; the next plain text removes it.
 """
 
@@ -26,6 +28,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.adapters.base import read_prompt, with_prompt
 from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply
 
 MAX_TEXT = 4096  # characters of one message (UTF-16 code units)
@@ -100,30 +103,45 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return kept or ["…"]
 
 
-def callback_data(option: Option, index: int) -> str:
-    """``c:<id>`` when it fits in 64 bytes, else ``i:<index into the menu>``."""
-    data = f"c:{option.id}"
-    return data if len(data.encode("utf-8")) <= MAX_CALLBACK_DATA else f"i:{index}"
+@dataclass(frozen=True)
+class Pressed:
+    """What a button's ``callback_data`` says: ``kind`` ``c`` (``value`` is an option id),
+    ``i`` (an index into the menu) or ``x`` (the marker of a chosen option); ``prompt`` is
+    the menu's prompt, None on a notice's buttons."""
+
+    kind: str
+    value: str = ""
+    prompt: str | None = None
 
 
-def parse_callback(data: str | None) -> tuple[str, str] | None:
-    """``("c", option id)``, ``("i", "3")``, ``("x", "")``; None for anything else."""
+def callback_data(option: Option, index: int, prompt: str = "") -> str:
+    """``c:<id>`` when it fits in 64 bytes, else ``i:<index into the menu>``; with the
+    menu's prompt when it has one."""
+    data = f"c:{with_prompt(option.id, prompt)}"
+    if len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
+        return data
+    return f"i:{with_prompt(str(index), prompt)}"
+
+
+def parse_callback(data: str | None) -> Pressed | None:
+    """A button's data as `Pressed`; None for anything we never sent."""
     if not data:
         return None
-    kind, sep, value = data.partition(":")
+    kind, sep, rest = data.partition(":")
     if kind == CHOSEN and not sep:
-        return CHOSEN, ""
+        return Pressed(CHOSEN)
+    value, prompt = read_prompt(rest)
     if sep and kind == "c" and value:
-        return "c", value
+        return Pressed("c", value, prompt)
     if sep and kind == "i" and value.isdecimal():
-        return "i", value
+        return Pressed("i", value, prompt)
     return None
 
 
-def inline_keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup:
+def inline_keyboard(options: tuple[Option, ...], prompt: str = "") -> InlineKeyboardMarkup:
     """Two buttons a row when every label is short, else one: what fits on a phone."""
     buttons = [
-        InlineKeyboardButton(o.label, callback_data=callback_data(o, i))
+        InlineKeyboardButton(o.label, callback_data=callback_data(o, i, prompt))
         for i, o in enumerate(options)
     ]
     per_row = 2 if all(len(o.label) <= SHORT_LABEL for o in options) else 1
@@ -170,13 +188,13 @@ def render(
         if keyboard_showing:
             last["reply_markup"] = ReplyKeyboardRemove()
             follow = _messages(chat_id, labels.choose)[0]
-            follow["reply_markup"] = inline_keyboard(reply.options)
+            follow["reply_markup"] = inline_keyboard(reply.options, reply.prompt)
             return [
                 *(Outgoing(m) for m in messages[:-1]),
                 Outgoing(last, reply_keyboard=False),
                 Outgoing(follow, menu=reply.options),
             ]
-        last["reply_markup"] = inline_keyboard(reply.options)
+        last["reply_markup"] = inline_keyboard(reply.options, reply.prompt)
         return [*(Outgoing(m) for m in messages[:-1]), Outgoing(last, menu=reply.options)]
     if keyboard_showing:
         last["reply_markup"] = ReplyKeyboardRemove()

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.adapters.base import read_prompt
 from bot.messages import Contact, Incoming, Location
+from bot.text_clean import clean
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,8 @@ def _interactive(message: dict[str, Any]) -> Fields:
     if kind in ("button_reply", "list_reply"):
         chosen = interactive.get(kind)
         if isinstance(chosen, dict) and chosen.get("id") not in (None, ""):
-            return {"choice": str(chosen["id"])}
+            choice, prompt = read_prompt(str(chosen["id"]))  # the engine judges the prompt
+            return {"choice": choice, "prompt": prompt}
     return {"unsupported": f"interactive {kind or 'unknown'}"}
 
 
@@ -97,7 +100,7 @@ def _location(message: dict[str, Any]) -> Fields:
     where = _part(message, "location")
     try:
         latitude, longitude = float(where["latitude"]), float(where["longitude"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: 10**400
         return {"unsupported": "location"}
     name, address = where.get("name"), where.get("address")
     return {"location": Location(latitude, longitude,
@@ -195,7 +198,8 @@ def parse_status(status: dict[str, Any]) -> StatusEvent | None:
             errors.append((int(error.get("code")), str(error.get("title") or "")))
         except (TypeError, ValueError):
             errors.append((0, str(error.get("title") or error)))
-    return StatusEvent(user, str(status.get("id") or ""), state, tuple(errors))
+    # cleaned like an Incoming: the user becomes a store key (the 24-hour window book)
+    return StatusEvent(clean(user), clean(str(status.get("id") or "")), state, tuple(errors))
 
 
 def parse_payload(payload: Any, phone_number_id: str | None = None) -> Parsed:

@@ -23,6 +23,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from bot.adapters.base import with_prompt
 from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply
 
 Body = dict[str, Any]
@@ -172,7 +173,9 @@ def numbered_text(menu: Menu) -> str:
 
 
 def render_menu(menu: Menu, to: str, t: Translate, page: int = 0) -> list[Body]:
-    options = menu.options
+    # ids with the menu's prompt (``~12~yes``): a press comes back with it for the engine
+    options = tuple(Option(with_prompt(o.id, menu.prompt), o.label, o.description)
+                    for o in menu.options)
     if not options:
         return text_bodies(to, menu.text)
     if not _interactive_ok(options):

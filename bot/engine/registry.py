@@ -42,6 +42,9 @@ class Registry:
         self.conditions: dict[str, Condition] = {}
         self.sources: dict[str, OptionSource] = {}
         self.kinds: dict[str, InputKind] = {k.name: k for k in builtin_kinds()}
+        # option ids that carry their own meaning (an action and what it is on), valid
+        # from any state for as long as that action is possible (bot/engine/presses.py)
+        self.standing: Callable[[str], bool] = lambda option_id: False
 
     def action(self, name: str) -> Callable[[Action], Action]:
         def register(fn: Action) -> Action:
@@ -63,6 +66,12 @@ class Registry:
             return fn
 
         return register
+
+    def standing_options(self, test: Callable[[str], bool]) -> Callable[[str], bool]:
+        """Say which option ids stand on their own (``claim:KRB-1127-001``): pressed on
+        any message, however old, they start the entry flow as a first message would."""
+        self.standing = test
+        return test
 
     def kind(self, kind: InputKind) -> InputKind:
         """Add an input kind, or replace a built-in one of the same name."""

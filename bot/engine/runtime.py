@@ -23,6 +23,7 @@ from bot.engine.inputs.phone import normalize_phone
 from bot.engine.locks import KeyLocks
 from bot.engine.machines import build_machine, move
 from bot.engine.matching import Matched, match_choice, normalize
+from bot.engine.presses import Press, classify, stamp
 from bot.engine.registry import Registry
 from bot.engine.replies import coalesce
 from bot.engine.session import Session
@@ -74,6 +75,7 @@ class Engine:
                 ctx = Context(self, session, msg, now=now)
                 ctx.say("engine.error")
             session.updated_at = now
+            session.turn += 1  # the menus of this turn are the ones a press answers now
             self.store.put_session(msg.key, session.to_record())
             if msg.message_id:
                 self.store.mark_message(msg.channel, msg.message_id, now)
@@ -83,7 +85,7 @@ class Engine:
                 # nothing may be confirmed that is not on disk: send only an apology
                 log.exception("the store could not write; replies withheld")
                 return [Text(to=msg.key, text=ctx.t("engine.storage_error"))]
-            return coalesce(ctx.replies)
+            return stamp(coalesce(ctx.replies), msg.key, session.turn)
 
     def language_of(self, user: str) -> str:
         record = self.store.get_session(user) or {}
@@ -103,6 +105,13 @@ class Engine:
             command = Command("start", msg.text or "")  # a referral link's message
         if command is not None:
             await self._command(ctx, command)
+            return
+        press = classify(session, msg, self.registry.standing)
+        if press is Press.STANDING:
+            await self._standing(ctx)
+            return
+        if press is Press.STALE:
+            await self._superseded(ctx)
             return
         if session.pending == "language" and await self._choose_language(ctx):
             return
@@ -184,6 +193,27 @@ class Engine:
             await self._back(ctx)
         elif command.name == "help":
             state = self._state(session)
+    # -- pressed options (bot/engine/presses.py) -------------------------------------
+    async def _standing(self, ctx: Context) -> None:
+        """An option with its own meaning, pressed away from its menu: the entry flow
+        starts as for a first message asking for it; ``kembali`` returns to where it was."""
+        session = ctx.session
+        back = [*session.history, session.snapshot()] if session.in_flow else []
+        session.end_flow()
+        await self._start(ctx, greet=True)
+        if back and session.in_flow:
+            session.history = [*back, *session.history][-MAX_HISTORY:]
+
+    async def _superseded(self, ctx: Context) -> None:
+        """A press on a menu the conversation has moved past: said, and asked again."""
+        ctx.say("engine.choice_expired")
+        if ctx.session.pending == "language":
+            ctx.send(self._language_menu(ctx))
+        elif ctx.session.pending == "resume":
+            ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
+        else:
+            await self._reprompt(ctx)
+
             kind = self.registry.kinds[state.input.kind] if state and state.input else None
             hint = ctx.t(kind.hint) if kind else ""
             ctx.say(state.help if state and state.help else "engine.help_generic", hint=hint)

@@ -19,6 +19,9 @@ class Session:
     referral: str | None = None
     pending: str | None = None  # a built-in question awaiting an answer: language | resume
     shown: list[str] = field(default_factory=list)  # option ids of the last menu shown
+    # messages handled; a menu shown names the turn it was shown in (`Menu.prompt`), and a
+    # press counts as an answer only while no later message has been handled (presses.py)
+    turn: int = 0
     return_to: str | None = None
     updated_at: float = 0.0
 

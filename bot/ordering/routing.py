@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.engine.context import Context
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering.commands import STAFF_VERBS, read_command, route
+from bot.ordering.commands import STAFF_VERBS, is_order_option, read_command, route
 
 STAFF_LABELS = {
     "coordinator": "coord.opt_staff_coordinator",
@@ -67,3 +67,5 @@ def register(registry: Registry) -> None:
     registry.condition("is_staff")(is_staff)
     registry.condition("names_my_order")(names_my_order)
     registry.condition("asks_staff_only")(asks_staff_only)
+    # a notice's claim / report / view button works whatever the person is doing
+    registry.standing_options(is_order_option)

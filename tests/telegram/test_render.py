@@ -13,6 +13,7 @@ from bot.adapters.telegram_render import (
     MAX_TEXT,
     Labels,
     Outgoing,
+    Pressed,
     callback_data,
     parse_callback,
     render,
@@ -91,10 +92,15 @@ def test_callback_data_is_the_option_id_or_an_index_when_the_id_is_too_long() ->
     assert callback_data(Option("x" * 62, "X"), 3) == "c:" + "x" * 62
     assert callback_data(Option("x" * 63, "X"), 3) == "i:3"
     assert callback_data(Option("pasar-" + "é" * 30, "É"), 12) == "i:12"  # bytes, not chars
-    assert parse_callback("c:kranji-baru") == ("c", "kranji-baru")
-    assert parse_callback("i:12") == ("i", "12")
-    assert parse_callback("x") == ("x", "")
-    for junk in (None, "", "c:", "i:abc", "{json}", "zz:1"):
+    # a question's menu carries its prompt, within the same 64 bytes
+    assert callback_data(Option("yes", "Ya"), 0, "17") == "c:~17~yes"
+    assert callback_data(Option("x" * 59, "X"), 3, "17") == "i:~17~3"
+    assert parse_callback("c:kranji-baru") == Pressed("c", "kranji-baru")
+    assert parse_callback("c:~17~yes") == Pressed("c", "yes", "17")
+    assert parse_callback("i:12") == Pressed("i", "12")
+    assert parse_callback("i:~17~3") == Pressed("i", "3", "17")
+    assert parse_callback("x") == Pressed("x")
+    for junk in (None, "", "c:", "i:abc", "{json}", "zz:1", "i:~17~"):
         assert parse_callback(junk) is None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.base import with_prompt
 from bot.adapters.whatsapp import WEBHOOK_PATH, WhatsAppAdapter, whatsapp_link
 from bot.config import ConfigError
 from tests.whatsapp.fake_graph import TOKEN, FakeGraph
@@ -68,7 +69,7 @@ async def test_text_gets_the_greeting_with_reply_buttons(wa: WaBot) -> None:
 async def test_button_and_list_replies_move_the_flow(wa: WaBot) -> None:
     await wa.say("halo")
     sent = await wa.send(message("button_reply"))
-    assert rows(sent)[0]["id"] == "harapan-jaya"
+    assert rows(sent)[0]["id"] == with_prompt("harapan-jaya", "2")  # the menu of turn 2
     sent = await wa.send(message("list_reply"))
     assert "Pasar Kranji Baru" in texts(sent)
     assert wa.session()["slots"]["market"] == "kranji-baru"
