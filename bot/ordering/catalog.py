@@ -93,7 +93,10 @@ class Catalog:
             entries = {self._index[choice].name for choice, _, _ in found}
             if len(entries) == 1:
                 spellings = sorted(choice for choice, _, _ in found)
-                return self._spelling[spellings[0]], None
+                meant = entries.pop()  # its own name if that is one of the close ones
+                if normalize(meant) not in spellings:
+                    meant = self._spelling[spellings[0]]
+                return meant, None
         return name, self.suggest(name)
 
     def lookup(self, name: str) -> Entry | None:

@@ -19,6 +19,7 @@ from bot.messages import Option
 from bot.ordering import follow, links, routing, views
 from bot.ordering.changes import act, now
 from bot.ordering.commands import CommandKind, MenuKind, YesNoKind, read_command
+from bot.ordering.courier import PHONE_SLOT, CourierKind
 from bot.ordering.lifecycle import allowed_events
 from bot.ordering.orders import status_label
 from bot.ordering.pricing import ItemPriceKind, RupiahKind
@@ -242,8 +243,10 @@ def _fire(event: str, **from_slots: str | tuple[str, str]) -> Any:
 
 
 def register(registry: Registry) -> None:
-    for kind in (CommandKind(), MenuKind(), YesNoKind(), ItemPriceKind(), RupiahKind()):
+    for kind in (CommandKind(), MenuKind(), YesNoKind(), ItemPriceKind(), RupiahKind(),
+                 CourierKind()):
         registry.kind(kind)
+    registry.condition("coord_courier_has_phone")(lambda ctx: bool(ctx.slots.get(PHONE_SLOT)))
     registry.options("coord_home_options")(home_options)
     registry.options("coord_order_actions")(order_actions)
     registry.options("coord_open_options")(lambda ctx: _listed(ctx, _watched(ctx, OPEN)))

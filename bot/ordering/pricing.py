@@ -1,5 +1,7 @@
 """What a coordinator types for money: ``12000``, ``12.000``, ``12rb``, ``Rp12.000``,
-``12,5rb``; for an item also ``habis`` (not available) or ``ganti kol 8rb`` (a substitute)."""
+``Rp. 65.000,-``, ``12,5rb``; for an item also ``habis``/``ga ada``/``kosong`` (not
+available) or ``ganti minyakita 2 liter 36rb`` (a substitute). The words are data
+(data/vocabulary/*.yaml: ``unavailable``, ``price_fillers``, ``substitute_words``, ...)."""
 
 from __future__ import annotations
 
@@ -12,20 +14,68 @@ from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
 from bot.engine.matching import normalize
 from bot.messages import Incoming, Menu, Option, Reply
+from bot.ordering.vocabulary import VOCABULARY
 
 MAX_RUPIAH = 50_000_000
 _AMOUNT = re.compile(
     r"^(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+(?:,\d{1,3})?)\s*(rb|ribu|rebu|k|jt|juta)?$"
 )
-UNAVAILABLE = {"habis", "kosong", "tidak ada", "tdk ada", "gak ada", "ga ada", "nggak ada",
-               "ngga ada", "tidak", "x", "unavailable", "none", "sold out", "out"}
-_SUBSTITUTE = re.compile(r"^(?:ganti|diganti|pengganti|substitute|sub)\s+(.+?)\s+(\S+)$")
-EXACT = {"pas", "uang pas", "sesuai", "lunas", "exact"}
+_W = VOCABULARY.words
+UNAVAILABLE = _W("unavailable")
+EXACT = _W("exact_cash")
+_FILLERS = _W("price_fillers")
+_SUBSTITUTE = _W("substitute_words")
+_SUBSTITUTE_FILLERS = _W("substitute_fillers")
+_TAIL = re.compile(r"(?<=[0-9]),-*$|(?<=[0-9])-+$|(?<=[0-9]{3}),00$")
+_WORD_EDGE = ".,!?:;"
+
+
+def _words(text: str) -> list[str]:
+    return " ".join(text.split()).split(" ") if text.strip() else []
+
+
+def _without_fillers(words: list[str]) -> list[str]:
+    """Drop "harganya", "bu", "ya" around what matters (not inside it)."""
+    low = [w.lower().strip(_WORD_EDGE) for w in words]
+    start, end = 0, len(words)
+    while start < end and low[start] in _FILLERS and low[start] != "rp":
+        start += 1
+    while end > start and low[end - 1] in _FILLERS and low[end - 1] != "rp":
+        end -= 1
+    return words[start:end]
+
+
+def read_cash(text: str) -> int | None:
+    """Money received: "100rb", "Rp. 100.000,-", "terima 100rb"."""
+    return parse_rupiah(" ".join(_without_fillers(_words(text))))
+
+
+def read_price(text: str) -> dict[str, Any] | None:
+    """One item's real price: {price}, {unavailable: True}, {substitute, price}, or None."""
+    words = _without_fillers(_words(text[:120]))
+    said = " ".join(w.lower().strip(_WORD_EDGE) for w in words)
+    if said in UNAVAILABLE or normalize(said) in UNAVAILABLE:
+        return {"unavailable": True}
+    amount = parse_rupiah(" ".join(words))
+    if amount is not None:
+        return {"price": amount}
+    if words and words[0].lower() in _SUBSTITUTE:
+        rest = words[1:]
+        while rest and rest[0].lower() in _SUBSTITUTE_FILLERS:
+            rest = rest[1:]
+        for size in (3, 2, 1):  # "Rp 40.000 an", "Rp 40.000", "36rb"
+            if len(rest) > size:
+                price = parse_rupiah(" ".join(rest[-size:]))
+                name = " ".join(rest[:-size]).strip(_WORD_EDGE + " ")
+                if price is not None and name:
+                    return {"substitute": name, "price": price}
+    return None
 
 
 def parse_rupiah(text: str) -> int | None:
     """Whole rupiah from ``12000``, ``12.000``, ``12rb``, ``12,5 rb``, ``Rp 12.000``."""
-    found = _AMOUNT.match(" ".join(text.lower().split()).replace("rp ", "rp"))
+    text = " ".join(text.lower().split()).replace("rp.", "rp").replace("rp ", "rp")
+    found = _AMOUNT.match(_TAIL.sub("", text))
     if not found:
         return None
     digits, scale = found.group(1), found.group(2)
@@ -62,18 +112,8 @@ class ItemPriceKind(InputKind):
     def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
         if msg.choice == "unavailable":
             return Accept({"unavailable": True})
-        text = answer_text(msg)[:120]
-        if normalize(text) in UNAVAILABLE:
-            return Accept({"unavailable": True})
-        amount = parse_rupiah(text)
-        if amount is not None:
-            return Accept({"price": amount})
-        swap = _SUBSTITUTE.match(" ".join(text.split()).lower())
-        if swap:
-            price = parse_rupiah(swap.group(2))
-            if price is not None and swap.group(1).strip():
-                return Accept({"substitute": swap.group(1).strip(), "price": price})
-        return Invalid("coord.invalid_price")
+        found = read_price(answer_text(msg))
+        return Accept(found) if found is not None else Invalid("coord.invalid_price")
 
     def describe(self, ctx: Context, value: Any) -> str:
         if not isinstance(value, dict):
@@ -94,5 +134,5 @@ class RupiahKind(InputKind):
         exact = spec.params.get("exact")
         if exact and normalize(text) in EXACT and isinstance(ctx.slots.get(exact), int):
             return Accept(ctx.slots[exact])
-        amount = parse_rupiah(text)
+        amount = read_cash(text)
         return Accept(amount) if amount is not None else Invalid("coord.invalid_rupiah")

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.engine.context import ActionFailed, Context
 from bot.engine.inputs.address import AddressKind
-from bot.engine.inputs.listing import ListKind
+from bot.engine.inputs.listing import ListKind, ListUpdate
 from bot.engine.inputs.phone import display_phone
 from bot.engine.matching import ChoiceMatch
 from bot.engine.registry import Registry
@@ -22,7 +22,8 @@ from bot.messages import Option
 from bot.ordering import hours
 from bot.ordering.address import address_reader
 from bot.ordering.catalog import Catalog
-from bot.ordering.items import Item, describe, parse_items
+from bot.ordering.items import Item, Reading, describe, read_list
+from bot.ordering.list_edits import find_lines, read_edit
 from bot.ordering.market_match import match_market
 from bot.ordering.markets import Markets
 from bot.ordering.orders import (
@@ -33,6 +34,7 @@ from bot.ordering.orders import (
     order_code,
 )
 from bot.ordering.roles import Roles
+from bot.ordering.vocabulary import VOCABULARY
 from bot.ordering.wilayah import Wilayah
 from bot.storage.base import DuplicateOrder, StoreError
 
@@ -73,16 +75,76 @@ def _phone(ctx: Context) -> str | None:
 
 
 def parse_entries(ctx: Context, text: str) -> list[dict[str, Any]]:
-    """Items of a message; a clearly misspelled name carries the catalog's suggestion."""
-    catalog = _ordering(ctx).catalog
+    """Items of a message; an unclear name carries the catalog's suggestion."""
+    return entries_of(read_list(text, _ordering(ctx).catalog))
+
+
+def entries_of(reading: Reading) -> list[dict[str, Any]]:
     entries = []
-    for item in parse_items(text):
+    for index, item in enumerate(reading.items):
         entry = item.to_dict()
-        suggestion = catalog.suggest(item.name) if catalog is not None else None
-        if suggestion:
-            entry["suggestion"] = suggestion
+        if index in reading.suggestions:
+            entry["suggestion"] = reading.suggestions[index]
         entries.append(entry)
     return entries
+
+
+YES_WORDS = VOCABULARY.words("yes_words")
+NO_WORDS = VOCABULARY.words("no_words")
+
+
+def _answer_suggestions(text: str, entries: list[dict[str, Any]]) -> ListUpdate | None:
+    """ "iya" / "betul" takes the names asked about ("maksud Anda ...?"), "bukan" keeps them."""
+    said = " ".join(text.lower().replace("!", " ").replace(".", " ").split())
+    if not any(e.get("suggestion") for e in entries):
+        return None
+    if said in YES_WORDS:
+        taken = [{**{k: v for k, v in e.items() if k != "suggestion"}, "name": e["suggestion"]}
+                 if e.get("suggestion") else e for e in entries]  # fmt: skip
+        names = ", ".join(e["suggestion"] for e in entries if e.get("suggestion"))
+        return ListUpdate(entries=taken, say="order.suggestion_taken", params={"names": names})
+    if said in NO_WORDS:
+        kept = [{k: v for k, v in e.items() if k != "suggestion"} for e in entries]
+        return ListUpdate(entries=kept, say="order.suggestion_dropped")
+    return None
+
+
+def read_list_message(ctx: Context, text: str, entries: list[dict[str, Any]]) -> ListUpdate:
+    """What one message at the list step does: answer a suggestion, edit, or add items.
+
+    A remark for the coordinator goes on the line it names or on the order (slot
+    ``order_note``); a phone number or an address is not filed as an item: the resident is
+    told it will be asked for later.
+    """
+    catalog = _ordering(ctx).catalog
+    answered = _answer_suggestions(text, entries)
+    if answered is not None:
+        return answered
+    edit = read_edit(text, entries, catalog)
+    if edit is not None:
+        return edit
+    reading = read_list(text, catalog)
+    after = [*entries, *entries_of(reading)]
+    remarks = []
+    for remark, about in reading.notes:
+        lines = find_lines(after, about) if about else []
+        if len(lines) == 1:
+            line = after[lines[0]]
+            note = "; ".join(x for x in (line.get("note"), remark) if x)
+            after[lines[0]] = {**line, "note": note}
+        else:
+            ctx.slots["order_note"] = "; ".join(
+                x for x in (ctx.slots.get("order_note"), remark) if x)[:500]
+        remarks.append(remark)
+    for kind, _ in reading.asides[:1]:
+        ctx.say("order.list_aside_phone" if kind == "phone" else "order.list_aside_address")
+    changed = after != entries
+    if remarks:
+        return ListUpdate(entries=after, done=reading.done, say="order.list_note_kept",
+                          params={"note": "; ".join(remarks)})  # fmt: skip
+    if reading.asides and not changed:
+        return ListUpdate(entries=None, done=reading.done, say="order.list_aside_later")
+    return ListUpdate(entries=after if changed else None, done=reading.done)
 
 
 def describe_entry(ctx: Context, entry: dict[str, Any]) -> str:
@@ -125,6 +187,13 @@ def estimate_text(ctx: Context) -> tuple[str, int | None]:
     return ctx.t("order.estimate", total=shown), total
 
 
+def _items_text(ctx: Context) -> str:
+    lines = [f"{i}. {describe(item)}" for i, item in enumerate(_items(ctx), 1)]
+    if ctx.slots.get("order_note"):
+        lines.append(ctx.t("order.note_line", note=ctx.slots["order_note"]))
+    return "\n".join(lines)
+
+
 def build_summary(ctx: Context) -> None:
     market = _ordering(ctx).markets.get(ctx.slots.get("market", ""))
     address = ctx.slots.get("address") or {}
@@ -133,7 +202,7 @@ def build_summary(ctx: Context) -> None:
     where = f" 📍 {pin['latitude']:.5f}, {pin['longitude']:.5f}" if pin else ""
     ctx.view.update(
         market_name=market.name if market else "",
-        items_text="\n".join(f"{i}. {describe(item)}" for i, item in enumerate(_items(ctx), 1)),
+        items_text=_items_text(ctx),
         address_text=f"{address.get('text', '')}{where}".strip(),
         contact_text=" · ".join(
             part for part in (_name(ctx), display_phone(phone) if phone else "") if part
@@ -190,6 +259,8 @@ def place_order(ctx: Context) -> None:
             moment=moment,
         )
         order["request_id"] = ctx.slots.get("request_id")
+        if ctx.slots.get("order_note"):
+            order["note"] = ctx.slots["order_note"]  # the resident's remark for the coordinator
         hours.schedule(order, market, moment)
         try:
             stored = ctx.store.create_order(order)
@@ -213,7 +284,7 @@ def place_order(ctx: Context) -> None:
 
 def register(registry: Registry) -> None:
     registry.options("open_markets", matcher=market_matcher)(open_markets)
-    registry.kind(ListKind("items", parse_entries, describe_entry))
+    registry.kind(ListKind("items", read_list_message, describe_entry))
     registry.kind(AddressKind(address_reader))
     registry.condition("name_unknown")(lambda ctx: not _name(ctx))
     registry.condition("phone_unknown")(lambda ctx: not _phone(ctx))

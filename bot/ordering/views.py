@@ -91,6 +91,7 @@ def card(order: Record, markets: Markets, lang: str, i18n: I18n,
         f"📍 {address(order, lang, i18n)}",
         "🧺 " + i18n.t(lang, "coord.card_items"),
         item_lines(order, lang, i18n),
+        *([f"📝 {order['note']}"] if order.get("note") else []),
         "💰 " + i18n.t(lang, "coord.card_total", total=total(order, lang, i18n)),
     ]
     if order.get("scheduled_for"):

@@ -42,6 +42,14 @@ SECTIONS: dict[str, str] = {
 }  # fmt: skip
 
 
+def add_sections(kinds: Mapping[str, str]) -> None:
+    """Let another module's words live in data/vocabulary/ too (name -> words/phrases/...)."""
+    for name, kind in kinds.items():
+        if kind not in (WORDS, PHRASES, MAP, REWRITE):
+            raise ValueError(f"unknown kind of section {kind!r}")
+        SECTIONS.setdefault(name, kind)
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str
