@@ -46,7 +46,10 @@ class Location:
     @property
     def possible(self) -> bool:
         """A real place: finite, latitude within ±90 and longitude within ±180."""
-        lat, lon = self.latitude, self.longitude
+        try:
+            lat, lon = float(self.latitude), float(self.longitude)
+        except (TypeError, ValueError, OverflowError):  # an int of 400 digits, say
+            return False
         return (math.isfinite(lat) and math.isfinite(lon)
                 and -90 <= lat <= 90 and -180 <= lon <= 180)
 

@@ -2,7 +2,8 @@
 
 Adapters own their routes (and their signature checks); this module only mounts them, and
 starts and stops the adapters with the server, so a SIGINT/SIGTERM lets every update in
-hand finish and the store flush before the process exits.
+hand finish and the store flush before the process exits. Every request body is capped
+while it streams in (`bot.body_limit`, ``server.max_body_bytes``), before a route sees it.
 """
 
 from __future__ import annotations

@@ -165,7 +165,8 @@ def test_an_impossible_pin_never_reaches_the_export(tmp_path: Path) -> None:
 def _odd_lines(rng: random.Random) -> list[str]:
     values: list[Any] = [None, True, 0, -1, 1.5, 10**30, "", "x" * 5000, [], [1, [2]], {},
                          {"latitude": 1}, "\ud800", "\udfff\ud800", "a\x00b", "\u202e",
-                         "🇮🇩" * 50, {"latitude": "NaN", "longitude": 0}]
+                         "🇮🇩" * 50, {"latitude": "NaN", "longitude": 0},
+                         {"latitude": 10**400, "longitude": 0}, {"latitude": True, "longitude": 0}]
     fields = ["user", "text", "choice", "location", "contact", "referral", "unsupported"]
     lines = [
         "5", "null", "[]", "[1, 2]", '"text"', "true", "-0.5", "{", "}", "{}", "{ }",

@@ -1,7 +1,9 @@
 """The terminal as a messenger: chat as a resident (or anyone) without any token.
 
 Interactive or piped, one line is one message. ``--json`` gives scripts a stable
-interface: each input line gets exactly one output line.
+interface: each input line gets exactly one output line. A line that is not a message (bad
+JSON of any shape: cut short, nested too deep, NaN, not an object, wrong field types) gets
+an ``{"error": ...}`` line; undecodable bytes read as U+FFFD; nothing typed ends the chat.
 """
 
 from __future__ import annotations
@@ -75,6 +77,14 @@ def _text(value: Any, field: str) -> str | None:
     return value
 
 
+def _number(value: Any) -> float:
+    """A coordinate: a number or a numeric string (``true`` is not one). Impossible values
+    (NaN, out of range) pass here: the location input refuses them with a re-prompt."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError("not a number")
+    return float(value)
+
+
 def incoming_from_json(line: str, default_user: str) -> Incoming:
     """One --json input line as a message (plain text lines come from the default user).
 
@@ -94,8 +104,8 @@ def incoming_from_json(line: str, default_user: str) -> Incoming:
     loc = None
     if location is not None:
         try:
-            loc = Location(float(location["latitude"]), float(location["longitude"]))
-        except (TypeError, KeyError, ValueError):
+            loc = Location(_number(location["latitude"]), _number(location["longitude"]))
+        except (TypeError, KeyError, ValueError, OverflowError):  # 10**400 overflows
             raise InputError("'location' needs numeric latitude and longitude") from None
     contact = _text(data.get("contact"), "contact")
     msg = Incoming(

@@ -22,7 +22,7 @@ from bot.app import App
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import ADDRESS, Clock, test_config, write_config
 from tests.whatsapp.fake_graph import FakeGraph
-from tests.whatsapp.support import SECRET, USER, WaBot, message, text, texts
+from tests.whatsapp.support import SECRET, USER, WaBot, fixture, message, text, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1 << 20
@@ -141,7 +141,10 @@ async def test_lone_surrogates_from_whatsapp_are_stored_clean(
     response = await stored_bot.post(hello)  # json.dumps escapes it: \ud800 in the body
     assert response.status_code == 200
     assert "Selamat datang" in texts(graph.to("62812\ufffd"))
-    stored_bot.app.store.get_session("whatsapp:62812\ufffd")  # a clean key
+    status = fixture("status_failed")  # outside the window: the user becomes a store key
+    status["entry"][0]["changes"][0]["value"]["statuses"][0]["recipient_id"] = odd_user
+    assert (await stored_bot.post(status)).status_code == 200
+    assert stored_bot.adapter.window.is_closed("62812\ufffd")
     named = text("halo")
     named["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = "Bu \ud800Ani"
     await stored_bot.send(named)
@@ -171,5 +174,7 @@ async def test_an_impossible_pin_from_whatsapp_is_refused(wa: WaBot) -> None:
         assert "tidak mungkin ada di peta" in texts(sent), where
         assert sent[-1]["interactive"]["type"] == "location_request_message"  # asked again
         assert wa.session()["state"] == "address"
+    huge = await wa.post(message("location", location={"latitude": 10**400, "longitude": 0}))
+    assert huge.status_code == 200 and wa.session()["state"] == "address"  # not a crash
     sent = await wa.send(message("location"))  # a real pin is taken
     assert "tidak mungkin" not in texts(sent) and wa.session()["state"] != "address"
