@@ -19,7 +19,6 @@ from typing import Any
 from bot.adapters.base import read_prompt
 from bot.messages import Contact, Incoming, Location
 from bot.text_clean import clean
-from bot.text_clean import clean
 
 log = logging.getLogger(__name__)
 
