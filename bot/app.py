@@ -22,6 +22,7 @@ from bot.ordering import coordinator, daily, group, resident
 from bot.ordering.catalog import Catalog, load_catalog
 from bot.ordering.markets import MarketDataError, Markets, load_markets
 from bot.ordering.resident import Ordering
+from bot.ordering.vocabulary import check_folder as check_vocabulary
 from bot.ordering.wilayah import Wilayah, WilayahError, load_wilayah
 from bot.storage.base import Store
 
@@ -103,6 +104,8 @@ def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
             loaded.catalog = load_catalog(catalog_path)
         except (ValueError, OSError) as exc:
             loaded.errors.append(FlowError(str(catalog_path), 1, str(exc)))
+    # the words of shopping lists and coordinators, as the parser reads them (data/vocabulary/)
+    loaded.errors.extend(FlowError(p.path, p.line, p.message) for p in check_vocabulary())
     loaded.flows, errors = read_flow_files(files if files is not None else flow_files(config))
     loaded.errors.extend(errors)
     if loaded.i18n is not None:

@@ -104,12 +104,20 @@ def _words(raw: Any, line: int, kind: str, path: str, problems: list[Problem]) -
     return kept
 
 
+def _shown(path: Path) -> str:
+    """The path as a person runs the bot from the project folder: data/vocabulary/id.yaml."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def check_word_file(
     path: str | Path, sections: Mapping[str, str], text: str | None = None
 ) -> tuple[WordFile, list[Problem]]:
     """Read one word file against ``sections`` (name -> words/phrases/map/rewrite)."""
     path = Path(path)
-    where = str(path)
+    where = _shown(path)
     found = WordFile()
     try:
         source = path.read_text(encoding="utf-8") if text is None else text
@@ -212,10 +220,10 @@ def read_folder(folder: str | Path = FOLDER) -> tuple[Vocabulary, list[Problem]]
     abbreviations: dict[str, str] = {}
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if not files:
-        problems.append(Problem(str(folder), 1, "no vocabulary files (*.yaml) here"))
+        problems.append(Problem(_shown(folder), 1, "no vocabulary files (*.yaml) here"))
     for path in files:
         data, found = check_word_file(path, SECTIONS)
-        problems += found + _check_meaning(str(path), data, _section_lines(path))
+        problems += found + _check_meaning(_shown(path), data, _section_lines(path))
         for name, words in data.sets.items():
             sets.setdefault(name, set()).update(words)
         for unit, spellings in data.maps.get("units", {}).items():
