@@ -37,6 +37,8 @@ def item_lines(order: Record, lang: str, i18n: I18n) -> str:
             else:
                 line += f" — {price}"
         lines.append(line)
+    if order.get("note"):
+        lines.append(f"📝 {order['note']}")  # the resident's remark for the coordinator
     return "\n".join(lines)
 
 
@@ -91,7 +93,6 @@ def card(order: Record, markets: Markets, lang: str, i18n: I18n,
         f"📍 {address(order, lang, i18n)}",
         "🧺 " + i18n.t(lang, "coord.card_items"),
         item_lines(order, lang, i18n),
-        *([f"📝 {order['note']}"] if order.get("note") else []),
         "💰 " + i18n.t(lang, "coord.card_total", total=total(order, lang, i18n)),
     ]
     if order.get("scheduled_for"):
