@@ -13,12 +13,13 @@ from bot import privacy
 from bot.config import resolve
 from bot.engine.flow import Flow
 from bot.engine.loader import FlowError, FlowLoadError, read_flow_files
+from bot.engine.phrases import load_phrasebook
 from bot.engine.registry import Registry
 from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering import coordinator, daily, group, resident
+from bot.ordering import coordinator, daily, group, resident, wishes
 from bot.ordering.catalog import Catalog, load_catalog
 from bot.ordering.markets import MarketDataError, Markets, load_markets
 from bot.ordering.resident import Ordering
@@ -49,6 +50,7 @@ def build_registry() -> Registry:
     registry = Registry()
     resident.register(registry)
     coordinator.register(registry)
+    wishes.register(registry)
     return registry
 
 
@@ -87,6 +89,9 @@ def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
         loaded.i18n = I18n.load(locales, config.get("language", "id"))
     except ValueError as exc:
         loaded.errors.append(FlowError(str(locales), 1, str(exc)))
+    phrasebook, problems = load_phrasebook(locales, config.get("language", "id"))
+    loaded.registry.phrasebook = phrasebook  # what plain words mean at each menu
+    loaded.errors.extend(FlowError(p.path, p.line, p.message) for p in problems)
     markets_path = resolve(config, config["data"]["markets"])
     try:
         loaded.markets = load_markets(markets_path)

@@ -17,6 +17,7 @@ from bot.engine.inputs.basic import LocationKind, NumberKind, TextKind
 from bot.engine.inputs.choice import ChoiceKind, ConfirmKind
 from bot.engine.inputs.phone import PhoneKind
 from bot.engine.matching import ChoiceMatch
+from bot.engine.phrases import Phrasebook
 from bot.messages import Option
 
 Action = Callable[[Context], Awaitable[None] | None]
@@ -42,6 +43,8 @@ class Registry:
         self.conditions: dict[str, Condition] = {}
         self.sources: dict[str, OptionSource] = {}
         self.kinds: dict[str, InputKind] = {k.name: k for k in builtin_kinds()}
+        # what plain words mean at a menu, per language (locales/<lang>/intents.yaml)
+        self.phrasebook: Phrasebook = Phrasebook()
         # option ids that carry their own meaning (an action and what it is on), valid
         # from any state for as long as that action is possible (bot/engine/presses.py)
         self.standing: Callable[[str], bool] = lambda option_id: False

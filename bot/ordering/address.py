@@ -123,10 +123,23 @@ def _rt_rw(text: str) -> tuple[str | None, str | None, str]:
             text = text[: m.start()] + " , " + text[m.end() :]
         return rt, rw, text
     bare = _BARE_PAIR.search(text)
-    if bare and not re.search(r"\b(no|nomor|nmr|blok|blk)\s*\.?\s*$", text[: bare.start()], re.I):
+    if bare and _bare_is_rt_rw(text, bare):
         rest = text[: bare.start()] + " , " + text[bare.end() :]
         return _pad(bare.group(1)), _pad(bare.group(2)), rest
     return None, None, text
+
+
+_UNIT_AFTER = re.compile(r"\s*(kg|kilo|gr|gram|g|ons|ltr|liter|l|ekor|ikat|biji|buah|bks|"
+                         r"bungkus|butir|sisir|papan|pon|porsi|pack|pak)\b", re.I)
+
+
+def _bare_is_rt_rw(text: str, bare: re.Match[str]) -> bool:
+    """"004/005" is RT/RW; "1/2 kg" is half a kilo, "no 12/3" a house number."""
+    if re.search(r"\b(no|nomor|nmr|blok|blk)\s*\.?\s*$", text[: bare.start()], re.I):
+        return False
+    if _UNIT_AFTER.match(text, bare.end()):
+        return False
+    return max(len(bare.group(1)), len(bare.group(2))) >= 2 or bool(_STREET.search(text))
 
 
 def _clean(text: str) -> str:
@@ -175,8 +188,9 @@ def read_address(text: str, has_pin: bool = False, wilayah: Wilayah | None = Non
         area_written=area_written,
     )
     has_street = bool(_STREET.search(text) and _HOUSE.search(text))
-    signals = sum(bool(x) for x in (has_street, rt or rw, kel, landmark, outside, kecs,
-                                     kawasan))
+    written_rt = re.search(r"\b(rt|rw)\b", text, re.I)
+    signals = sum(bool(x) for x in (has_street, written_rt or (rt and rw), kel, landmark,
+                                     outside, kecs, kawasan))
     return Reading(address, tuple(_missing(address, has_street, has_pin)), signals)
 
 

@@ -1,4 +1,10 @@
-"""Menus: `choice` (options from the flow or from a source the app registers) and `confirm`."""
+"""Menus: `choice` (options from the flow or from a source the app registers) and `confirm`.
+
+Besides an option's number, id and label, a menu takes the plain words that mean one of its
+options in the user's language (bot/engine/phrases.py, from locales/<lang>/intents.yaml):
+"mau pesen dong" is the option ``order``. A state may accept intents it does not show as
+options: ``input: {kind: menu, options: main_menu, also: [report]}`` (then `on: report:`).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,27 @@ class ChoiceKind(InputKind):
     def prompt(self, ctx: Context, spec: InputSpec, text: str, value: Any = None) -> Reply:
         options = tuple(self.options(ctx, spec))
         return Menu(to=ctx.key, text=text, options=options, button=ctx.t("engine.button_choose"))
+
+    def _intent(self, ctx: Context, spec: InputSpec, text: str,
+                options: list[Option]) -> Result | None:
+        """An option (or an ``also`` intent) the words of ``text`` mean; asked back when
+        they only partly say it; None when they say none of this menu's."""
+        by_intent = {o.id.partition(":")[0]: o for o in options}
+        also = [str(a) for a in spec.params.get("also") or ()]
+        found = ctx.engine.registry.phrasebook.match(ctx.lang, text, {*by_intent, *also})
+        if not found.intents:
+            return None
+        if len(found.intents) > 1:
+            shown = tuple(by_intent[i] for i in found.intents if i in by_intent)
+            return Invalid("engine.ambiguous_choice", options=shown) if len(shown) > 1 else None
+        intent = found.intents[0]
+        option = by_intent.get(intent)
+        if found.confident:
+            return Accept(option.id if option is not None else intent)
+        if option is not None:
+            return Invalid("engine.did_you_mean_option", {"label": option.label},
+                           options=(option, *(o for o in options if o is not option)))
+        return None
 
     def _match(self, ctx: Context, spec: InputSpec, text: str, options: list[Option]):
         source = ctx.engine.registry.sources.get(spec.source) if spec.source else None
@@ -59,6 +86,9 @@ class ChoiceKind(InputKind):
             return Invalid(found.message_id, dict(found.params))
         if msg.choice is not None:
             return Invalid("engine.choice_expired")
+        by_intent = self._intent(ctx, spec, text, options)
+        if by_intent is not None:
+            return by_intent
         return Invalid("engine.invalid_choice")
 
     def describe(self, ctx: Context, value: Any) -> str:
@@ -107,6 +137,10 @@ class ConfirmKind(InputKind):
             return Invalid("engine.choice_expired")
         text = normalize(answer_text(msg)[:MAX_CHOICE_TEXT])
         options = self.options(ctx, spec)
+        offered = {*allowed, *(("no",) if "cancel" in allowed else ())}  # "tidak": cancel
+        said = ctx.engine.registry.phrasebook.match(ctx.lang, text, offered)
+        if said.confident and len(said.intents) == 1:
+            return Accept("cancel" if said.intents[0] == "no" else said.intents[0])
         for answer in allowed:
             words = CONFIRM_WORDS[answer].split()
             if text in words or (text and text.split()[0] in words and len(text.split()) <= 3):

@@ -1,0 +1,165 @@
+"""Plain words at every menu (issue 11 item 1): "mau pesen dong" is *order*, "komplain"
+opens the report (asking which order if there are several), "ga jadi" cancels where
+cancelling is offered, a phone number typed as a name is not taken for one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.engine.phrases import Intents, load_phrasebook, match_intent, parse_intents
+from bot.ordering.lifecycle import change
+from tests.chat import ChatBot, drive
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK, PROBLEMS = load_phrasebook(ROOT / "locales")
+WIB = ZoneInfo("Asia/Jakarta")
+KOORD = "console:koord-kranji-1"
+
+
+def test_the_shipped_phrases_are_valid() -> None:
+    assert PROBLEMS == []
+    assert {"order", "status", "report", "cancel", "yes", "no"} <= set(BOOK.get("id").phrases)
+
+
+@pytest.mark.parametrize("text", ["mau pesen dong", "pesen", "belanja", "mau belanja", "order",
+                                  "Mau pesan kak", "pesan belanja"])
+def test_words_for_ordering_at_the_main_menu(text: str) -> None:
+    bot = ChatBot()
+    bot.say("halo")
+    bot.say(text)
+    assert bot.state() == "order.market", bot.text()
+
+
+@pytest.mark.parametrize("text", ["cek pesanan", "pesanan saya", "status", "cek pesanan dong"])
+def test_words_for_my_orders_at_the_main_menu(text: str) -> None:
+    bot = ChatBot()
+    bot.say("halo")
+    bot.say(text)
+    assert "Anda belum punya pesanan" in bot.text(), bot.text()
+    assert "pilihan itu tidak ada" not in bot.text()
+
+
+def test_unclear_words_are_asked_back_never_taken() -> None:
+    bot = ChatBot()
+    bot.say("halo")
+    bot.say("mau pesen bawang sama cabe 1 kg")  # only partly "order": ask, don't guess
+    assert bot.state() == "main.menu"
+    assert "Maksud Anda *Pesan belanja*?" in bot.text()
+    bot.say("ga jadi pesen")  # says cancel, which the main menu does not offer
+    assert bot.state() == "main.menu" and "pilihan itu tidak ada" in bot.text()
+
+
+def _placed(bot: ChatBot, code_market: str = "kranji baru") -> str:
+    before = {o["code"] for o in bot.orders()}
+    bot.say("halo")
+    bot.say("pesen")
+    bot.say(code_market)
+    bot.say("telur 1 kg")
+    bot.say("selesai")
+    bot.say("Jl. Melati No. 12, RT 03/RW 05, Jatibening")
+    if bot.state() == "order.name":
+        bot.say("Bu Ani")
+    if bot.state() == "order.phone":
+        bot.say("0812-3456-7890")
+    bot.say("iya")
+    (code,) = {o["code"] for o in bot.orders()} - before
+    return code
+
+
+def _deliver(bot: ChatBot, code: str) -> None:
+    at = datetime(2025, 11, 27, 8, 0, tzinfo=WIB)
+    for number, (event, data) in enumerate([
+        ("claim", {}), ("start_shopping", {}), ("record_prices", {"prices": [{"price": 30000}]}),
+        ("send_courier", {"courier": {"name": "Pak Joko", "phone": "+6281311112222"}}),
+        ("deliver", {}),
+    ], 1):
+        change(bot.store, code, event, KOORD, at + timedelta(minutes=number), **data)
+
+
+def test_komplain_with_one_delivered_order_opens_its_report() -> None:
+    bot = ChatBot()
+    code = _placed(bot)
+    _deliver(bot, code)
+    bot.say("halo")
+    bot.say("barangnya jelek, mau tuker")
+    assert bot.state() == "status.report_items", bot.text()
+    assert bot.session()["slots"]["code"] == code
+
+
+def test_komplain_with_several_delivered_orders_asks_which() -> None:
+    bot = ChatBot()
+    first, second = _placed(bot), _placed(bot, "harapan jaya")
+    _placed(bot, "rawalumbu")  # not delivered: not offered for a report
+    for code in (first, second):
+        _deliver(bot, code)
+    bot.say("halo")
+    bot.say("komplain")
+    assert bot.state() == "status.pick"
+    options = bot.options()
+    assert sorted(options) == sorted([f"view:{first}", f"view:{second}", "done"])
+    bot.say(str(options.index(f"view:{second}") + 1))
+    assert bot.state() == "status.report_items"
+    assert bot.session()["slots"]["code"] == second
+
+
+def test_komplain_with_nothing_delivered_says_so() -> None:
+    bot = ChatBot()
+    _placed(bot)
+    bot.say("halo")
+    bot.say("laporkan masalah")
+    assert "Tidak ada pesanan yang bisa dilaporkan" in bot.text()
+
+
+def test_batalin_at_the_order_card_cancels_and_ga_jadi_at_the_summary() -> None:
+    bot = ChatBot()
+    code = _placed(bot)
+    bot.say(code)
+    assert bot.state() == "status.detail"
+    bot.say("batalin")
+    assert bot.state() == "status.confirm_cancel"
+    bot.say("iya")
+    assert bot.store.get_order(code)["status"] == "cancelled"
+    drive(bot, "order.confirm")
+    bot.say("ga jadi")
+    assert "Pesanan dibatalkan" in bot.text()
+    assert len(bot.orders()) == 1
+
+
+def test_a_first_message_asking_to_order_starts_the_order() -> None:
+    bot = ChatBot()
+    bot.say("mau pesen dong")
+    assert "Selamat datang" in bot.text() and bot.state() == "order.market"
+
+
+def test_intent_matching_strips_fillers_forgives_typos_and_refuses_other_intents() -> None:
+    intents = BOOK.get("id")
+    offered = {"order", "status", "help", "report"}
+    assert match_intent("mau pesen dong kak", intents, offered).intents == ("order",)
+    assert match_intent("komplainn", intents, offered).intents == ("report",)
+    assert match_intent("ga jadi pesen", intents, offered).intents == ()
+    assert not match_intent("pesen bawang 1 kg", intents, offered).confident
+    assert match_intent("", intents, offered).intents == ()
+    assert match_intent("halo", Intents(), offered).intents == ()
+
+
+def test_a_bad_phrase_entry_is_reported_at_its_line() -> None:
+    text = (
+        "fillers: [mau]\n"  # 1
+        "intents:\n"  # 2
+        "  order: [pesan, belanja]\n"  # 3
+        "  status:\n"  # 4
+        "    - cek\n"  # 5
+        "    - mau belanja\n"  # 6
+        "    - yes\n"  # 7
+        "  help: bantuan\n"  # 8
+    )
+    _, problems = parse_intents(text, "intents.yaml")
+    assert [(p.line, p.message) for p in problems] == [
+        (6, "intent status: 'mau belanja' also means order (line 3)"),
+        (7, "intent status: True is not a phrase"),
+        (8, "intent help: a list of phrases"),
+    ]
