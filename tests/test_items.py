@@ -10,9 +10,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.ordering.items import UNITS, Item, describe, format_rupiah, parse_items
+from bot.ordering.catalog import load_catalog
+from bot.ordering.items import UNITS, Item, describe, format_rupiah, parse_items, read_list
+from bot.ordering.vocabulary import SECTIONS, check_folder, check_word_file
 
+ROOT = Path(__file__).parent.parent
 LINES = Path(__file__).parent / "data" / "shopping_lines.yaml"
+WRITTEN = Path(__file__).parent / "data" / "shopping_written.yaml"
+CATALOG = load_catalog(ROOT / "data" / "catalog.yaml")
 FIELDS = ("name", "quantity", "unit", "budget")
 
 
@@ -45,6 +50,81 @@ def test_shopping_lines_score() -> None:
     for line in wrong:
         print("  WRONG", line)
     assert pct >= 97, "\n".join(wrong)
+
+
+def test_messages_as_people_write_them_score() -> None:
+    """tests/data/shopping_written.yaml (issue 11): items, closing words, remarks, asides."""
+    groups = yaml.safe_load(WRITTEN.read_text(encoding="utf-8"))
+    total = sum(len(cases) for cases in groups.values())
+    assert total >= 150 and len(groups) >= 6
+    wrong = []
+    for category, cases in groups.items():
+        for case in cases:
+            reading = read_list(case["line"], CATALOG)
+            got = ([_got(i) for i in reading.items], reading.done, bool(reading.notes),
+                   reading.asides[0][0] if reading.asides else None)  # fmt: skip
+            want = ([_expected(i) for i in case["items"]], bool(case.get("done")),
+                    bool(case.get("order_note")), case.get("aside"))  # fmt: skip
+            if got != want:
+                wrong.append(f"[{category}] {case['line']!r}\n    want {want}\n    got  {got}")
+    pct = 100 * (total - len(wrong)) / total
+    print(f"written messages: {total - len(wrong)}/{total} exact = {pct:.1f}%")
+    assert pct >= 97, "\n".join(wrong)
+
+
+def test_politeness_and_closing_words_are_not_items() -> None:
+    assert parse_items("udh itu aja") == []
+    assert read_list("udah itu aja bu, makasih").done
+    assert not read_list("makasih ya mbak").done
+    assert parse_items("mas, tolong belikan tomat 1 kg ya") == [Item("tomat", Decimal(1), "kg")]
+
+
+def test_short_forms_and_clear_typos_become_the_name_meant() -> None:
+    assert read_list("tmt 1 kg, kngkung 2 iket, dg sapi 1/2", CATALOG).items == [
+        Item("tomat", Decimal(1), "kg"), Item("kangkung", Decimal(2), "ikat"),
+        Item("daging sapi", Decimal("0.5"), "kg"),
+    ]  # fmt: skip
+    assert read_list("telor 1 kg", CATALOG).items[0].name == "telor"  # a proper spelling stays
+    unsure = read_list("bawamg nerah 2 ons", CATALOG)
+    assert unsure.items[0].name == "bawamg nerah"  # two letters off: kept, and asked
+    assert unsure.suggestions == {0: "bawang merah"}
+
+
+def test_remarks_phone_numbers_and_addresses_are_not_items() -> None:
+    reading = read_list("tlg pilihin yg seger ya bu\n1234 5678 877\njl. melati 3 rt 2 rw 5")
+    assert reading.items == []
+    assert reading.notes == [("tlg pilihin yg seger ya bu", "")]
+    assert [kind for kind, _ in reading.asides] == ["phone", "address"]
+    named = read_list("cabe rawit 10rb\ncabenya jangan yang busuk")
+    assert named.items == [Item("cabe rawit", budget=10000, note="cabenya jangan yang busuk")]
+    assert named.notes == []
+
+
+def test_vocabulary_files_are_valid() -> None:
+    assert check_folder() == []
+
+
+def test_a_bad_vocabulary_entry_is_reported_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.yaml"
+    bad.write_text(
+        "language: xx\n"
+        "closing: [udah, Sudah]\n"
+        "note_markers:\n"
+        "  - yang\n"
+        "  - jangan dong\n"
+        "  - yang\n"
+        "yes_words: [no]\n"
+        "colours: [red]\n"
+        "units:\n"
+        "  kilo: [kg2]\n",
+        encoding="utf-8",
+    )
+    problems = check_folder(tmp_path)
+    where = sorted((p.line, p.message.split(":")[0]) for p in problems)
+    assert [line for line, _ in where] == [2, 5, 6, 7, 8, 9], problems
+    assert all(str(p).startswith(f"{p.path}:{p.line}: ") for p in problems)
+    data, _ = check_word_file(bad, SECTIONS)
+    assert data.sets["closing"] == {"udah"}  # the good entries are still used
 
 
 def test_example_units_are_canonical() -> None:
@@ -233,6 +313,17 @@ def test_describe() -> None:
     assert describe(Item("telur", Decimal("1.5"), "kg")) == "telur 1,5 kg"
     assert describe(Item("tempe", Decimal(2))) == "tempe 2"
     assert format_rupiah(1250000) == "Rp1.250.000"
+
+
+def test_letter_bullets_dozens_and_each() -> None:
+    assert parse_items("a. tomat 1 kg\nb) wortel 1/2") == [
+        Item("tomat", Decimal(1), "kg"), Item("wortel", Decimal("0.5"), "kg")]
+    assert one("telur 1 lusin") == Item("telur", Decimal(12), "biji")
+    assert [i.quantity for i in parse_items("tomat, wortel tiap2 1 kg")] == [1, 1]
+    assert [i.quantity for i in parse_items("cabe, bawang sama2 1/4 kg")] == [Decimal("0.25")] * 2
+    assert one("cumi2 1/2 kg").name == "cumi-cumi"
+    assert one("susu Dancow 800 gr 1 kaleng") == Item("susu dancow 800 gr", Decimal(1), "kaleng")
+    assert one("minyak 2 liter paling mahal 40rb").budget == 40000
 
 
 def test_long_input() -> None:

@@ -210,9 +210,10 @@ def _replace(low: str, toks: list[tuple[str, int]], entries: list[dict[str, Any]
         return None
     target = words[start:pivot]
     rest = low[toks[pivot + 1][1] :]
-    if start == 0 and not (target[0] in THE or target[0] in NUMBER or target[-1].endswith("nya")
-                           or _numbers(target) is not None):  # fmt: skip
-        return None  # "cabe jadi 2": not clearly about a line already there
+    marked = (target[0] in THE or target[0] in NUMBER or target[-1].endswith("nya")
+              or _numbers(target) is not None)  # fmt: skip
+    if start == 0 and not marked and len(find_lines(entries, " ".join(_strip(target)))) != 1:
+        return None  # "cabe jadi 2" with no cabe listed: not about a line already there
     return _to_line(entries, target, rest, names)
 
 

@@ -3,15 +3,22 @@ RW numbers; referral tags and links."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.links import telegram_link, whatsapp_link
 from bot.messages import Incoming
 from bot.ordering.commands import Command, read_command
+from bot.ordering.courier import read_courier
 from bot.ordering.links import make_tag, slug
-from bot.ordering.pricing import parse_rupiah
+from bot.ordering.pricing import parse_rupiah, read_cash, read_price
+
+TYPING = yaml.safe_load((Path(__file__).parent.parent / "data" / "coordinator_typing.yaml")
+                        .read_text(encoding="utf-8"))  # fmt: skip
 
 
 def text(value: str) -> Incoming:
@@ -81,6 +88,28 @@ def test_rupiah(typed: str, amount: int) -> None:
 ])
 def test_not_rupiah(typed: str) -> None:
     assert parse_rupiah(typed) is None
+
+
+@pytest.mark.parametrize("case", TYPING["price"], ids=[c["send"] for c in TYPING["price"]])
+def test_prices_as_typed_at_the_market(case: dict) -> None:
+    assert read_price(case["send"]) == case["want"]
+
+
+@pytest.mark.parametrize("case", TYPING["courier"], ids=[c["send"] for c in TYPING["courier"]])
+def test_courier_name_and_number_on_one_line(case: dict) -> None:
+    found = read_courier(case["send"])
+    assert found is not None and {"name": found.name, "phone": found.phone} == case["want"]
+
+
+@pytest.mark.parametrize("case", TYPING["cash"], ids=[c["send"] for c in TYPING["cash"]])
+def test_cash_as_typed(case: dict) -> None:
+    assert read_cash(case["send"]) == case["want"]
+
+
+def test_not_a_courier() -> None:
+    assert read_courier("081299887766") is None  # a number alone: the name is still needed
+    assert read_courier("pak") is None
+    assert read_courier("") is None
 
 
 def test_tags_and_links() -> None:

@@ -1,0 +1,51 @@
+"""Changing a shopping list as people type it (issue 11): tests/data/list_edits.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.ordering.catalog import load_catalog
+from bot.ordering.items import Item, describe, parse_items, read_list
+from bot.ordering.list_edits import read_edit
+
+ROOT = Path(__file__).parent.parent
+CASES = yaml.safe_load((ROOT / "tests" / "data" / "list_edits.yaml").read_text(encoding="utf-8"))
+CATALOG = load_catalog(ROOT / "data" / "catalog.yaml")
+
+
+def shown(entries: list[dict]) -> list[str]:
+    return [describe(Item.from_dict(e)) for e in entries]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["send"] for c in CASES])
+def test_edit(case: dict) -> None:
+    entries = [item.to_dict() for item in parse_items(case["list"])]
+    change = read_edit(case["send"], entries, CATALOG)
+    if change is None:  # not an edit: the message adds items
+        after = entries + [i.to_dict() for i in read_list(case["send"], CATALOG).items]
+        asked = False
+    else:
+        after = change.entries if change.entries is not None else entries
+        asked = change.ask is not None
+    assert (shown(after), asked) == (case["after"], bool(case.get("ask")))
+
+
+def test_by_name_the_exact_line_wins_over_a_longer_one() -> None:
+    entries = [i.to_dict() for i in parse_items("daun bawang 1 ikat\nbawang 1/4 kg")]
+    change = read_edit("hapus bawang", entries)
+    assert change is not None and shown(change.entries or []) == ["daun bawang 1 ikat"]
+
+
+def test_a_listed_name_with_jadi_changes_that_line() -> None:
+    entries = [i.to_dict() for i in parse_items("tomat 1 kg\nkangkung 1 ikat")]
+    change = read_edit("kangkung jadi 2 ikat", entries)
+    assert change is not None and shown(change.entries or []) == ["tomat 1 kg", "kangkung 2 ikat"]
+
+
+def test_shopping_lines_are_not_edits() -> None:
+    entries = [i.to_dict() for i in parse_items("tomat 1 kg")]
+    for text in ("cabe rawit 5rb", "ayam 1 ekor potong 12", "kangkung jadi 2 ikat", "ya", ""):
+        assert read_edit(text, entries) is None, text
