@@ -236,10 +236,100 @@ def section_coordinator(code: Code, repeat: int) -> list[Row]:
     return rows
 
 
+# -- markets (issue 11 item 3) ------------------------------------------------------------
+def _market_result(code: Code, markets: Any, text: str) -> Any:
+    """What the checkout makes of a market name: ("market", id), ("ask", [ids]),
+    ("not_open", id) or ("none",)."""
+    result = code.market_match.match_market(text, markets)
+    kind = type(result).__name__
+    if kind == "Matched":
+        return ("market", result.option_id)
+    if kind == "Ambiguous":
+        return ("ask", [o.id for o in result.candidates])
+    if kind == "Unavailable":
+        name = result.params.get("market")
+        return ("not_open", next((m.id for m in markets.markets if m.name == name), name))
+    return ("none",)
+
+
+def _market_wanted(case: dict) -> Any:
+    for key in ("market", "ask", "not_open"):
+        if key in case:
+            return (key, case[key])
+    return ("none",)
+
+
+def section_markets(code: Code, repeat: int) -> list[Row]:
+    """tests/data/markets_phrasings.yaml: the market a resident names (µs per match)."""
+    code.market_match = importlib.import_module("bot.ordering.market_match")
+    markets_mod = importlib.import_module("bot.ordering.markets")
+    markets = markets_mod.load_markets(code.root / "data" / "markets.yaml")
+    cases = yaml.safe_load((DATA / "markets_phrasings.yaml").read_text(encoding="utf-8"))
+    groups: dict[str, list[dict]] = {}
+    for case in cases["cases"]:
+        groups.setdefault(_market_wanted(case)[0], []).append(case)
+    rows = []
+    for category, group in groups.items():
+        row = Row("markets", category, total=len(group))
+        for case in group:
+            got, want = _market_result(code, markets, case["text"]), _market_wanted(case)
+            if got == want:
+                row.exact += 1
+            else:
+                row.wrong.append(f"{case['text']!r}: want {want} got {got}")
+        row.seconds = _timed(
+            lambda g=group: [code.market_match.match_market(c["text"], markets) for c in g],
+            repeat)
+        rows.append(row)
+    return rows
+
+
+# -- addresses (issue 11 item 4) ----------------------------------------------------------
+def section_addresses(code: Code, repeat: int) -> list[Row]:
+    """tests/data/addresses.yaml: RT, RW and kelurahan right ("rt/rw/kelurahan"), and what
+    the bot asks for and whether it warns of an address outside Kota Bekasi ("asked");
+    µs per address parse. A checkout without `read_address` read no RT/RW or kelurahan."""
+    address = importlib.import_module("bot.ordering.address")
+    cases = yaml.safe_load((DATA / "addresses.yaml").read_text(encoding="utf-8"))["cases"]
+    read = getattr(address, "read_address", None)
+    parts = {"street": "order.address_street", "rtrw": "order.address_rtrw",
+             "area": "order.address_area"}
+    found = Row("addresses", "rt/rw/kelurahan", total=len(cases))
+    asked = Row("addresses", "asked + outside", total=len(cases))
+    for case in cases:
+        want_missing = sorted(parts[m] for m in case["missing"])
+        if read is None:
+            got_missing = sorted(address.check_address(case["text"], False))
+            got, outside = (None, None, None), False
+        else:
+            reading = read(case["text"])
+            a = reading.address
+            got = (a.rt, a.rw, a.kelurahan or None)
+            got_missing, outside = sorted(reading.missing), bool(a.outside)
+        want = (case["rt"], case["rw"], case["kelurahan"])
+        if got == want:
+            found.exact += 1
+        else:
+            found.wrong.append(f"{case['text']!r}: want {want} got {got}")
+        if (got_missing, outside) == (want_missing, bool(case.get("outside"))):
+            asked.exact += 1
+        else:
+            asked.wrong.append(f"{case['text']!r}: want {want_missing} got {got_missing}")
+    if read is None:
+        seconds = _timed(lambda: [address.check_address(c["text"], False) for c in cases],
+                         repeat)
+    else:
+        seconds = _timed(lambda: [read(c["text"]) for c in cases], repeat)
+    found.seconds = asked.seconds = seconds
+    return [found, asked]
+
+
 SECTIONS: list[Callable[[Code, int], list[Row]]] = [
     section_shopping,
     section_edits,
     section_coordinator,
+    section_markets,
+    section_addresses,
 ]
 
 

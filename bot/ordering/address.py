@@ -157,7 +157,7 @@ def read_address(text: str, has_pin: bool = False, wilayah: Wilayah | None = Non
     landmark = landmark_m.group(0).strip(" ,.") if landmark_m else ""
     if landmark_m:
         rest = rest[: landmark_m.start()] + " , " + rest[landmark_m.end() :]
-    words = normalize(rest).split()
+    words, starts = _tokens(rest)
     places = wilayah.find(words)
     outside = next((p for p in places if p.kind == "outside"), None)
     kels = [p for p in places if p.kind == "kelurahan"]
@@ -173,7 +173,7 @@ def read_address(text: str, has_pin: bool = False, wilayah: Wilayah | None = Non
     area_written = ""
     if kel is None and named and named.group(1).lower().startswith(("kel", "desa")):
         area_written = " ".join(named.group(2).split())
-    street = _street(rest, places, words)
+    street = _street(rest, places, words, starts)
     address = Address(
         text=text,
         street=street,
@@ -211,29 +211,38 @@ def _chosen(kels: list[Any], words: list[str]) -> Any:
     return chosen[-1]
 
 
-def _street(rest: str, places: list[Any], words: list[str]) -> str:
-    """The street part: the text before the first place named after it (or all of it)."""
-    text = re.sub(r"\b(kota|kab|kabupaten)\.?\s+(bekasi|bks)\b", " ", rest, flags=re.I)
-    parts = [_clean(p) for p in re.split(r"\s*,\s*", text)]
-    parts = [p for p in parts if p and normalize(p) not in _MARKERS]
-    named = {" ".join(words[p.start : p.end]) for p in places}
-    kept = []
-    for part in parts:
-        plain = normalize(part)
-        plain = " ".join(w for w in plain.split() if w not in _MARKERS)
-        if plain in named:
-            continue
-        kept.append(part)
-    street = ", ".join(kept)
-    for place in sorted(places, key=lambda p: -p.start):
-        phrase = " ".join(words[place.start : place.end])
+_TOKEN = re.compile(r"\w+")
+
+
+def _tokens(text: str) -> tuple[list[str], list[int]]:
+    """The words of ``text`` as `normalize` gives them, and where each starts in it."""
+    words, starts = [], []
+    for m in _TOKEN.finditer(text):
+        word = m.group().lower()
+        if not word.isascii():
+            word = normalize(word).replace(" ", "")
+        if word:
+            words.append(word)
+            starts.append(m.start())
+    return words, starts
+
+
+def _street(rest: str, places: list[Any], words: list[str], starts: list[int]) -> str:
+    """The street part: the text before the first place named after the house number (or
+    after a comma or "Kel."), as the resident wrote it ("Jl. Kemuning Raya 21")."""
+    cut = len(rest)
+    digits = [any(c.isdigit() for c in w) for w in words]
+    for place in sorted(places, key=lambda p: p.start):
         if place.start == 0:
             continue
-        m = re.search(r"[\s,]+(?:kel\.?|kelurahan|kec\.?|kecamatan|desa)?\s*"
-                      + r"\W*".join(re.escape(w) for w in phrase.split()) + r"\W*$", street, re.I)
-        if m:
-            street = street[: m.start()]
-    return _clean(street)
+        first = place.start
+        while first > 0 and words[first - 1] in _MARKERS:
+            first -= 1  # "kel. jakasetia": the marker goes too
+        after_comma = "," in rest[starts[first - 1] : starts[first]] if first > 0 else True
+        if any(digits[:first]) or after_comma or first < place.start:
+            cut = starts[first]
+            break
+    return _clean(rest[:cut])
 
 
 def _missing(address: Address, has_street: bool, has_pin: bool) -> list[str]:
