@@ -240,11 +240,18 @@ def _remark(words: list[str]) -> tuple[bool, str]:
         return False, ""
     first = words[i]
     nxt = words[i + 1] if i + 1 < len(words) else ""
+    if _di_verb(first):
+        return True, next((w[:-3] for w in words[i + 1 :] if _nya(w)), "")  # "dipilihin ..."
     if _nya(first) and (nxt in NOTE_MARKERS or nxt.startswith("di") or not nxt):
         return True, first[:-3]  # "cabenya jangan yang busuk"
     if (first in NOTE_HEADERS and (nxt or i > 0)) or (first in NOTE_MARKERS and first != "minta"):
         return True, next((w[:-3] for w in words[i + 1 :] if _nya(w)), "")
     return False, ""
+
+
+def _di_verb(word: str) -> bool:
+    """ "dipilihin", "dibersihkan", "dianterin": something to do, not something to buy."""
+    return len(word) >= 7 and word.startswith("di") and word.endswith(("in", "kan"))
 
 
 def _nya(word: str) -> bool:
