@@ -111,6 +111,7 @@ class Inbox:
         with self._lock:
             if self._open.pop(number, None) is not None and self.path is not None:
                 self._buffer.append(b'{"done":%d}\n' % number)
+                self._commit.changed += 1  # written by the next sync, not synced for itself
 
     def waiting(self) -> int:
         """How many deliveries are not done."""

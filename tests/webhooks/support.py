@@ -96,12 +96,20 @@ class ServeProcess:
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGKILL)
 
-    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
-        """Send ``sig`` and wait for the process to end; returns its exit code."""
+    def send(self, sig: int) -> None:
         assert self.proc is not None
         if self.proc.returncode is None:
             self.proc.send_signal(sig)
+
+    async def wait(self, timeout: float = 60.0) -> int:
+        """Wait for the process to end; returns its exit code."""
+        assert self.proc is not None
         return await asyncio.wait_for(self.proc.wait(), timeout)
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
+        """Send ``sig`` and wait for the process to end; returns its exit code."""
+        self.send(sig)
+        return await self.wait(timeout)
 
     def stderr(self) -> str:
         """What the current (or last) process wrote to stderr."""
