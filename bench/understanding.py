@@ -1,12 +1,17 @@
 """How well the bot understands what people type: exact matches per test set and category.
 
     python3 bench/understanding.py [--root DIR] [--show-wrong] [--repeat N]
+    python3 bench/understanding.py --before DIR [--rounds N]   # before/after, one run
 
 One section per hand-written test set under tests/data/; each prints, per category, how
 many cases were read exactly as a person would read them, and the parser's cost in
 microseconds per case (best of ``--repeat`` timed passes). ``--root`` runs the same sets
 against another checkout (``git worktree add /tmp/old <commit>``) for before/after figures
 from one run of this script; what an old checkout cannot do is scored as it behaved then.
+
+``--before DIR`` measures DIR and this checkout in turns (``--rounds``, each in a fresh
+process, best time kept per checkout), so both figures come from the same minutes of a
+shared machine, and prints them side by side with the ratio after/before.
 
 To add a test set: write a function ``section_<name>(code) -> list[Row]`` below and add it
 to ``SECTIONS``; ``code`` is the checkout's modules (see ``Code``).
@@ -16,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -97,8 +104,10 @@ def _read(code: Code, text: str) -> dict[str, Any]:
     """What the checkout makes of one message: items, done, order note, asides."""
     read_list = getattr(code.items, "read_list", None)
     if read_list is None:  # before read_list: items only, nothing else understood
-        return {"items": code.items.parse_items(text), "done": False, "order_note": False,
-                "aside": None}  # fmt: skip
+        items = code.items.parse_items(text)
+        for item in items:  # what the app did then for each item: ask the catalog
+            code.catalog.suggest(item.name)
+        return {"items": items, "done": False, "order_note": False, "aside": None}
     reading = read_list(text, code.catalog)
     return {
         "items": reading.items,
@@ -333,13 +342,58 @@ SECTIONS: list[Callable[[Code, int], list[Row]]] = [
 ]
 
 
+def _measure(root: Path, repeat: int) -> list[dict[str, Any]]:
+    """One checkout's rows, measured in a fresh process (a checkout's modules are its own)."""
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--root", str(root), "--repeat",
+         str(repeat), "--json"], capture_output=True, text=True, check=True, cwd=HERE,
+    ).stdout  # fmt: skip
+    return json.loads(out)
+
+
+def compare(before: Path, rounds: int, repeat: int) -> int:
+    best: dict[tuple[Path, str, str], dict[str, Any]] = {}
+    order: list[tuple[str, str]] = []
+    for _ in range(rounds):
+        for root in (before, HERE):
+            for row in _measure(root, repeat):
+                key = (root, row["section"], row["category"])
+                if (row["section"], row["category"]) not in order:
+                    order.append((row["section"], row["category"]))
+                if key not in best or row["us"] < best[key]["us"]:
+                    best[key] = row
+    print(f"before: {before}\nafter:  {HERE}\n(best of {rounds} rounds x {repeat} passes each)")
+    print(f"{'section':<12} {'category':<26} {'before':>9} {'after':>9} "
+          f"{'µs before':>10} {'µs after':>9} {'ratio':>6}")  # fmt: skip
+    for section, category in order:
+        old, new = best.get((before, section, category)), best.get((HERE, section, category))
+        if old is None or new is None:
+            continue
+        ratio = new["us"] / old["us"] if old["us"] else 0.0
+        print(f"{section:<12} {category:<26} {old['exact']:>4}/{old['total']:<4} "
+              f"{new['exact']:>4}/{new['total']:<4} {old['us']:>10.1f} {new['us']:>9.1f} "
+              f"{ratio:>6.2f}")  # fmt: skip
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=HERE, help="checkout to measure")
     parser.add_argument("--show-wrong", action="store_true", help="print every miss")
     parser.add_argument("--repeat", type=int, default=5, help="timed passes (best kept)")
+    parser.add_argument("--before", type=Path, help="an older checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=3, help="turns per checkout (--before)")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.before is not None:
+        return compare(args.before.resolve(), args.rounds, args.repeat)
     code = load_code(args.root.resolve())
+    if args.json:
+        rows = [{"section": r.section, "category": r.category, "exact": r.exact,
+                 "total": r.total, "us": r.us_per_case}
+                for section in SECTIONS for r in section(code, args.repeat)]  # fmt: skip
+        print(json.dumps(rows))
+        return 0
     print(f"checkout: {code.root}")
     print(f"{'section':<12} {'category':<26} {'exact':>9} {'%':>6} {'µs/case':>9}")
     totals: dict[str, list[int]] = {}

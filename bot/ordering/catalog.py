@@ -46,6 +46,15 @@ class Entry:
         return {self.unit: self.price, **dict(self.other_prices)}
 
 
+def _unique_best(found: list[tuple[str, int, Any]], index: dict[str, Entry]) -> str | None:
+    """The one item the closest matches name, or None (none, or a tie between items)."""
+    if not found:
+        return None
+    best = min(distance for _, distance, _ in found)
+    entries = {index[choice].name for choice, distance, _ in found if distance == best}
+    return entries.pop() if len(entries) == 1 else None
+
+
 def convert(quantity: Decimal, unit: str, to: str) -> Decimal | None:
     """``quantity`` of ``unit`` in ``to`` units (2 ons -> 0.2 kg); None if they do not convert."""
     if unit == to:
@@ -64,6 +73,7 @@ class Catalog:
     _short: dict[str, Entry] = field(default_factory=dict, init=False, repr=False, compare=False)
     _spelling: dict[str, str] = field(default_factory=dict, init=False, repr=False,
                                       compare=False)  # fmt: skip
+    _keys: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for entry in self.entries:
@@ -72,6 +82,7 @@ class Catalog:
                 self._spelling.setdefault(normalize(name), name)
             for form in entry.short:
                 self._short.setdefault(normalize(form), entry)
+        object.__setattr__(self, "_keys", tuple(self._index))
 
     def resolve(self, name: str) -> tuple[str, str | None]:
         """The name to keep for what a resident wrote, and a suggestion when unsure.
@@ -87,17 +98,19 @@ class Catalog:
         entry = self._short.get(key)
         if entry is not None:
             return entry.name, None
-        if len(key) >= _CONFIDENT_LENGTH:
-            found = process.extract(key, list(self._index), scorer=OSA.distance,
-                                    score_cutoff=1, limit=10)  # fmt: skip
-            entries = {self._index[choice].name for choice, _, _ in found}
-            if len(entries) == 1:
-                spellings = sorted(choice for choice, _, _ in found)
-                meant = entries.pop()  # its own name if that is one of the close ones
-                if normalize(meant) not in spellings:
-                    meant = self._spelling[spellings[0]]
-                return meant, None
-        return name, self.suggest(name)
+        if len(key) < 4:
+            return name, None
+        allowed = 1 if len(key) <= 5 else 2 if len(key) <= 10 else 3
+        found = process.extract(key, self._keys, scorer=OSA.distance, score_cutoff=allowed,
+                                limit=10)  # fmt: skip
+        close = sorted(choice for choice, distance, _ in found if distance == 1)
+        entries = {self._index[choice].name for choice in close}
+        if len(key) >= _CONFIDENT_LENGTH and len(entries) == 1:
+            meant = entries.pop()  # its own name if that is one of the close ones
+            if normalize(meant) not in close:
+                meant = self._spelling[close[0]]
+            return meant, None
+        return name, _unique_best(found, self._index)
 
     def lookup(self, name: str) -> Entry | None:
         """The entry called ``name`` or one of its synonyms (case and punctuation ignored)."""
@@ -112,14 +125,9 @@ class Catalog:
         if len(key) < 4 or key in self._index:
             return None
         allowed = 1 if len(key) <= 5 else 2 if len(key) <= 10 else 3
-        found = process.extract(
-            key, list(self._index), scorer=OSA.distance, score_cutoff=allowed, limit=10
-        )
-        if not found:
-            return None
-        best = min(distance for _, distance, _ in found)
-        entries = {self._index[choice].name for choice, distance, _ in found if distance == best}
-        return entries.pop() if len(entries) == 1 else None
+        found = process.extract(key, self._keys, scorer=OSA.distance, score_cutoff=allowed,
+                                limit=10)  # fmt: skip
+        return _unique_best(found, self._index)
 
     def estimate(self, item: Item) -> int | None:
         """Estimated rupiah for one item: its budget, else quantity x reference price.

@@ -292,7 +292,7 @@ def read_list(text: str, names: Names | None = None) -> Reading:
                 _keep_remark(reading, " ".join(line.split()), about)
             continue
         line_start = len(items)
-        for part in _SENTENCE.split(line):
+        for part in _SENTENCE.split(line) if ". " in line else (line,):
             for piece in _split_commas(part):
                 segments, closes = read_part(piece)
                 reading.done = reading.done or closes
