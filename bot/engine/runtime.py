@@ -175,6 +175,14 @@ class Engine:
             return False
         return not session.in_flow or (session.flow, session.state) == self._home()
 
+    def _opens_conversation(self, session: Session, msg: Incoming) -> bool:
+        """A referral tag typed (or put there by a wa.me link) as the first message of a
+        conversation, or at the main menu: it starts the conversation as ``/start <tag>``
+        would, on every channel. Elsewhere a tag is an answer like any other text."""
+        if msg.choice is not None or referral_tag(msg.text) is None:
+            return False
+        return not session.in_flow or (session.flow, session.state) == self._home()
+
     async def _command(self, ctx: Context, command: Command) -> None:
         session = ctx.session
         session.pending = None
@@ -362,7 +370,9 @@ class Engine:
         session = ctx.session
         branch, from_next = self._pick(ctx, state, value)
         if branch is None:
-            log.error("no transition from %s.%s for %r", session.flow, state.name, value)
+            # the answer's type, not the answer: it may be what a resident typed
+            log.error("no transition from %s.%s for a %s answer", session.flow, state.name,
+                      type(value).__name__)
             await self._ask(ctx, state, text=ctx.t("engine.invalid_choice"))
             return False
         try:
