@@ -167,22 +167,6 @@ class Engine:
             return False
         return not session.in_flow or (session.flow, session.state) == self._home()
 
-    def _opens_conversation(self, session: Session, msg: Incoming) -> bool:
-        """A referral tag typed (or put there by a wa.me link) as the first message of a
-        conversation, or at the main menu: it starts the conversation as ``/start <tag>``
-        would, on every channel. Elsewhere a tag is an answer like any other text."""
-        if msg.choice is not None or referral_tag(msg.text) is None:
-            return False
-        return not session.in_flow or (session.flow, session.state) == self._home()
-
-    def _opens_conversation(self, session: Session, msg: Incoming) -> bool:
-        """A referral tag typed (or put there by a wa.me link) as the first message of a
-        conversation, or at the main menu: it starts the conversation as ``/start <tag>``
-        would, on every channel. Elsewhere a tag is an answer like any other text."""
-        if msg.choice is not None or referral_tag(msg.text) is None:
-            return False
-        return not session.in_flow or (session.flow, session.state) == self._home()
-
     async def _command(self, ctx: Context, command: Command) -> None:
         session = ctx.session
         session.pending = None
@@ -201,6 +185,14 @@ class Engine:
             await self._back(ctx)
         elif command.name == "help":
             state = self._state(session)
+            kind = self.registry.kinds[state.input.kind] if state and state.input else None
+            hint = ctx.t(kind.hint) if kind else ""
+            ctx.say(state.help if state and state.help else "engine.help_generic", hint=hint)
+            await self._reprompt(ctx)
+        elif command.name == "language":
+            session.pending = "language"
+            ctx.send(self._language_menu(ctx))
+
     # -- pressed options (bot/engine/presses.py) -------------------------------------
     async def _standing(self, ctx: Context) -> None:
         """An option with its own meaning, pressed away from its menu: the entry flow
@@ -221,14 +213,6 @@ class Engine:
             ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
         else:
             await self._reprompt(ctx)
-
-            kind = self.registry.kinds[state.input.kind] if state and state.input else None
-            hint = ctx.t(kind.hint) if kind else ""
-            ctx.say(state.help if state and state.help else "engine.help_generic", hint=hint)
-            await self._reprompt(ctx)
-        elif command.name == "language":
-            session.pending = "language"
-            ctx.send(self._language_menu(ctx))
 
     # -- built-in questions -----------------------------------------------------------
     def _language_menu(self, ctx: Context) -> Menu:
