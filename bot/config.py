@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
         "max_concurrent": 64,
         "retries": 3,
         "retry_backoff": 0.5,
+        "reconnect_max": 60,
         "rate_per_second": 30,
     },
     "whatsapp": {

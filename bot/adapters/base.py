@@ -38,6 +38,10 @@ class BaseAdapter(ABC):
         """Starlette routes this adapter serves (webhooks); none by default."""
         return []
 
+    async def preflight(self) -> None:
+        """Before the server starts: raise ConfigError for settings the platform refuses
+        (a bad token), so `serve` stops with one clear line; nothing by default."""
+
     async def start(self) -> None:
         """Begin receiving (polling, webhook registration)."""
 

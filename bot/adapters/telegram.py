@@ -26,6 +26,8 @@ and never stops the update loop.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -37,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.adapters.base import BaseAdapter
 from bot.adapters.telegram_parse import (
@@ -58,10 +60,15 @@ from bot.adapters.telegram_render import (
     text_only,
 )
 from bot.adapters.telegram_setup import (
+    PTB_LOGGERS,
+    QuietApiErrors,
     TokenFilter,
     build_application,
     call_with_retry,
     check_settings,
+    check_token,
+    describe,
+    token_refused,
 )
 from bot.config import ConfigError
 from bot.json_input import json_object
@@ -99,41 +106,96 @@ class TelegramAdapter(BaseAdapter):
         # (chat, message) -> options of a menu whose buttons carry indexes (long ids)
         self._menus: OrderedDict[tuple[int, int], tuple[Option, ...]] = OrderedDict()
         self._keyboards: set[int] = set()  # chats with a location/contact keyboard showing
-        self._token_filter = TokenFilter(str(settings["token"]))
+        self._token = str(settings["token"])
+        self._token_filter = TokenFilter(self._token)
+        self._quiet = QuietApiErrors(self._token)
+        self.reconnect_max = float(settings.get("reconnect_max", 60))
+        self._connecting: asyncio.Task[None] | None = None  # reaching the Bot API again
         self._inbox: Inbox | None = None
         self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
         self.application = build_application(settings, self._on_update, self._on_error)
 
     # -- lifecycle ------------------------------------------------------------------
+    async def preflight(self) -> None:
+        await check_token(self.settings)
+
     async def start(self) -> None:
+        """Reach the Bot API (getMe checks the token), then poll or set the webhook. A
+        refused token is a ConfigError; an API that cannot be reached (no network, DNS,
+        refused, 5xx) is said in one line and tried again in the background, the wait
+        doubling up to ``reconnect_max`` seconds, while the server runs."""
         logging.getLogger("httpx").addFilter(self._token_filter)
-        bot = self.application.bot
+        for name in PTB_LOGGERS:
+            logging.getLogger(name).addFilter(self._quiet)
         try:
-            await self.application.initialize()  # getMe: checks the token
-        except InvalidToken:
-            raise ConfigError("telegram.token was refused by the Bot API: check "
-                              "TELEGRAM_BOT_TOKEN") from None
+            await self._connect()
+        except InvalidToken as error:
+            raise ConfigError(token_refused(error)) from None
+        except (NetworkError, TimedOut) as error:
+            self._unreachable(error, self.backoff)
+            self._connecting = asyncio.create_task(self._keep_connecting(self.backoff))
+
+    async def _connect(self) -> None:
+        """Each step once; a step already done is not done again by a later attempt."""
+        bot = self.application.bot
+        await self.application.initialize()  # getMe; nothing once it has succeeded
+        url = str(self.settings.get("webhook_url") or "").rstrip("/") + WEBHOOK_PATH
         if self.mode == "webhook":
-            url = str(self.settings["webhook_url"]).rstrip("/") + WEBHOOK_PATH
-            await bot.set_webhook(url, secret_token=self._secret.decode(),
-                                  allowed_updates=ALLOWED_UPDATES)
+            try:
+                await bot.set_webhook(url, secret_token=self._secret.decode(),
+                                      allowed_updates=ALLOWED_UPDATES)
+            except BadRequest as error:
+                raise ConfigError(f"telegram.webhook_url {url} was refused by the Bot API "
+                                  f"({describe(error)})") from None
+        if not self.application.running:
             await self.application.start()
             await self._requeue()
+        if self.mode == "webhook":
             log.info("telegram: @%s receives updates by webhook at %s", bot.username, url)
             return
-        await self.application.start()
-        await self._requeue()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
             timeout=int(self.settings.get("poll_timeout", 30)),
             allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=3,
+            bootstrap_retries=0,  # failures come back here: one line each, and our backoff
             drop_pending_updates=False,
+            error_callback=self._polling_failed,
         )
         log.info("telegram: @%s polling %s", bot.username, self._api_host())
 
+    async def _keep_connecting(self, delay: float) -> None:
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+                return
+            except InvalidToken as error:
+                log.error("%s; Telegram is off until the bot is restarted",
+                          token_refused(error))
+                return
+            except ConfigError as error:
+                log.error("%s; Telegram is off until the bot is restarted", error)
+                return
+            except (NetworkError, TimedOut) as error:
+                delay = min(delay * 2, self.reconnect_max)
+                self._unreachable(error, delay)
+
+    def _unreachable(self, error: Exception, delay: float) -> None:
+        log.warning("telegram: the Bot API at %s is not available (%s); trying again in "
+                    "%g s", self._api_host(), describe(error, self._token), delay)
+
+    def _polling_failed(self, error: TelegramError) -> None:
+        """Called by python-telegram-bot once per failed poll; it waits longer after each
+        (up to 30 s) before the next."""
+        log.warning("telegram: polling the Bot API at %s failed (%s); trying again",
+                    self._api_host(), describe(error, self._token))
+
     async def stop(self) -> None:
         """Stop fetching, let every update in hand finish, close the HTTP clients."""
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -141,6 +203,8 @@ class TelegramAdapter(BaseAdapter):
             await self.application.stop()  # waits for queued and running updates
         await self.application.shutdown()
         logging.getLogger("httpx").removeFilter(self._token_filter)
+        for name in PTB_LOGGERS:
+            logging.getLogger(name).removeFilter(self._quiet)
         log.info("telegram: stopped")
 
     def _api_host(self) -> str:
@@ -302,6 +366,10 @@ class TelegramAdapter(BaseAdapter):
 
     async def _on_error(self, update: object, context: Any) -> None:
         where = update.update_id if isinstance(update, Update) else "-"
+        if isinstance(context.error, TelegramError):  # the API's answer says it all
+            log.error("telegram: handling update %s failed (%s)", where,
+                      describe(context.error, self._token))
+            return
         log.error("telegram: handling update %s failed", where, exc_info=context.error)
 
     # -- outgoing -------------------------------------------------------------------

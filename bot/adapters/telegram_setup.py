@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, TypeHandler
 
 from bot.config import ConfigError
@@ -19,6 +19,8 @@ from bot.engine.locks import KeyLocks
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# python-telegram-bot's loggers that log a failed Bot API call with its traceback
+PTB_LOGGERS = ("telegram.ext", "telegram.ext.Updater", "telegram.ext.Application")
 
 
 def check_settings(settings: dict[str, Any]) -> None:
@@ -78,6 +80,57 @@ class TokenFilter(logging.Filter):
         if self.token in message:
             record.msg, record.args = message.replace(self.token, "<token>"), ()
         return True
+
+
+class QuietApiErrors(logging.Filter):
+    """A Bot API error logged by python-telegram-bot (an unreachable API while polling, a
+    refused token) as one line naming the error, not dozens of lines of httpx frames."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, TelegramError):
+            record.msg = f"{record.getMessage()} ({describe(error, self.token)})"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+def describe(error: BaseException, token: str = "") -> str:
+    """``NetworkError: httpx.ConnectError: All connection attempts failed``: one line,
+    never the token."""
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text.replace(token, "<token>") if token else text
+
+
+def token_refused(error: InvalidToken) -> str:
+    """What to do about a token the Bot API refuses (401/404 from getMe). The API's own
+    words ("Unauthorized", "Not Found"), not python-telegram-bot's, which hold the token."""
+    answer = error.__cause__ if isinstance(error.__cause__, TelegramError) else None
+    said = f" ({answer.message})" if answer is not None else ""
+    return (f"telegram.token was refused by the Bot API{said}: set TELEGRAM_BOT_TOKEN "
+            "(telegram.token in config.yaml) to the token @BotFather gave you, or set "
+            "telegram.enabled: false")
+
+
+async def check_token(settings: dict[str, Any]) -> None:
+    """``getMe`` once: ConfigError if the Bot API refuses the token; an API that cannot be
+    reached now says nothing here (the adapter keeps trying once the server runs)."""
+    token = str(settings["token"])
+    quiet = TokenFilter(token)
+    logging.getLogger("httpx").addFilter(quiet)
+    try:
+        bot = Bot(token, base_url=str(settings.get("base_url") or DEFAULT_BASE_URL))
+        async with bot:
+            pass
+    except InvalidToken as error:
+        raise ConfigError(token_refused(error)) from None
+    except (NetworkError, TimedOut):
+        return
+    finally:
+        logging.getLogger("httpx").removeFilter(quiet)
 
 
 def build_application(

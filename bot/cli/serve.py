@@ -13,6 +13,7 @@ closed.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import signal
@@ -95,6 +96,13 @@ def run(config: dict, args: argparse.Namespace) -> int:
               "config.yaml (python3 main.py chat needs none).", file=sys.stderr)
         app.close()
         return 1
+    try:  # a token the platform refuses stops here, in one line (not unreachable: retried)
+        for adapter in adapters:
+            asyncio.run(adapter.preflight())
+    except ConfigError as exc:
+        print(f"config: {exc}", file=sys.stderr)
+        app.close()
+        return 2
     host, port = config["server"]["host"], int(config["server"]["port"])
     log.info("serving %s on http://%s:%s", ", ".join(a.name for a in adapters), host, port)
     import uvicorn

@@ -254,11 +254,12 @@ class FakeBotAPI:
 
 
 @contextlib.asynccontextmanager
-async def serve(fake: FakeBotAPI) -> AsyncIterator[FakeBotAPI]:
-    """Run the fake on a free port of 127.0.0.1 for the duration of the block."""
+async def serve(fake: FakeBotAPI, port: int = 0) -> AsyncIterator[FakeBotAPI]:
+    """Run the fake on 127.0.0.1 (a free port unless ``port`` is given) for the duration
+    of the block."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     fake.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(fake.app, log_level="warning", lifespan="off",
                                            timeout_graceful_shutdown=1))
