@@ -163,3 +163,32 @@ def test_a_bad_phrase_entry_is_reported_at_its_line() -> None:
         (7, "intent status: True is not a phrase"),
         (8, "intent help: a list of phrases"),
     ]
+
+
+def test_a_phone_number_where_the_name_is_asked_is_kept_as_the_phone() -> None:
+    """Before: "0812 3456 7890" became the resident's name."""
+    bot = ChatBot()
+    drive(bot, "order.name")
+    bot.say("0812 3456 7890")
+    assert bot.state() == "order.name" and "0812-3456-7890 sudah saya catat" in bot.text()
+    bot.say("Bu Ani")
+    assert bot.state() == "order.confirm", bot.text()  # the phone is not asked again
+    assert "Bu Ani · 0812-3456-7890" in bot.text()
+
+
+def test_a_name_with_its_number_on_one_line_gives_both() -> None:
+    bot = ChatBot()
+    drive(bot, "order.name")
+    bot.say("Bu Ani 081234567890")
+    assert bot.state() == "order.confirm" and "Bu Ani · 0812-3456-7890" in bot.text()
+
+
+def test_a_phone_number_at_the_address_step_is_kept_and_the_address_asked() -> None:
+    bot = ChatBot()
+    drive(bot, "order.address")
+    bot.say("081234567890")
+    assert bot.state() == "order.address" and "sudah saya catat" in bot.text()
+    assert bot.session()["slots"].get("address") is None
+    bot.say("Jl. Kemuning Raya 21 RT 004/RW 005 Jaka Setia")
+    bot.say("Bu Ani")
+    assert bot.state() == "order.confirm", bot.text()

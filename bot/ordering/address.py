@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.engine.context import Context
 from bot.engine.inputs.address import AddressReading
+from bot.engine.inputs.phone import display_phone, normalize_phone
 from bot.engine.matching import normalize
 from bot.ordering.wilayah import Wilayah, default_wilayah
 
@@ -274,6 +275,7 @@ def export_columns(stored: Any) -> list[str]:
 
 
 NOT_AN_ADDRESS = "order.address_looks_like_items"
+GOT_PHONE = "order.address_got_phone"
 
 
 def looks_like_items(ctx: Context, text: str) -> bool:
@@ -297,6 +299,11 @@ def address_reader(ctx: Context, text: str, has_pin: bool) -> AddressReading:
     """The address input's reader (bot/engine/inputs/address.py): the structured address,
     what is missing, and a shopping line recognised as one instead of filed as an address."""
     wilayah = getattr(ctx.services, "wilayah", None) or default_wilayah()
+    phone = normalize_phone(text) if len(text) <= 24 else None
+    if phone is not None:  # a phone number sent where the address is asked: keep it
+        ctx.slots["phone"] = phone
+        return AddressReading({"text": text}, problem=GOT_PHONE,
+                              params={"phone": display_phone(phone)})
     reading = read_address(text, has_pin, wilayah)
     if reading.signals == 0 and looks_like_items(ctx, text):
         return AddressReading({"text": text}, problem=NOT_AN_ADDRESS)

@@ -33,6 +33,7 @@ from bot.ordering.orders import (
     now_local,
     order_code,
 )
+from bot.ordering.person import ResidentNameKind
 from bot.ordering.roles import Roles
 from bot.ordering.vocabulary import VOCABULARY
 from bot.ordering.wilayah import Wilayah
@@ -286,6 +287,7 @@ def register(registry: Registry) -> None:
     registry.options("open_markets", matcher=market_matcher)(open_markets)
     registry.kind(ListKind("items", read_list_message, describe_entry))
     registry.kind(AddressKind(address_reader))
+    registry.kind(ResidentNameKind())
     registry.condition("name_unknown")(lambda ctx: not _name(ctx))
     registry.condition("phone_unknown")(lambda ctx: not _phone(ctx))
     registry.action("describe_markets")(describe_markets)
