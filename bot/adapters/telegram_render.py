@@ -61,12 +61,22 @@ class Outgoing:
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def sendable(text: str) -> str:
+    """``text`` with any lone surrogate (stored before text was cleaned where it enters)
+    as U+FFFD: Telegram takes only UTF-8, and one would stop the whole reply."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def to_html(text: str) -> str:
     """Our text as Telegram HTML: escaped, ``*bold*`` as ``<b>``."""
-    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+    return _BOLD.sub(r"<b>\1</b>", html.escape(sendable(text), quote=False))
 
 
 def _cut(line: str, limit: int) -> list[str]:
@@ -118,7 +128,7 @@ def callback_data(option: Option, index: int, prompt: str = "") -> str:
     """``c:<id>`` when it fits in 64 bytes, else ``i:<index into the menu>``; with the
     menu's prompt when it has one."""
     data = f"c:{with_prompt(option.id, prompt)}"
-    if len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
+    if sendable(data) == data and len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
         return data
     return f"i:{with_prompt(str(index), prompt)}"
 
@@ -141,7 +151,7 @@ def parse_callback(data: str | None) -> Pressed | None:
 def inline_keyboard(options: tuple[Option, ...], prompt: str = "") -> InlineKeyboardMarkup:
     """Two buttons a row when every label is short, else one: what fits on a phone."""
     buttons = [
-        InlineKeyboardButton(o.label, callback_data=callback_data(o, i, prompt))
+        InlineKeyboardButton(sendable(o.label), callback_data=callback_data(o, i, prompt))
         for i, o in enumerate(options)
     ]
     per_row = 2 if all(len(o.label) <= SHORT_LABEL for o in options) else 1
@@ -154,7 +164,8 @@ def chosen_keyboard(label: str) -> InlineKeyboardMarkup:
 
 
 def request_keyboard(label: str, *, location: bool) -> ReplyKeyboardMarkup:
-    button = KeyboardButton(label, request_location=location, request_contact=not location)
+    button = KeyboardButton(sendable(label), request_location=location,
+                            request_contact=not location)
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
 
 

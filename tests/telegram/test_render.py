@@ -204,3 +204,20 @@ def test_every_menu_and_message_of_the_shipped_flows_fits_telegram() -> None:
                 assert all(b.callback_data == f"c:{o.id}"
                            for b, o in zip(buttons, reply.options, strict=True))
     app.close()
+
+
+def test_a_lone_surrogate_in_stored_text_does_not_stop_the_reply() -> None:
+    """Text stored before it was cleaned where it enters may hold one: it goes out as
+    U+FFFD in the text, a button label and a request keyboard; an id holding one goes by
+    index."""
+    menu = Menu(to="telegram:42", text="Halo Bu \ud800Ani", options=(
+        Option("x\udfff", "Pasar \ud800Baru"), Option("b", "B")))
+    [out] = render(menu, CHAT)
+    assert out.kwargs["text"] == "Halo Bu \ufffdAni"
+    buttons = out.kwargs["reply_markup"].inline_keyboard[0]
+    assert buttons[0].text == "Pasar \ufffdBaru" and buttons[0].callback_data == "i:0"
+    [ask] = render(AskLocation(to="telegram:42", text="\ud800?", button="\udc00"), CHAT)
+    assert ask.kwargs["reply_markup"].keyboard[0][0].text == "\ufffd"
+    for item in [out, ask]:
+        item.kwargs["text"].encode("utf-8")  # Telegram takes UTF-8 only
+    check_limits([out, ask])
