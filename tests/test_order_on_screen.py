@@ -58,3 +58,17 @@ def test_a_code_that_does_not_exist_leaves_the_order_on_screen(bot: ChatBot) -> 
     bot.say("KRB-0101-999", "koord-kranji-1")
     assert bot.session("koord-kranji-1")["slots"]["code"] == mine
     assert bot.options("koord-kranji-1") == before
+
+
+def test_a_residents_order_stays_on_screen_after_someone_elses_code(bot: ChatBot) -> None:
+    mine = place(bot, "kranji baru", "warga")
+    theirs = place(bot, "kranji baru", "tetangga")
+    bot.say(mine)
+    assert bot.state() == "status.detail"
+    before = bot.options()
+    assert "cancel" in before
+    bot.say(theirs)  # not hers: refused
+    assert bot.state() == "status.detail"
+    assert bot.session()["slots"]["code"] == mine and bot.options() == before
+    bot.push(choice="cancel")
+    assert bot.state() == "status.confirm_cancel" and mine in bot.text()
