@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_FILE = Path("logs") / "pasar.log"
@@ -28,6 +30,18 @@ class ZonedFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = datetime.fromtimestamp(record.created, self.tz).astimezone(self.tz)
         return moment.strftime(datefmt or "%Y-%m-%d %H:%M:%S%z")
+
+
+class ToStderr(logging.StreamHandler):
+    """Writes to the ``sys.stderr`` of the moment (a test may have replaced it)."""
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
 
 
 class WarningCounter(logging.Handler):
@@ -46,7 +60,7 @@ def setup(verbose: bool = False) -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     if not any(getattr(h, "_pasar", False) for h in root.handlers):
-        handler = logging.StreamHandler()
+        handler = ToStderr()
         handler._pasar = True  # type: ignore[attr-defined]
         handler.setFormatter(ZonedFormatter())
         root.addHandler(handler)
