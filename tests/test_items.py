@@ -354,6 +354,8 @@ def test_never_raises_on_any_text(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(VOCAB, max_size=40).map(" ".join))
 def test_never_raises_on_list_like_text(text: str) -> None:
+    reading = read_list(text, CATALOG)
+    assert all(0 <= k < len(reading.items) for k in reading.suggestions)
     result = parse_items(text)
     assert isinstance(result, list)
     for item in result:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.ordering.catalog import load_catalog
 from bot.ordering.items import Item, describe, parse_items, read_list
@@ -49,3 +51,26 @@ def test_shopping_lines_are_not_edits() -> None:
     entries = [i.to_dict() for i in parse_items("tomat 1 kg")]
     for text in ("cabe rawit 5rb", "ayam 1 ekor potong 12", "kangkung jadi 2 ikat", "ya", ""):
         assert read_edit(text, entries) is None, text
+
+
+def test_a_bare_edit_word_asks_which_line() -> None:
+    entries = [i.to_dict() for i in parse_items("tomat 1 kg")]
+    for text in ("hapus", "ganti"):
+        change = read_edit(text, entries)
+        assert change is not None and change.ask == "order.list_edit_unclear"
+
+
+WORDS = st.sampled_from(
+    ["hapus", "ganti", "jadi", "no", "yang", "telurnya", "ga", "jadi", "1", "2", "-", ",",
+     "sampai", "semua", "tomat", "telur", "2 kg", "15rb", "dan", "999", "0", "nomor"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WORDS, max_size=8).map(" ".join), st.text(max_size=40))
+def test_edits_never_raise(words: str, noise: str) -> None:
+    entries = [i.to_dict() for i in parse_items("tomat 1 kg\ntelur 1 kg\ntelur bebek 2")]
+    for text in (words, noise, words + noise):
+        change = read_edit(text, entries, CATALOG)
+        if change is not None and change.entries is not None:
+            assert all(isinstance(e, dict) for e in change.entries)

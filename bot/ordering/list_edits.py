@@ -164,6 +164,8 @@ def read_edit(text: str, entries: list[dict[str, Any]], names: Names | None = No
     words = [w for w, _ in toks]
     if not words:
         return None
+    if len(words) == 1 and (words[0] in REMOVE or words[0] in REPLACE):
+        return ListUpdate(ask="order.list_edit_unclear")  # "hapus" alone: which line?
     if words[0] in REMOVE and len(words) > 1:
         rest = words[1:]
         if _strip(rest) and all(w in ALL for w in _strip(rest)):
