@@ -133,6 +133,20 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _without_empty(raw: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``telegram:`` or ``admins:`` written with nothing under it keeps its default (a
+    section whose keys are all commented out is not an error)."""
+    kept = {}
+    for key, value in raw.items():
+        default = defaults.get(key)
+        if key in INTERNAL_KEYS or (value is None and isinstance(default, dict | list)):
+            continue
+        if isinstance(value, dict) and isinstance(default, dict):
+            value = _without_empty(value, default)
+        kept[key] = value
+    return kept
+
+
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> dict:
     """The defaults, with the file's settings over them (the file is optional).
 
@@ -158,7 +172,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
         lines: dict[str, int] = {}
         if data is not None:
             _read_keys(data, DEFAULTS, "", lines, problems)
-            raw = {k: v for k, v in data.items() if k not in INTERNAL_KEYS}
+            raw = _without_empty(data, DEFAULTS)
         source = ConfigSource(str(path), lines, tuple(problems))
         base = path.resolve().parent
     config = substitute(merge(DEFAULTS, raw), env)

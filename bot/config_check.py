@@ -82,7 +82,8 @@ def _shape(value: Any, default: Any) -> str | None:
     if isinstance(default, list):
         return None if isinstance(value, list) else "must be a list"
     if isinstance(default, str):
-        return None if isinstance(value, str | int | float) else "must be a text"
+        ok = value is None or isinstance(value, str | int | float)  # None: left empty
+        return None if ok else "must be a text"
     return None
 
 

@@ -123,3 +123,14 @@ def test_config_keys_and_values_name_the_key_and_line(tmp_path: Path) -> None:
         messages[7])
     assert messages[9] == 'recap.time: write the time in quotes, like time: "20:00"'
     assert messages[10].startswith("admins: '0812345678': not a user key")
+
+
+def test_a_section_left_empty_keeps_its_defaults(tmp_path: Path) -> None:
+    """``telegram:`` with every key commented out is not an error."""
+    path = tmp_path / "config.yaml"
+    path.write_text("telegram:\n  # enabled: true\nadmins:\nrecap:\n  time:\n",
+                    encoding="utf-8")
+    config = load_config(path, env={})
+    assert check_config(config) == []
+    assert config["telegram"]["mode"] == "polling" and config["admins"] == []
+
