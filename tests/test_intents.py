@@ -192,3 +192,14 @@ def test_a_phone_number_at_the_address_step_is_kept_and_the_address_asked() -> N
     bot.say("Jl. Kemuning Raya 21 RT 004/RW 005 Jaka Setia")
     bot.say("Bu Ani")
     assert bot.state() == "order.confirm", bot.text()
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("udah sampe bu", "delivered"), ("lunas", "paid"), ("kurir", "courier"),
+     ("catat harga", "prices")],
+)  # fmt: skip
+def test_a_coordinators_words_at_the_order_card(text: str, intent: str) -> None:
+    offered = {"shop", "prices", "courier", "delivered", "paid", "cancel", "home"}
+    found = match_intent(text, BOOK.get("id"), offered)
+    assert found.intents == (intent,) and found.confident
