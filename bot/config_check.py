@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import DEFAULTS, INTERNAL_KEYS, ConfigProblem, ConfigSource
+from bot.config import DEFAULTS, INTERNAL_KEYS, ConfigProblem, ConfigSource, resolve
 from bot.ordering.clock import ClockError, parse_clock
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -126,7 +126,20 @@ def check_config(config: dict[str, Any]) -> list[ConfigProblem]:
             wrong = check(holder[name or section])
             if wrong:
                 report(key, wrong)
+    language = config.get("language")
+    known = languages(config)
+    if known and isinstance(language, str) and language not in known:
+        report("language", f"{language!r} has no catalog; use one of: {', '.join(known)}")
     return sorted(problems, key=lambda p: p.line)
+
+
+def languages(config: dict[str, Any]) -> list[str]:
+    """The languages with a catalog under ``locales`` (none if it cannot be read)."""
+    locales = config.get("locales")
+    if not isinstance(locales, str):
+        return []
+    found = resolve(config, locales).glob("*/LC_MESSAGES/messages.po")
+    return sorted(path.parents[1].name for path in found)
 
 
 def describe(problem: ConfigProblem, config: dict[str, Any]) -> str:

@@ -134,3 +134,10 @@ def test_a_section_left_empty_keeps_its_defaults(tmp_path: Path) -> None:
     assert check_config(config) == []
     assert config["telegram"]["mode"] == "polling" and config["admins"] == []
 
+
+
+def test_an_unknown_language_names_the_languages_there_are(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"locales: {ROOT / 'locales'}\nlanguage: jv\n", encoding="utf-8")
+    assert [(p.line, p.message) for p in check_config(load_config(path, env={}))] == [
+        (2, "language: 'jv' has no catalog; use one of: en, id")]
