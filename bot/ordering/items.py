@@ -55,11 +55,19 @@ _PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 \-.]*$")
 _PHONE_DIGITS = (10, 14)
 _ADDRESS_NUMBER = re.compile(r"^[0-9]{1,3}(?:/[0-9]{1,3})?$")
 _PHONE_WORDS = VOCABULARY.words("phone_words")
-_WORD = re.compile(r"[^\W\d_]+")
-_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[0-9]+")
-_REMARK_OPENERS = OPENERS - {"minta", "mohon", "tolong", "tlg"} | {"tolong", "tlg", "mohon"}
 _ADDRESS_STARTS = VOCABULARY.words("address_starts")
 _ADDRESS_MARKS = VOCABULARY.words("address_marks")
+_DIGIT = re.compile(r"[0-9]")
+_ADDRESS_MARK = re.compile(  # "rt 04", "RW.5": an address mark before a number
+    r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, sorted(_ADDRESS_MARKS))) + r")\.?\s*[0-9]"
+    if _ADDRESS_MARKS else r"(?!x)x"
+)
+_FIRST_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_ABBREVIATED = re.compile(
+    r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(ABBREVIATIONS))) + r")(?![\w-])"
+) if ABBREVIATIONS else None
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[0-9]+")
+_REMARK_OPENERS = OPENERS - {"minta", "mohon", "tolong", "tlg"} | {"tolong", "tlg", "mohon"}
 
 
 class Names(Protocol):
@@ -205,11 +213,9 @@ def _prepare(text: str) -> str:
 
 def _aside(raw: str) -> str | None:
     """ "phone" or "address" when a line is a phone number or an address, not goods."""
-    digits = sum(map(str.isdigit, raw))
     first = raw.split(None, 1)[0].strip(".:,") if raw.strip() else ""
-    if digits < _PHONE_DIGITS[0] and first not in _ADDRESS_STARTS and not (
-        _ADDRESS_MARKS & set(_WORD.findall(raw))
-    ):
+    if (first not in _ADDRESS_STARTS and not _ADDRESS_MARK.search(raw)
+            and len(_DIGIT.findall(raw)) < _PHONE_DIGITS[0]):  # fmt: skip
         return None  # the usual shopping line: no tokenizing twice
     toks = tokenize(raw)
     if not toks:
@@ -229,6 +235,16 @@ def _aside(raw: str) -> str | None:
         if w in _ADDRESS_MARKS and _ADDRESS_NUMBER.match(words[k + 1]):
             return "address"
     return None
+
+
+def _may_be_remark(line: str) -> bool:
+    """A quick look at the first word, so most item lines skip `_remark`."""
+    m = _FIRST_WORD.search(line)
+    if m is None:
+        return False
+    first = m.group()
+    return (first in _REMARK_OPENERS or first in NOTE_MARKERS or first in NOTE_HEADERS
+            or _nya(first) or _di_verb(first))  # fmt: skip
 
 
 def _remark(words: list[str]) -> tuple[bool, str]:
@@ -260,7 +276,7 @@ def _nya(word: str) -> bool:
 
 def _expand(name: str) -> str:
     """Short forms a word at a time: "bwg merah" -> "bawang merah", "dg sapi" -> "daging sapi"."""
-    if not ABBREVIATIONS:
+    if _ABBREVIATED is None or not _ABBREVIATED.search(name):
         return name
     return " ".join(ABBREVIATIONS.get(w, w) for w in name.split(" "))
 
@@ -283,7 +299,7 @@ def read_list(text: str, names: Names | None = None) -> Reading:
             reading.asides.append((kind, " ".join(raw_line.split())))
             continue
         line = _clean_line(raw_line, keep_remark_header=True)
-        is_remark, about = _remark(_WORDS.findall(line))
+        is_remark, about = _remark(_WORDS.findall(line)) if _may_be_remark(line) else (False, "")
         if is_remark:
             quiet, closes = talk(tokenize(line))  # "udah itu aja" starts like a remark
             if quiet:

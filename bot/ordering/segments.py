@@ -53,6 +53,9 @@ def _phrase_at(words: list[str], i: int, phrases: dict[str, tuple[tuple[str, ...
 
 def talk(toks: list[Tok]) -> tuple[bool, bool]:
     """(the tokens order nothing, they close the list): "makasih ya bu", "udah itu aja"."""
+    if toks and (toks[0].is_num or (toks[0].text not in _FILLERS and toks[0].text not in
+                                    _CLOSING and toks[0].text not in _CHATTER)):
+        return False, False  # the usual part: it starts with a name
     words = [t.text for t in toks]
     i, closes = 0, False
     while i < len(words):
