@@ -2,8 +2,9 @@
 
 The market office edits those files (one per language; the words of all of them are used
 together, as people mix them); this module reads them once at import, and `check_folder`
-reports every bad entry as ``file:line: message`` for ``main.py validate``. A bad entry is
-left out and the rest is used, so a typo in a word never stops the bot.
+reports every bad entry as ``file:line: message``: ``main.py validate`` prints them and the
+bot does not start until they are fixed (as with any data file). The parser itself leaves a
+bad entry out and uses the rest.
 
 Other word files (intents, place names) can reuse `check_word_file` with their own sections.
 """
