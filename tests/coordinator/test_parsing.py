@@ -106,6 +106,18 @@ def test_cash_as_typed(case: dict) -> None:
     assert read_cash(case["send"]) == case["want"]
 
 
+@given(st.text(max_size=80))
+def test_prices_couriers_and_cash_never_raise(value: str) -> None:
+    price = read_price(value)
+    assert price is None or "price" in price or price == {"unavailable": True}
+    courier = read_courier(value)
+    if courier is not None:
+        assert len(courier.name) >= 2
+        assert courier.phone is None or courier.phone.startswith("+62")
+    cash = read_cash(value)
+    assert cash is None or cash >= 0
+
+
 def test_not_a_courier() -> None:
     assert read_courier("081299887766") is None  # a number alone: the name is still needed
     assert read_courier("pak") is None
