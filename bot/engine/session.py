@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -19,9 +20,11 @@ class Session:
     referral: str | None = None
     pending: str | None = None  # a built-in question awaiting an answer: language | resume
     shown: list[str] = field(default_factory=list)  # option ids of the last menu shown
-    # messages handled; a menu shown names the turn it was shown in (`Menu.prompt`), and a
-    # press counts as an answer only while no later message has been handled (presses.py)
-    turn: int = 0
+    # counts the messages handled, from the time the conversation began (in seconds, so a
+    # new conversation never meets the numbers of one that expired); a menu shown names
+    # the turn it was shown in (`Menu.prompt`), and a press counts as an answer only
+    # while no later message has been handled (presses.py)
+    turn: int = field(default_factory=lambda: int(time.time()))
     return_to: str | None = None
     updated_at: float = 0.0
 

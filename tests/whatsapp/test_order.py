@@ -3,7 +3,7 @@ its "more" page), the location request, and the confirm button."""
 
 from __future__ import annotations
 
-from bot.adapters.base import with_prompt
+from bot.adapters.base import read_prompt
 from bot.adapters.whatsapp_render import check_limits
 from tests.whatsapp.fake_graph import FakeGraph
 from tests.whatsapp.support import USER, WaBot, buttons, message, rows, texts
@@ -61,7 +61,7 @@ async def test_the_more_row_shows_the_other_markets_and_back(wa: WaBot, graph: F
     again = await wa.press(rows(second)[-1]["id"], kind="list_reply")
     assert rows(again) == rows(first)
     await wa.press(rows(second)[1]["id"], kind="list_reply")
-    assert with_prompt(wa.session()["slots"]["market"], "2") == rows(second)[1]["id"]
+    assert wa.session()["slots"]["market"] == read_prompt(rows(second)[1]["id"])[0]
 
 
 async def test_typed_numbers_match_the_list_order(wa: WaBot) -> None:
@@ -69,7 +69,7 @@ async def test_typed_numbers_match_the_list_order(wa: WaBot) -> None:
     first = await wa.press("order")
     second = await wa.press(rows(first)[-1]["id"], kind="list_reply")
     await wa.say("10")
-    assert with_prompt(wa.session()["slots"]["market"], "2") == rows(second)[0]["id"]
+    assert wa.session()["slots"]["market"] == read_prompt(rows(second)[0]["id"])[0]
 
 
 async def test_a_more_row_from_an_old_list_is_answered_by_the_engine(wa: WaBot) -> None:
