@@ -23,7 +23,6 @@ def command_modules() -> list[str]:
     return sorted(found, key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER else 99, n))
 
 
-COMMON_HELP = {"--config": "config file (default: config.yaml)", "--verbose": "log more"}
 CHECKS_ITSELF = ("validate", "doctor")  # report config and data problems in their output
 
 
@@ -33,10 +32,10 @@ def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
     Below the top level their default is SUPPRESS: a subcommand that was not given them
     leaves the value parsed before the command in place."""
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--config", default=default, help=COMMON_HELP["--config"])
+    parser.add_argument("--config", default=default,
+                        help="config file (default: config.yaml beside main.py)")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        default=False if top else argparse.SUPPRESS,
-                        help=COMMON_HELP["--verbose"])
+                        default=False if top else argparse.SUPPRESS, help="log more")
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -88,8 +87,8 @@ def _main(argv: list[str] | None) -> int:
         print(f"config: {exc}", file=sys.stderr)
         return 2
     privacy.install(config)  # no token, secret or phone number in any log line from here
+    problems = start_problems(config)
     if args.command not in CHECKS_ITSELF:
-        problems = start_problems(config)
         for problem in problems:
             print(problem, file=sys.stderr)
         if len(problems) > 1:
