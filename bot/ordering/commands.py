@@ -23,7 +23,7 @@ from typing import Any
 from bot.engine.context import Context
 from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, Invalid, Result, answer_text
-from bot.engine.inputs.choice import CONFIRM_WORDS, ChoiceKind
+from bot.engine.inputs.choice import ChoiceKind
 from bot.engine.matching import normalize
 from bot.messages import Incoming
 from bot.ordering.codes import CODE, PATTERN
@@ -157,15 +157,7 @@ def refusal(ctx: Context, command: Command) -> str:
 
 
 class YesNoKind(ChoiceKind):
-    """Two options, ``yes`` and ``no``, that also take ya / iya / tidak / gak ..."""
+    """Two options, ``yes`` and ``no``, that also take ya / iya / tidak / gak ... (the
+    intents ``yes`` and ``no`` of locales/<lang>/intents.yaml, as every menu does)."""
 
     name = "yes_no"
-
-    def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
-        if msg.choice is None:
-            text = normalize(answer_text(msg)[:40])
-            if text in CONFIRM_WORDS["yes"].split():
-                return Accept("yes")
-            if text in CONFIRM_WORDS["cancel"].split():
-                return Accept("no")
-        return super().parse(ctx, spec, msg, value)

@@ -97,13 +97,9 @@ class ChoiceKind(InputKind):
         return label or ("" if value is None else str(value))
 
 
-# Words accepted for each confirm answer (any language the bot speaks; compared normalized).
-CONFIRM_WORDS = {
-    "yes": "ya y iya iyah iye yes yup ok oke okay okey setuju benar betul bener lanjut "
-    "konfirmasi kirim sip siap boleh jadi pesan",
-    "edit": "ubah edit ganti koreksi perbaiki revisi salah",
-    "cancel": "tidak tdk gak ga nggak ngga enggak engga no nope jangan",
-}
+# What else means each confirm answer, among the intents of locales/<lang>/intents.yaml:
+# "tidak" (no) is cancel, and "pesan" (order) at an order's summary is yes.
+CONFIRM_ALSO = {"no": "cancel", "order": "yes"}
 CONFIRM_LABELS = {"yes": "engine.opt_yes", "edit": "engine.opt_edit", "cancel": "engine.opt_cancel"}
 
 
@@ -137,20 +133,26 @@ class ConfirmKind(InputKind):
             return Invalid("engine.choice_expired")
         text = normalize(answer_text(msg)[:MAX_CHOICE_TEXT])
         options = self.options(ctx, spec)
-        offered = {*allowed, *(("no",) if "cancel" in allowed else ())}  # "tidak": cancel
-        said = ctx.engine.registry.phrasebook.match(ctx.lang, text, offered)
-        if said.confident and len(said.intents) == 1:
-            return Accept("cancel" if said.intents[0] == "no" else said.intents[0])
-        for answer in allowed:
-            words = CONFIRM_WORDS[answer].split()
-            if text in words or (text and text.split()[0] in words and len(text.split()) <= 3):
-                return Accept(answer)
+        answer = self._said(ctx, text, allowed)
+        words = text.split()
+        if answer is None and 1 < len(words) <= 3:  # "ya betul", "ganti alamatnya"
+            answer = self._said(ctx, words[0], allowed)
+        if answer is not None:
+            return Accept(answer)
         found = match_choice(text, options)
         if isinstance(found, Matched):
             return Accept(found.option_id)
         if isinstance(found, NoMatch | Ambiguous | Unavailable):
             return Invalid("engine.invalid_confirm")
         return Invalid("engine.invalid_confirm")  # pragma: no cover
+
+    def _said(self, ctx: Context, text: str, allowed: list[str]) -> str | None:
+        """The answer ``text`` plainly says in the user's language, if one."""
+        offered = {*allowed, *(k for k, v in CONFIRM_ALSO.items() if v in allowed)}
+        said = ctx.engine.registry.phrasebook.match(ctx.lang, text, offered)
+        if not said.confident or len(said.intents) != 1:
+            return None
+        return CONFIRM_ALSO.get(said.intents[0], said.intents[0])
 
     def describe(self, ctx: Context, value: Any) -> str:
         return ctx.t(CONFIRM_LABELS[value]) if value in CONFIRM_LABELS else ""
