@@ -1,4 +1,5 @@
-"""``main.py validate``: check flows, locales and data; ``file:line: message`` per problem."""
+"""``main.py validate``: check the config, flows, locales and data; ``file:line: message``
+per problem, every problem at once."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 def add_parser(sub: Any, name: str) -> None:
     parser = sub.add_parser(
         name,
-        help="check flows, locales and data files",
-        description="Check the flows (all of flows/, or the FILES given) against the "
-        "locales and the registered actions; exit 1 with file:line: message lines.",
+        help="check the config, flows, locales and data files",
+        description="Check the config (unknown keys, bad values), the markets and catalog "
+        "data, and the flows (all of flows/, or the FILES given) against the locales and "
+        "the registered actions; exit 1 with a file:line: message line per problem.",
     )
     parser.add_argument("files", nargs="*", help="flow files (default: every flow)")
     parser.set_defaults(run=run)
