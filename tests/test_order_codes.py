@@ -46,3 +46,4 @@ def test_codes_keep_three_digits_at_least_and_grow_past_them() -> None:
     assert format_code("KRB", "1127", 7) == "KRB-1127-007"
     assert format_code("KRB", "1127", 12345) == "KRB-1127-12345"
     assert CODE.fullmatch("krb-1127-12345") and not CODE.fullmatch("KRB-1127-07")
+    assert not is_code("KRB-1127-0011")  # never written so: 011 stays three digits
