@@ -12,6 +12,7 @@ from bot.config import unknown_key
 from bot.engine.yaml_lines import LineDict, LineList, load_yaml
 from bot.messages import Option
 from bot.ordering.clock import ClockError, parse_span
+from bot.ordering.codes import MARKET_CODE
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ MARKET_KEYS = ("id", "name", "code", "kecamatan", "status", "hours", "coordinato
 TOP_KEYS = ("timezone", "default_hours", "markets")
 PERSON_KEYS = ("user", "name")
 STATUSES = ("open", "coming")
-CODE = re.compile(r"^[A-Z]{3}$")  # the letters of an order code (KRB-0427-013)
+CODE = re.compile(MARKET_CODE)  # the letters of its order codes (KRB-0427-013)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class _Reader:
             self.problem(entry.line_of("status"), f"{where}status must be one of "
                          f"{', '.join(STATUSES)}, got {status!r}")
         code = str(entry.get("code") or str(entry["id"])[:3]).upper()
-        if not CODE.match(code):
+        if not CODE.fullmatch(code):
             self.problem(entry.line_of("code" if "code" in entry else "id"),
                          f"{where}code {code!r}: three letters A-Z (the start of its "
                          "order codes)")
