@@ -58,6 +58,8 @@ def test_whois_says_who_a_pseudonym_is(tmp_path: Path) -> None:
     bot = ChatBot(store=TinyDBStore(tmp_path / "data"))
     drive(bot, "order.confirm")
     bot.say("ya")
+    bot.say("halo", "tetangga")  # chatted, never ordered: in the journal only
+    bot.store.flush_sync()
     bot.store.close()
     key = read_key(tmp_path / "data")
     assert key is not None
@@ -65,6 +67,8 @@ def test_whois_says_who_a_pseudonym_is(tmp_path: Path) -> None:
     listed = whois(tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert f"{warga}  console:warga  resident Bu Ani" in listed.stdout
+    assert (f"{pseudonym('console:tetangga', key)}  console:tetangga  chatted with the bot"
+            in listed.stdout)
     budi = pseudonym("console:koord-kranji-1", key)
     assert f"{budi}  console:koord-kranji-1  coordinator Pak Budi (Pasar Kranji Baru)" \
         in listed.stdout

@@ -4,8 +4,8 @@ Log lines name users by pseudonym (``u-3f9a1c0b7e``, `bot.privacy`): the HMAC of
 key under the data folder's key. Only someone with the data folder can say who is who:
 
 - ``whois`` lists every user the folder and the config know (the residents of the orders,
-  the coordinators and heads of data/markets.yaml, the admins of config.yaml) with their
-  pseudonym;
+  everyone with a conversation in the folder, the coordinators and heads of
+  data/markets.yaml, the admins of config.yaml) with their pseudonym;
 - ``whois u-3f9a1c0b7e`` finds that pseudonym among them;
 - ``whois whatsapp:6281234567890`` (or ``0812-3456-7890``, a WhatsApp number) prints the
   pseudonym of that user key, known or not.
@@ -16,7 +16,9 @@ Reads only: works while the bot runs, changes no file, makes no key.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.privacy import PREFIX, pseudonym
@@ -28,7 +30,7 @@ def add_parser(sub: Any, name: str) -> None:
         help="who a log line's pseudonym (u-...) is, or a user's pseudonym",
         description="Log lines name users by pseudonym (u- and 10 hex digits, keyed by "
         "the data folder's log-pseudonym.key). Without arguments: every known user "
-        "(orders, markets.yaml staff, config admins) and their pseudonym. With a "
+        "(orders, conversations, markets.yaml staff, config admins) and their pseudonym. With a "
         "pseudonym: who it is. With a user key (whatsapp:62812..., telegram:123) or a "
         "phone number: its pseudonym. Reads only.",
     )
@@ -46,8 +48,36 @@ def as_user_key(text: str) -> str:
     return f"whatsapp:{phone.lstrip('+')}" if phone else text
 
 
-def known_users(config: dict, store: Any) -> dict[str, str]:
-    """user key -> what they are (role and name), from the config, markets and orders."""
+CHANNELS = ("telegram", "whatsapp", "console")
+
+
+def session_keys(folder: Path) -> set[str]:
+    """The conversation keys of the folder's sessions: its session files and the session
+    records of its journals (read only, as `bot.storage.snapshot` reads the orders).
+    Records kept under other keys (a tag's maker, a WhatsApp window) are left out."""
+    from bot.storage.journal import Journal
+
+    keys: set[str] = set()
+    for path in sorted(folder.glob("sessions-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for table in data.values() if isinstance(data, dict) else ():
+            for doc in table.values() if isinstance(table, dict) else ():
+                if isinstance(doc, dict) and isinstance(doc.get("key"), str):
+                    keys.add(doc["key"])
+    for scan in Journal(folder).read():
+        for record in scan.records:
+            sessions = record.get("s")
+            if isinstance(sessions, dict):
+                keys.update(k for k in sessions if isinstance(k, str))
+    return {k for k in keys if k.partition(":")[0] in CHANNELS}
+
+
+def known_users(config: dict, store: Any, folder: Path | None = None) -> dict[str, str]:
+    """user key -> what they are (role and name), from the config, markets, orders and
+    the folder's conversations."""
     from bot.config import resolve
     from bot.ordering.markets import MarketDataError, load_markets
 
@@ -69,6 +99,8 @@ def known_users(config: dict, store: Any) -> dict[str, str]:
         if user and user not in users:
             name = (order.get("resident") or {}).get("name") or ""
             users[user] = f"resident {name}".strip()
+    for user in sorted(session_keys(folder)) if folder is not None else ():
+        users.setdefault(user, "chatted with the bot")
     return users
 
 
@@ -90,7 +122,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
         return 1
     store = open_orders(config, "whois")
     try:
-        users = known_users(config, store)
+        users = known_users(config, store, folder)
     finally:
         if store is not None:
             store.close()
