@@ -28,6 +28,8 @@ def explain(ctx: Context, error: Exception, order: Record | None,
     if isinstance(error, IllegalChange):
         fresh = ctx.store.get_order(error.code) or order or {}
         roles = ctx.services.roles
+        if error.event == "claim" and fresh.get("coordinator") == ctx.key:  # pressed twice
+            return ActionFailed("coord.already_yours", code=error.code)
         if error.event == "claim" and fresh.get("coordinator"):
             name = roles.display_name(fresh["coordinator"])
             return ActionFailed("coord.already_claimed", code=error.code, coordinator=name)

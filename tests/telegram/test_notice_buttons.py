@@ -99,7 +99,7 @@ async def test_a_double_press_of_claim_claims_once(fake: FakeBotAPI, bot: App) -
     await fake.queue(budi.press_update("Ambil pesanan", menu=claim))
     await fake.queue(budi.press_update("Ambil pesanan", menu=claim))
     await fake.wait_reply(BUDI, mark, "sekarang Anda pegang")
-    await fake.wait_reply(BUDI, mark, "sudah diambil oleh Pak Budi")
+    await fake.wait_reply(BUDI, mark, "sudah Anda pegang")  # the second press
     [order] = bot.store.query_orders()
     assert order["status"] == "claimed" and order["version"] == 2  # one change: the claim
     assert len([c for c in fake.sent(ani.id, mark) if "dicatat oleh" in c.text]) == 1
