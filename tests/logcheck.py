@@ -6,8 +6,9 @@ a test address, a Bot API token or a secret the tests use fails the session, nam
 test and the line.
 
 In the test process the records are read as the call sites wrote them: `bot.privacy`'s
-redaction is installed by ``main.py`` (the CLI), not by the tests, so a leak at a call site
-shows here instead of being hidden by the safety net. The ``bot`` loggers log at INFO
+redaction is installed by ``main.py`` (the CLI), not by the tests, and undone before the
+next test when a test ran the CLI in this process, so a leak at a call site shows here
+instead of being hidden by the safety net. The ``bot`` loggers log at INFO
 during the run (retries, the 24-hour window and refusals are INFO/WARNING lines).
 
 `tests/conftest.py` imports the hooks; `tests/test_logcheck.py` shows a planted leak fails.
@@ -71,10 +72,22 @@ class LeakCollector(logging.Handler):
 
 _collector = LeakCollector()
 _bot_level: int | None = None
+_factory = logging.getLogRecordFactory()
+
+
+def _undo_redaction() -> None:
+    """A test that ran ``main.py`` in this process (``bot.cli.main``) installed the
+    redaction; the next tests' records are read as their call sites wrote them again."""
+    from bot import privacy
+
+    if logging.getLogRecordFactory() is not _factory:
+        logging.setLogRecordFactory(_factory)
+        privacy._installed = False
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    global _bot_level
+    global _bot_level, _factory
+    _factory = logging.getLogRecordFactory()
     logging.getLogger().addHandler(_collector)
     bot = logging.getLogger("bot")
     _bot_level = bot.level
@@ -82,11 +95,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    _undo_redaction()
     _collector.test = nodeid
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     logging.getLogger().removeHandler(_collector)
+    _undo_redaction()
     if _bot_level is not None:
         logging.getLogger("bot").setLevel(_bot_level)
     found = list(_collector.found)

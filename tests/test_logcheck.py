@@ -62,3 +62,19 @@ def test_logs_a_pseudonym():
     logging.getLogger("bot.somewhere").warning("refused: %s", "u-3f9a1c0b7e")
 """)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_a_cli_run_in_this_process_does_not_hide_later_leaks(tmp_path: Path) -> None:
+    body = """
+import logging
+from bot import privacy
+
+def test_runs_the_cli():
+    privacy.install({})  # as bot.cli.main does
+
+def test_logs_a_number_after_it():
+    logging.getLogger("bot.later").warning("to %s", "whatsapp:6281234567890")
+"""
+    leaky = run_inner(tmp_path / "after_cli", body)
+    assert leaky.returncode != 0 and "test_logs_a_number_after_it" in leaky.stdout, \
+        leaky.stdout + leaky.stderr
