@@ -179,6 +179,10 @@ class TelegramAdapter(BaseAdapter):
             except (NetworkError, TimedOut) as error:
                 delay = min(delay * 2, self.reconnect_max)
                 self._unreachable(error, delay)
+            except Exception:  # not the network's doing: a bug, with its traceback, once
+                log.exception("telegram: connecting to the Bot API failed; Telegram is off "
+                              "until the bot is restarted")
+                return
 
     def _unreachable(self, error: Exception, delay: float) -> None:
         log.warning("telegram: the Bot API at %s is not available (%s); trying again in "
