@@ -39,9 +39,11 @@ MIN_SECRET = 4  # shorter config values are not secrets worth a replace (and wou
 PHONE = re.compile(r"(?<![\d\w])(?:\+\s?62|62|0)[\s.-]?8\d(?:[\s.-]?\d){6,11}(?!\d)")
 # A Bot API token (123456789:AA...), alone or inside a URL (/bot123:AA.../sendMessage).
 BOT_TOKEN = re.compile(r"\d{5,12}:[A-Za-z0-9_-]{10,}")
-# ?hub.verify_token=..., &access_token=..., secret_token=..., app_secret=..., password=...
+# ?hub.verify_token=..., &access_token=..., secret_token=..., app_secret=..., password=...,
+# and as a dict or JSON shows them: 'secret_token': '...', "access_token": "..."
 QUERY_SECRET = re.compile(
-    r"((?:[\w.-]*token|[\w.-]*secret|password|passwd|signature)\s*[=:]\s*)([^&\s\"',;)]+)",
+    r"((?:[\w.-]*token|[\w.-]*secret|password|passwd|signature)['\"]?\s*[=:]\s*['\"]?)"
+    r"([^&\s\"',;)}]+)",
     re.IGNORECASE,
 )
 BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
