@@ -312,6 +312,18 @@ def address_reader(ctx: Context, text: str, has_pin: bool) -> AddressReading:
     return AddressReading(value, reading.missing, found=reading.signals > 0)
 
 
+def place_line(ctx: Context, stored: Any) -> str:
+    """What the bot understood of where the address is, for the resident to check on the
+    summary ("(Kel. Jakasetia, Kec. Bekasi Selatan)"); empty when no kelurahan was read."""
+    address = Address.from_dict(stored)
+    if address.kelurahan:
+        return " " + ctx.t("order.address_place", kelurahan=address.kelurahan,
+                           kecamatan=address.kecamatan)
+    if address.outside:
+        return " " + ctx.t("order.address_place_outside", place=address.outside)
+    return ""
+
+
 def check_address(text: str, has_pin: bool) -> list[str]:
     """The message ids of what the address still lacks (empty: good enough)."""
     return list(read_address(text, has_pin).missing)

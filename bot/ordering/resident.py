@@ -20,7 +20,7 @@ from bot.engine.matching import ChoiceMatch
 from bot.engine.registry import Registry
 from bot.messages import Option
 from bot.ordering import hours
-from bot.ordering.address import address_reader
+from bot.ordering.address import address_reader, place_line
 from bot.ordering.catalog import Catalog
 from bot.ordering.items import Item, Reading, describe, read_list
 from bot.ordering.list_edits import find_lines, read_edit
@@ -204,7 +204,7 @@ def build_summary(ctx: Context) -> None:
     ctx.view.update(
         market_name=market.name if market else "",
         items_text=_items_text(ctx),
-        address_text=f"{address.get('text', '')}{where}".strip(),
+        address_text=f"{address.get('text', '')}{where}".strip() + place_line(ctx, address),
         contact_text=" · ".join(
             part for part in (_name(ctx), display_phone(phone) if phone else "") if part
         ),
