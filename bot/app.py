@@ -21,6 +21,7 @@ from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
 from bot.ordering import coordinator, daily, group, resident, wishes
 from bot.ordering.catalog import Catalog, load_catalog
+from bot.ordering.market_match import read_market_words
 from bot.ordering.markets import MarketDataError, Markets, load_markets
 from bot.ordering.resident import Ordering
 from bot.ordering.vocabulary import check_folder as check_vocabulary
@@ -98,6 +99,8 @@ def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
     except MarketDataError as exc:
         loaded.errors.extend(FlowError(str(markets_path), p.line, p.message)
                              for p in exc.problems)
+    _, problems = read_market_words()  # data/market_words.yaml: how markets are named
+    loaded.errors.extend(FlowError(p.path, p.line, p.message) for p in problems)
     wilayah_path = markets_path.parent / "wilayah.yaml"  # beside markets.yaml; else the
     try:  # shipped data/wilayah.yaml is read when an address is
         loaded.wilayah = load_wilayah(wilayah_path) if wilayah_path.exists() else None

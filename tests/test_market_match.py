@@ -230,3 +230,16 @@ def test_other_market_lists_are_not_mixed_up() -> None:
     assert match_market("2", small) == Matched("b")
     assert match_market("alpa", small) == Matched("a")
     assert match_market("2", MARKETS) == Matched(OPEN[1].id)
+
+
+def test_a_bad_market_word_is_reported_at_its_line(tmp_path: Path) -> None:
+    """data/market_words.yaml is checked like every data file (main.py validate)."""
+    from bot.ordering.market_match import PROBLEMS, read_market_words
+
+    assert PROBLEMS == []
+    words = tmp_path / "market_words.yaml"
+    words.write_text("fillers: [mau, Dong]\nseparators: [atau]\nnames: [x]\n", encoding="utf-8")
+    _, problems = read_market_words(words)
+    shown = [f"{p.line}: {p.message}" for p in problems]
+    assert shown[0] == "1: 'Dong': write words in lowercase"
+    assert shown[1].startswith("3: unknown section 'names'")

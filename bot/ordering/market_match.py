@@ -14,8 +14,10 @@ Pondokgede?).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -29,34 +31,37 @@ from bot.engine.matching import (
     normalize,
 )
 from bot.ordering.markets import Market, Markets
+from bot.ordering.vocabulary import PHRASES, REWRITE, WORDS, Problem, WordFile, check_word_file
 
 NOT_OPEN = "order.market_not_open"
 
-_ABBREVIATIONS = {
-    "psr": "pasar", "ps": "pasar", "pd": "pondok", "pdk": "pondok", "pndk": "pondok",
-    "hrpn": "harapan", "hrp": "harapan", "tlk": "teluk", "bks": "bekasi", "bksi": "bekasi",
-    "bj": "bekasi junction", "jt": "jati", "krnji": "kranji", "rwl": "rawalumbu",
-    "gbg": "gebang", "gbng": "gebang",
-}  # fmt: skip
-# Names residents also write as two words.
-_SPLITS = {
-    "pondokgede": "pondok gede", "rawalumbu": "rawa lumbu", "bantargebang": "bantar gebang",
-    "jatiasih": "jati asih", "telukbuyung": "teluk buyung", "harapanjaya": "harapan jaya",
-    "wismaasri": "wisma asri", "kranjibaru": "kranji baru", "kranjilama": "kranji lama",
-}  # fmt: skip
-# Words around a market's name that do not name one.
-_FILLER_TEXT = """saya aku sy gw gue mau pengen pingin ingin ke di dari yang yg pilih ya yaa aja
-    aj saja dong deh sih nih bu pak kak ka mas mbak mba bang belanja pesan pesen order beli
-    itu dekat deket rumah bisa ga gak nggak ngga kah boleh tolong kalo kalau klo lagi juga jg
-    dulu ok oke okay makasih terima kasih thanks trims pasarnya nya tuh sana situ sini semua
-    nomer nomor no nmr"""
-_FILLERS = frozenset(_FILLER_TEXT.split())
-_NUMBER_WORDS = frozenset({"no", "nomor", "nomer", "nmr"})
+WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "market_words.yaml"
+SECTIONS = {"fillers": WORDS, "number_words": WORDS, "separators": WORDS, "region": PHRASES,
+            "abbreviations": REWRITE, "two_words": REWRITE}
+
+
+def read_market_words(path: str | Path = WORDS_FILE) -> tuple[WordFile, list[Problem]]:
+    """data/market_words.yaml, checked (every bad entry as file:line, and left out)."""
+    return check_word_file(path, SECTIONS)
+
+
+_WORDS, PROBLEMS = read_market_words()
+_ABBREVIATIONS = _WORDS.rewrites.get("abbreviations", {})
+_SPLITS = _WORDS.rewrites.get("two_words", {})  # names residents also write as two words
+_FILLERS = frozenset(_WORDS.sets.get("fillers", ()))  # words around a name
+_NUMBER_WORDS = frozenset(_WORDS.sets.get("number_words", ()))
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in ordered) or "(?!)"
+
+
 # Where one market's name ends and another's starts: "wisma asri atau harapan jaya".
-_SEPARATORS = re.compile(r"[,/;|&+]|\b(?:atau|ato|atw|apa|sama|sm|dan|or|and|vs)\b", re.I)
+_SEPARATORS = re.compile(rf"[,/;|&+]|\b(?:{_alternation(_WORDS.sets.get('separators', ()))})\b",
+                         re.I)
 # Words that place a market in the city, not name it: "Pasar Wisma Asri, Bekasi Utara".
-_REGION = re.compile(r"\b(?:kota\s+bekasi|bekasi\s+(?:utara|timur|barat|selatan)|bks\s+"
-                     r"(?:utara|timur|barat|selatan))\b", re.I)
+_REGION = re.compile(rf"\b(?:{_alternation(_WORDS.sets.get('region', ()))})\b", re.I)
 _MAX_CANDIDATES = 4  # more than this is too vague to ask about: show the menu again
 _FUZZY_CUTOFF = 80
 
