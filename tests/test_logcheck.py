@@ -1,4 +1,4 @@
-"""The session-wide log check (tests/logcheck.py) is real: a planted leak fails a run."""
+"""The session-wide log check (tests/logcheck.py) is real: planted leaks fail a run."""
 
 from __future__ import annotations
 
@@ -13,21 +13,25 @@ from tests.logcheck import leaks_in
 
 CONFTEST = "from tests.logcheck import pytest_runtest_logstart, pytest_sessionfinish, " \
            "pytest_sessionstart  # noqa\n"
+PLANTED = """
+import logging
+from bot import privacy
 
+def test_clean():
+    logging.getLogger("bot.somewhere").warning("refused: %s", "u-3f9a1c0b7e")
 
-def run_inner(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
-    """A pytest run of ``body`` with the log check; its planted log files removed after
-    (they are under this run's temporary folder, which this run's check reads too)."""
-    tmp_path.mkdir()
-    (tmp_path / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-    (tmp_path / "test_inner.py").write_text(body, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
-         str(tmp_path), "--basetemp", str(tmp_path / "base"), str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    shutil.rmtree(tmp_path)
-    return done
+def test_logs_a_number():
+    logging.getLogger("bot.somewhere").info("sent to %s", "whatsapp:6281234567890")
+
+def test_writes_a_log_file(tmp_path):
+    (tmp_path / "pasar.log").write_text("WARNING x: Jl. Melati No. 12\\n")
+
+def test_runs_the_cli():
+    privacy.install({})  # as bot.cli.main does: redaction from here in this process
+
+def test_logs_a_token_after_it():
+    logging.getLogger("bot.later").warning("GET /bot123456:TEST-token-not-real/getMe")
+"""
 
 
 def test_the_patterns() -> None:
@@ -40,41 +44,23 @@ def test_the_patterns() -> None:
         assert not leaks_in(clean), clean
 
 
-def test_a_planted_leak_fails_the_run_and_a_clean_run_passes(tmp_path: Path) -> None:
-    leaky = run_inner(tmp_path / "leaky", """
-import logging
-
-def test_logs_a_number():
-    logging.getLogger("bot.somewhere").info("sent to %s", "whatsapp:6281234567890")
-
-def test_writes_a_log_file(tmp_path):
-    (tmp_path / "pasar.log").write_text("WARNING x: Jl. Melati No. 12\\n")
-""")
-    assert leaky.returncode != 0, leaky.stdout + leaky.stderr
-    out = leaky.stdout
-    assert "2 passed" in out  # the tests themselves pass: the log check fails the run
+def test_planted_leaks_fail_the_run(tmp_path: Path) -> None:
+    """A record with a number, a log file with an address, and a token logged after a test
+    ran the CLI's redaction in the process: each named; the tests themselves pass."""
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    (inner / "test_inner.py").write_text(PLANTED, encoding="utf-8")
+    base = Path(os.environ.get("TMPDIR", "/tmp")) / f"logcheck-{os.getpid()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
+         str(inner), "--basetemp", str(base), str(inner)],
+        cwd=inner, env=env, capture_output=True, text=True, timeout=120)
+    shutil.rmtree(base, ignore_errors=True)  # outside this run's folder: its check skips it
+    out = done.stdout
+    assert done.returncode != 0 and "5 passed" in out, out + done.stderr
     assert "phone number in test_inner.py::test_logs_a_number" in out
     assert "address in " in out and "pasar.log:1" in out
-    clean = run_inner(tmp_path / "clean", """
-import logging
-
-def test_logs_a_pseudonym():
-    logging.getLogger("bot.somewhere").warning("refused: %s", "u-3f9a1c0b7e")
-""")
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-
-
-def test_a_cli_run_in_this_process_does_not_hide_later_leaks(tmp_path: Path) -> None:
-    body = """
-import logging
-from bot import privacy
-
-def test_runs_the_cli():
-    privacy.install({})  # as bot.cli.main does
-
-def test_logs_a_number_after_it():
-    logging.getLogger("bot.later").warning("to %s", "whatsapp:6281234567890")
-"""
-    leaky = run_inner(tmp_path / "after_cli", body)
-    assert leaky.returncode != 0 and "test_logs_a_number_after_it" in leaky.stdout, \
-        leaky.stdout + leaky.stderr
+    assert "bot token in test_inner.py::test_logs_a_token_after_it" in out
+    assert "test_clean" not in out and "test_runs_the_cli" not in out

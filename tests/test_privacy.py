@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from bot import privacy
 from bot.privacy import KEY_FILE, folder_key, pseudonym, read_key, redact, scrub
 from bot.storage.tinydb_store import TinyDBStore
-from tests.chat import ROOT, ChatBot, drive, write_config
+from tests.chat import ChatBot, drive, write_config
 
 
 def test_a_pseudonym_is_stable_keyed_and_never_the_user_key(tmp_path: Path) -> None:
@@ -45,16 +43,21 @@ def test_refusals_are_logged_by_the_data_folders_pseudonym(
     assert "6281234567890" not in caplog.text
 
 
-def whois(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(write_config(tmp_path)),
-         "whois", *args], capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+def whois(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``main.py whois ARGS`` as parsed by the CLI, run in this process (it only reads)."""
+    from bot.cli import build_parser
+    from bot.config import load_config
+
+    parsed = build_parser().parse_args(["whois", *args])
+    capsys.readouterr()
+    code = parsed.run(load_config(write_config(tmp_path)), parsed)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
 
 
-def test_whois_says_who_a_pseudonym_is(tmp_path: Path) -> None:
-    missing = whois(tmp_path)
-    assert missing.returncode == 1 and "no pseudonym key yet" in missing.stderr
+def test_whois_says_who_a_pseudonym_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, said = whois(tmp_path, capsys)
+    assert code == 1 and "no pseudonym key yet" in said
     bot = ChatBot(store=TinyDBStore(tmp_path / "data"))
     drive(bot, "order.confirm")
     bot.say("ya")
@@ -64,17 +67,16 @@ def test_whois_says_who_a_pseudonym_is(tmp_path: Path) -> None:
     key = read_key(tmp_path / "data")
     assert key is not None
     warga = pseudonym("console:warga", key)
-    listed = whois(tmp_path)
-    assert listed.returncode == 0, listed.stderr
-    assert f"{warga}  console:warga  resident Bu Ani" in listed.stdout
-    assert (f"{pseudonym('console:tetangga', key)}  console:tetangga  chatted with the bot"
-            in listed.stdout)
+    code, listed = whois(tmp_path, capsys)
+    assert code == 0, listed
+    assert f"{warga}  console:warga  resident Bu Ani" in listed
+    assert f"{pseudonym('console:tetangga', key)}  console:tetangga  chatted with the bot" \
+        in listed
     budi = pseudonym("console:koord-kranji-1", key)
-    assert f"{budi}  console:koord-kranji-1  coordinator Pak Budi (Pasar Kranji Baru)" \
-        in listed.stdout
-    found = whois(tmp_path, warga, "u-0000000000", "0812-3456-7890")
-    assert found.returncode == 1  # one pseudonym is nobody known
-    lines = found.stdout.splitlines()
+    assert f"{budi}  console:koord-kranji-1  coordinator Pak Budi (Pasar Kranji Baru)" in listed
+    code, found = whois(tmp_path, capsys, warga, "u-0000000000", "0812-3456-7890")
+    assert code == 1  # one pseudonym is nobody known
+    lines = found.splitlines()
     assert lines[0] == f"{warga}  console:warga  resident Bu Ani"
     assert lines[1].startswith("u-0000000000  not a known user")
     assert lines[2] == (f"{pseudonym('whatsapp:6281234567890', key)}  whatsapp:6281234567890"
