@@ -203,3 +203,17 @@ def test_a_coordinators_words_at_the_order_card(text: str, intent: str) -> None:
     offered = {"shop", "prices", "courier", "delivered", "paid", "cancel", "home"}
     found = match_intent(text, BOOK.get("id"), offered)
     assert found.intents == (intent,) and found.confident
+
+
+def test_more_of_the_address_at_the_name_step_is_added_to_the_address() -> None:
+    """A landmark sent after the address was accepted was taken for the resident's name."""
+    bot = ChatBot()
+    drive(bot, "order.address")
+    bot.say("Jl. Kemuning Raya 21 RT 004/RW 005 Jaka Setia")
+    assert bot.state() == "order.name"
+    bot.say("dekat masjid Al-Ikhlas")
+    assert bot.state() == "order.name" and "Saya tambahkan ke alamat" in bot.text()
+    address = bot.session()["slots"]["address"]
+    assert address["landmark"] == "dekat masjid Al-Ikhlas" and address["kelurahan"] == "Jakasetia"
+    bot.say("Bu Ani")
+    assert bot.session()["slots"]["name"] == "Bu Ani"

@@ -48,11 +48,10 @@ _RT_RW_FORMS = (
 _RT_ALONE = re.compile(rf"\brt{_SEP}{_N}\b", re.I)
 _RW_ALONE = re.compile(rf"\brw{_SEP}{_N}\b", re.I)
 _BARE_PAIR = re.compile(r"(?<![\w/.])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
-_LANDMARK = re.compile(
-    r"\b(?:patokan|dekat|dkt|deket|depan|dpn|samping|smping|sebelah|sblh|belakang|blkg|"
-    r"seberang|sebrang|sebrg|pas|persis|ujung|pojok|masuk)\b[^,;\n]*",
-    re.IGNORECASE,
-)
+_LANDMARK_WORDS = (r"patokan|dekat|dkt|deket|depan|dpn|samping|smping|sebelah|sblh|belakang|"
+                   r"blkg|seberang|sebrang|sebrg|pas|persis|ujung|pojok|masuk")
+_LANDMARK = re.compile(rf"\b(?:{_LANDMARK_WORDS})\b[^,;\n]*", re.IGNORECASE)
+LANDMARK_START = re.compile(rf"\s*(?:{_LANDMARK_WORDS})\b", re.IGNORECASE)  # "dekat masjid"
 _MARKERS = frozenset({"kel", "kelurahan", "kel.", "desa", "ds", "kec", "kecamatan", "kota",
                       "kab", "kabupaten"})
 _NAMED_AREA = re.compile(

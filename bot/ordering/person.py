@@ -1,8 +1,10 @@
-"""The resident's name, when a phone number comes instead or with it.
+"""The resident's name, when a phone number or more of the address comes instead.
 
 Asked "Pesanan ini atas nama siapa?", residents often send their number, or both on one
 line ("Bu Ani 0812 3456 7890"). A number alone is kept as the order's phone (so it is not
-asked again) and the name is asked once more; a name with a number gives both.
+asked again) and the name is asked once more; a name with a number gives both. A line that
+adds to the address just given ("dekat masjid Al-Ikhlas", "RT 03/RW 05") is added to the
+address, not taken for a name.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Keep, Result, answer_text
 from bot.engine.inputs.phone import display_phone, normalize_phone
 from bot.messages import Incoming
+from bot.ordering.address import LANDMARK_START, Address, read_address
+from bot.ordering.wilayah import default_wilayah
 
 _PHONE = re.compile(r"\+?[0-9][0-9 .\-()]{7,18}[0-9]")
 MIN_NAME, MAX_NAME = 2, 60
 PHONE_SLOT = "phone"
 GOT_PHONE = "order.name_got_phone"
+GOT_ADDRESS = "order.name_got_address"
+_RT_RW_WORD = re.compile(r"\b(rt|rw)\b", re.I)
 
 
 def split_phone(text: str) -> tuple[str, str | None]:
@@ -46,8 +52,28 @@ class ResidentNameKind(InputKind):
             if not re.search(r"[^\W\d_]", rest):  # nothing but the number
                 return Keep(None, note=GOT_PHONE, params={"phone": display_phone(phone)})
             text = rest
+        more = self._address_part(ctx, text)
+        if more is not None:
+            ctx.slots["address"] = more
+            return Keep(None, note=GOT_ADDRESS, params={"address": more["text"]})
         if len(text) < MIN_NAME:
             return Invalid("engine.text_too_short", {"min": MIN_NAME})
         if len(text) > MAX_NAME:
             return Invalid("engine.text_too_long", {"max": MAX_NAME, "length": len(text)})
         return Accept(text)
+
+    def _address_part(self, ctx: Context, text: str) -> dict[str, Any] | None:
+        """The saved address with ``text`` added, when ``text`` is plainly more of it."""
+        saved = ctx.slots.get("address")
+        if not isinstance(saved, dict) or not saved.get("text"):
+            return None
+        wilayah = getattr(ctx.services, "wilayah", None) or default_wilayah()
+        reading = read_address(text, False, wilayah)
+        street = "order.address_street" not in reading.missing
+        if not (LANDMARK_START.match(text) or _RT_RW_WORD.search(text) or street):
+            return None
+        joined = read_address(f"{saved['text']}, {text}", bool(saved.get("location")), wilayah)
+        address = Address.from_dict(saved)
+        kept = joined.address.to_dict()
+        kept["location"] = address.location
+        return kept
