@@ -104,9 +104,15 @@ def folder_key(folder: Path) -> bytes:
 
 
 def use_folder(folder: Path) -> None:
-    """Name users in this process's logs by the pseudonyms of this data folder."""
+    """Name users in this process's logs by the pseudonyms of this data folder (if its key
+    cannot be made, by a key of this process only: still never the user key)."""
     global _key
-    _key = folder_key(folder)
+    try:
+        _key = folder_key(folder)
+    except OSError as exc:
+        logging.getLogger(__name__).warning(
+            "%s could not be written (%s): log pseudonyms hold for this run only",
+            folder / KEY_FILE, exc.strerror or type(exc).__name__)
 
 
 # -- redaction --------------------------------------------------------------------------
