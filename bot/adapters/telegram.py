@@ -202,7 +202,10 @@ class TelegramAdapter(BaseAdapter):
                 await self._connecting
         updater = self.application.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            try:
+                await updater.stop()
+            except TelegramError as error:  # what ended the polling (a revoked token)
+                log.warning("telegram: polling had stopped (%s)", describe(error, self._token))
         if self.application.running:
             await self.application.stop()  # waits for queued and running updates
         await self.application.shutdown()

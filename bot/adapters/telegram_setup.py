@@ -93,7 +93,8 @@ class QuietApiErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, TelegramError):
-            record.msg = f"{record.getMessage()} ({describe(error, self.token)})"
+            hint = f": {token_refused(error)}" if isinstance(error, InvalidToken) else ""
+            record.msg = f"{record.getMessage()} ({describe(error, self.token)}){hint}"
             record.args, record.exc_info, record.exc_text = (), None, None
         return True
 
@@ -108,8 +109,8 @@ def describe(error: BaseException, token: str = "") -> str:
 def token_refused(error: InvalidToken) -> str:
     """What to do about a token the Bot API refuses (401/404 from getMe). The API's own
     words ("Unauthorized", "Not Found"), not python-telegram-bot's, which hold the token."""
-    answer = error.__cause__ if isinstance(error.__cause__, TelegramError) else None
-    said = f" ({answer.message})" if answer is not None else ""
+    answer = error.__cause__ if isinstance(error.__cause__, TelegramError) else error
+    said = f" ({answer.message})" if "`" not in answer.message else ""  # `token` quoted
     return (f"telegram.token was refused by the Bot API{said}: set TELEGRAM_BOT_TOKEN "
             "(telegram.token in config.yaml) to the token @BotFather gave you, or set "
             "telegram.enabled: false")

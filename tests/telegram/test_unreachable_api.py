@@ -64,8 +64,9 @@ async def test_an_unreachable_api_is_tried_again_with_a_capped_backoff_then_used
         async with serve(fake, port=port):  # the API comes back
             await until(lambda: lines(caplog, "polling"), "polling to start")
             await Resident(fake, 950).say("halo", expect="Apa yang ingin Anda lakukan?")
+            await adapter.stop()
     finally:
-        await adapter.stop()
+        await adapter.stop()  # again, if the test failed before: does nothing twice
         app.close()
     tries = lines(caplog, UNREACHABLE)
     assert all("ConnectError" in t and f"127.0.0.1:{port}" in t for t in tries)
@@ -132,3 +133,25 @@ async def test_serve_with_a_refused_token_says_which_setting_and_stops(
     [line] = [x for x in log.splitlines() if "refused" in x]
     assert "telegram.token" in line and "TELEGRAM_BOT_TOKEN" in line and "Unauthorized" in line
     assert not fake.called("getUpdates")  # it never started
+
+
+async def test_a_token_revoked_while_polling_is_one_line_naming_the_setting(
+    tmp_path: Path, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.adapters.telegram import TelegramAdapter
+
+    caplog.set_level(logging.INFO)
+    app = make_app(tmp_path, fake)
+    adapter = TelegramAdapter(app, app.config["telegram"])
+    app.attach(adapter)
+    await adapter.start()
+    fake.fail_next("getUpdates", 401)
+    try:
+        await until(lambda: lines(caplog, "telegram.token"), "the refusal said")
+    finally:
+        await adapter.stop()  # polling has ended: stopping says so, and does not raise
+        app.close()
+    [refused] = lines(caplog, "telegram.token")
+    assert "TELEGRAM_BOT_TOKEN" in refused
+    assert lines(caplog, "telegram: stopped")
+    no_traceback(caplog)
