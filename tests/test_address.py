@@ -189,3 +189,19 @@ def test_validate_names_a_bad_wilayah_or_phrase_entry_with_its_line(tmp_path: Pa
             "not under its kecamatan 32.75.04") in result.stdout
     assert (f"{locales / 'id' / 'intents.yaml'}:{phrase_line}: intent bogus: 'pesan' also "
             "means order") in result.stdout
+
+
+def test_an_address_outside_kota_bekasi_is_accepted_and_the_coordinator_warned() -> None:
+    from tests.chat import ChatBot, drive
+
+    bot = ChatBot()
+    bot.say("halo", user="koord-kranji-1")  # a coordinator who has chatted gets new orders
+    drive(bot, "order.address")
+    bot.say("Jl. Sultan Hasanudin no 5 RT 02 RW 03 Tambun, Kab. Bekasi")
+    assert bot.state() == "order.name", bot.text()
+    bot.say("Bu Ani")
+    bot.say("0812-3456-7890")
+    assert "di luar Kota Bekasi: Tambun" in bot.text()
+    bot.say("ya")
+    assert bot.orders()[-1]["address"]["outside"] == "Tambun"
+    assert "⚠️ Alamat ini di luar Kota Bekasi (Tambun)" in bot.text("koord-kranji-1")
