@@ -107,7 +107,6 @@ def make(ctx: Context) -> None:
     _record_maker(ctx, tag)
     links = _links(ctx, tag)
     ctx.slots["tag"] = tag
-    ctx.slots.pop("count", None)
     if may_see_count(ctx, tag):
         ctx.slots["count_text"] = ctx.t("link.count_made", count=_count(ctx, tag))
     else:
