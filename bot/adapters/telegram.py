@@ -394,7 +394,11 @@ class TelegramAdapter(BaseAdapter):
         outgoing = render(reply, chat_id, keyboard_showing=chat_id in self._keyboards,
                           labels=self._labels(reply.to))
         for item in outgoing:
-            sent = await self._send_one(item, reply, chat_id)
+            try:
+                sent = await self._send_one(item, reply, chat_id)
+            except TelegramError as error:  # retried already: the API's answer says it all
+                log.error("telegram: a reply was not sent (%s)", describe(error, self._token))
+                return
             if sent is None:
                 continue
             if item.reply_keyboard is True:
