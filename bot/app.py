@@ -184,6 +184,17 @@ class App:
         await self.deliver(replies)
         return replies
 
+    async def redeliver(self, key: str, message_id: str) -> list[Reply]:
+        """Send again the replies of ``key``'s message ``message_id``, handled before a
+        crash that may have kept them from going out (an adapter's inbox replay); nothing
+        unless it is the conversation's last handled message."""
+        replies = await self.engine.unsent(key, message_id)
+        if replies:
+            log.info("%d reply(ies) of a message handled before a restart sent again",
+                     len(replies))
+        await self.deliver(replies)
+        return replies
+
     def housekeeping(self, now: float | None = None) -> dict[str, int]:
         """Drop idle sessions and old message ids (the server runs this every hour)."""
         now = self.engine.clock() if now is None else now

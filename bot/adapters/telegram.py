@@ -113,6 +113,7 @@ class TelegramAdapter(BaseAdapter):
         self._connecting: asyncio.Task[None] | None = None  # reaching the Bot API again
         self._inbox: Inbox | None = None
         self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
+        self._replayed: set[int] = set()  # update_ids handed over again from the inbox
         self.application = build_application(settings, self._on_update, self._on_error)
 
     # -- lifecycle ------------------------------------------------------------------
@@ -267,6 +268,7 @@ class TelegramAdapter(BaseAdapter):
                 inbox.done(delivery.number)
                 continue
             self._inboxed.setdefault(update.update_id, []).append(delivery.number)
+            self._replayed.add(update.update_id)
             await self.application.update_queue.put(update)
         if left:
             log.info("telegram: handling %d update(s) left in the inbox", len(left))
@@ -274,15 +276,30 @@ class TelegramAdapter(BaseAdapter):
     # -- incoming -------------------------------------------------------------------
     async def _on_update(self, update: Update, context: Any) -> None:
         """Every update; a webhook update's inbox entry is done once it was handled
-        (after a failure too: handling it again would fail again at every start)."""
+        (after a failure too: handling it again would fail again at every start). One
+        handed over again from the inbox that was handled before the crash gets the
+        replies it may not have had (`App.redeliver`) instead."""
         try:
-            await self._handle_update(update)
+            if not await self._answered_before(update):
+                await self._handle_update(update)
         finally:
             entries = self._inboxed.get(update.update_id)
             if entries:
                 self.inbox().done(entries.pop(0))
                 if not entries:
                     del self._inboxed[update.update_id]
+
+    async def _answered_before(self, update: Update) -> bool:
+        """A replayed update already handled: its replies are sent again (True)."""
+        if update.update_id not in self._replayed:
+            return False
+        self._replayed.discard(update.update_id)
+        seen = message_id(update.update_id)
+        chat = update.effective_chat
+        if chat is None or not self.app.store.seen_message(CHANNEL, seen):
+            return False
+        await self.app.redeliver(user_key(CHANNEL, str(chat.id)), seen)
+        return True
 
     async def _handle_update(self, update: Update) -> None:
         if update.callback_query is not None:

@@ -120,7 +120,7 @@ class WhatsAppAdapter(BaseAdapter):
         self.sender()
         left = self.inbox().pending()
         for delivery in left:  # answered 200 by a process that died before handling it
-            self._take(self._parse(delivery.body), delivery.number)
+            self._take(self._parse(delivery.body), delivery.number, replay=True)
         if left:
             log.info("whatsapp: handling %d delivery(ies) left in the inbox", len(left))
 
@@ -204,8 +204,9 @@ class WhatsAppAdapter(BaseAdapter):
         return len(parsed.messages) + sum(
             1 for e in parsed.statuses if e.status == "failed" and OUTSIDE_WINDOW in e.codes)
 
-    def _take(self, parsed: Parsed, number: int | None) -> None:
-        """Queue the work of one delivery; inbox entry ``number`` is done after all of it."""
+    def _take(self, parsed: Parsed, number: int | None, *, replay: bool = False) -> None:
+        """Queue the work of one delivery; inbox entry ``number`` is done after all of it.
+        ``replay``: handed over again from the inbox after a restart."""
         if number is not None:
             self._unfinished[number] = self._works(parsed)
             if not self._unfinished[number]:
@@ -214,7 +215,7 @@ class WhatsAppAdapter(BaseAdapter):
         for event in parsed.statuses:
             self._status(event, number)
         for msg in parsed.messages:
-            self._enqueue(msg.user, lambda m=msg: self._handle(m), number)
+            self._enqueue(msg.user, lambda m=msg: self._handle(m, replay), number)
 
     def _enqueue(self, user: str, work: Callable[[], Awaitable[None]],
                  number: int | None = None) -> None:
@@ -267,10 +268,13 @@ class WhatsAppAdapter(BaseAdapter):
             await self.app.store.flush()
 
     # -- handling one message -------------------------------------------------------------
-    async def _handle(self, msg: Incoming) -> None:
+    async def _handle(self, msg: Incoming, replay: bool = False) -> None:
         store = self.app.store
         if msg.message_id and store.seen_message(CHANNEL, msg.message_id):
-            log.info("whatsapp: duplicate message %s skipped", msg.message_id)
+            if replay:  # handled before a crash that may have kept its replies from going out
+                await self.app.redeliver(msg.key, msg.message_id)
+            else:
+                log.info("whatsapp: duplicate message %s skipped", msg.message_id)
             return
         await self._reopen(msg.user)
         wanted = page_request(msg.choice)

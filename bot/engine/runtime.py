@@ -27,6 +27,8 @@ from bot.engine.presses import Press, classify, stamp
 from bot.engine.registry import Registry
 from bot.engine.replies import coalesce
 from bot.engine.session import Session
+from bot.engine.unsent import KEY as UNSENT
+from bot.engine.unsent import records, replies_of
 from bot.i18n import I18n
 from bot.messages import Incoming, Menu, Option, Reply, Text
 from bot.storage.base import Store, StoreError
@@ -76,7 +78,11 @@ class Engine:
                 ctx.say("engine.error")
             session.updated_at = now
             session.turn += 1  # the menus of this turn are the ones a press answers now
-            self.store.put_session(msg.key, session.to_record())
+            replies = stamp(coalesce(ctx.replies), msg.key, session.turn)
+            record = session.to_record()
+            if msg.message_id:  # in the same write: a crash before the sends loses none
+                record[UNSENT] = {"message": msg.message_id, "replies": records(replies)}
+            self.store.put_session(msg.key, record)
             if msg.message_id:
                 self.store.mark_message(msg.channel, msg.message_id, now)
             try:
@@ -85,7 +91,18 @@ class Engine:
                 # nothing may be confirmed that is not on disk: send only an apology
                 log.exception("the store could not write; replies withheld")
                 return [Text(to=msg.key, text=ctx.t("engine.storage_error"))]
-            return stamp(coalesce(ctx.replies), msg.key, session.turn)
+            return replies
+
+    async def unsent(self, key: str, message_id: str) -> list[Reply]:
+        """The replies of ``key``'s message ``message_id`` if it is the last one its
+        conversation handled (kept with the session, see `unsent.py`): for an adapter
+        handing over again, after a crash, a message that was handled but maybe not
+        answered. Empty for any other message."""
+        async with self.locks.hold(key):
+            kept = (self.store.get_session(key) or {}).get(UNSENT) or {}
+        if not isinstance(kept, dict) or kept.get("message") != message_id:
+            return []
+        return replies_of(kept.get("replies"))
 
     def language_of(self, user: str) -> str:
         record = self.store.get_session(user) or {}

@@ -5,19 +5,23 @@ memory after the answer would be lost if the process died first. An adapter ther
 `add`s each delivery (its raw body, opaque here: the adapter parses it, again after a
 restart) and awaits `sync()` before answering 200; `sync` appends the new entries to
 ``inbox-<channel>.jsonl`` and fsyncs it, and callers that arrive together share one sync
-(`GroupCommit`). When the adapter has handled a delivery it calls `done`; at the next
-start, `pending()` gives back every delivery added and never done, in arrival order.
+(`GroupCommit`). When the adapter has handled a delivery (replies sent) it calls `done`;
+at the next start, `pending()` gives back every delivery added and never done, in arrival
+order.
 
 Exactly once: an entry is marked done only after it was handled, so a crash in between
-hands it over again; the engine's processed message ids (``seen_message``) then skip what
-was already handled. `done` lines are written with the next sync (or at `close`), not
-synced on their own: a lost one only costs such a skipped replay.
+hands it over again; the engine's processed message ids (``seen_message``) then keep it
+from being handled twice, and the replies it may not have had are sent again
+(`bot.engine.unsent`). A `done` line goes to the file at once, without a sync of its own:
+a killed process loses none (the kernel has it); a machine that loses power may lose a
+few, which only hands those deliveries over again. The event loop never waits for a sync:
+the appends are synced in `GroupCommit`'s thread, outside the lock.
 
 File format, one JSON object per line: ``{"n": 7, "body": "<text>"}`` (``"b64"`` instead
 of ``"body"`` for bytes that are not UTF-8) and ``{"done": 7}``. A torn last line (a crash
 while appending; never acknowledged, as its sync did not finish) and damaged lines are
 skipped. The file is rewritten with only the entries not yet done at open, at `close`
-and whenever it grows past ``rewrite_at`` bytes.
+and whenever it grows past ``rewrite_at`` bytes (at a sync).
 """
 
 from __future__ import annotations
@@ -73,14 +77,16 @@ class Inbox:
         self._lock = threading.Lock()  # guards everything below (sync runs in a thread)
         self._open: dict[int, bytes] = {}  # number -> line, for entries not yet done
         self._buffer: list[bytes] = []  # lines not yet written
+        self._fd: int | None = None  # the file, opened for appending
         self._next = 1
-        self._size = 0
+        self._size = 0  # bytes in the file, written or being written
         self._closed = False
         self._left: list[Delivery] = []
         self._commit = GroupCommit(self._write_round)
         if path is not None:
             self._left = self._load(path)
-            self._rewrite()
+            with self._lock:
+                self._rewrite()
 
     # -- what adapters call -----------------------------------------------------------
     def pending(self) -> list[Delivery]:
@@ -109,9 +115,14 @@ class Inbox:
     def done(self, number: int) -> None:
         """The delivery ``number`` has been handled: it is not handed over again."""
         with self._lock:
-            if self._open.pop(number, None) is not None and self.path is not None:
-                self._buffer.append(b'{"done":%d}\n' % number)
-                self._commit.changed += 1  # written by the next sync, not synced for itself
+            if self._open.pop(number, None) is None or self.path is None or self._closed:
+                return
+            line = b'{"done":%d}\n' % number
+            try:  # to the kernel now (a whole line per write: appends never interleave)
+                os.write(self._handle(), line)
+                self._size += len(line)
+            except OSError:
+                self._buffer.append(line)  # the next sync writes it
 
     def waiting(self) -> int:
         """How many deliveries are not done."""
@@ -119,13 +130,16 @@ class Inbox:
             return len(self._open)
 
     def close(self) -> None:
-        """Write what is buffered and leave only the entries not done in the file."""
+        """Leave only the entries not done in the file (none: no file)."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             if self.path is not None:
-                self._rewrite()
+                try:
+                    self._rewrite()
+                finally:
+                    self._close_fd()
 
     # -- the file ---------------------------------------------------------------------
     def _load(self, path: Path) -> list[Delivery]:
@@ -136,10 +150,13 @@ class Inbox:
         except OSError as exc:
             raise StoreError(f"cannot read {path.name}: {exc}") from exc
         found: dict[int, bytes] = {}
+        finished: set[int] = set()  # a done line may come before its entry's line
         damaged = 0
         lines = raw.split(b"\n")
         torn = lines.pop()  # b"" when the file ends with a newline
         for text in lines:
+            if not text.strip():
+                continue  # a failed append is followed by a newline before its retry
             try:
                 record = json.loads(text)
                 number = record.get("done", record.get("n"))
@@ -150,7 +167,7 @@ class Inbox:
                 continue
             self._next = max(self._next, number + 1)
             if "done" in record:
-                found.pop(number, None)
+                finished.add(number)
                 continue
             body = _body(record)
             if body is None:
@@ -162,20 +179,36 @@ class Inbox:
         if torn:
             log.warning("%s: an unfinished last line (never acknowledged) was dropped",
                         path.name)
-        left = [Delivery(n, found[n]) for n in sorted(found)]
+        left = [Delivery(n, found[n]) for n in sorted(found) if n not in finished]
         self._open = {d.number: _line(d.number, d.body) for d in left}
         if left:
             log.info("%s: %d delivery(ies) from before the restart to handle", path.name,
                      len(left))
         return left
 
+    def _handle(self) -> int:
+        """The file opened for appending (created 0600; call holding ``_lock``)."""
+        assert self.path is not None
+        if self._fd is None:
+            new = not self.path.exists()
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            if new:
+                fsync_dir(self.path.parent)
+        return self._fd
+
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
     def _rewrite(self) -> None:
         """Replace the file with the entries not done (call holding ``_lock``)."""
         assert self.path is not None
         self._buffer.clear()
+        self._close_fd()
         if not self._open:
-            if self.path.exists():
-                self.path.unlink()
+            self.path.unlink(missing_ok=True)
             self._size = 0
             return
         data = b"".join(self._open[n] for n in sorted(self._open))
@@ -183,38 +216,32 @@ class Inbox:
         os.chmod(self.path, 0o600)
 
     def _write_round(self) -> None:
-        """Append the buffered lines and fsync (GroupCommit runs this in a thread)."""
+        """Append the buffered lines and fsync them (GroupCommit runs this in a thread,
+        one round at a time); the lock is not held while the disk syncs."""
         assert self.path is not None
         with self._lock:
             if self._closed:
                 raise StoreError("the inbox is closed")
             target = self._commit.changed
+            data = b"".join(self._buffer)
             try:
-                if self._size + sum(map(len, self._buffer)) > self.rewrite_at:
-                    self._rewrite()
-                elif self._buffer:
-                    self._append(b"".join(self._buffer))
-                    self._buffer.clear()
+                if self._size + len(data) > self.rewrite_at:
+                    self._rewrite()  # rare: the lock is held for one small file
+                    self._commit.note_durable(target)
+                    return
+                fd = self._handle()
             except OSError as exc:
                 raise StoreError(f"cannot write {self.path.name}: {exc}") from exc
-            self._commit.note_durable(target)
-
-    def _append(self, data: bytes) -> None:
-        assert self.path is not None
-        new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._buffer.clear()
+            self._size += len(data)
         try:
             view = memoryview(data)
-            try:
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            except OSError:
-                with contextlib.suppress(OSError):  # no half line for the retry to follow
-                    os.ftruncate(fd, self._size)
-                raise
-        finally:
-            os.close(fd)
-        if new:
-            fsync_dir(self.path.parent)
-        self._size += len(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError as exc:
+            with self._lock:  # tried again by the next round, after a newline that ends
+                self._buffer.insert(0, b"\n" + data)  # whatever part of it was written
+                self._commit.changed += 1
+            raise StoreError(f"cannot write {self.path.name}: {exc}") from exc
+        self._commit.note_durable(target)

@@ -4,7 +4,9 @@ The resident's ``ya`` on the summary is answered 200 and the process is killed b
 handled it: the restarted process finds it in the inbox, places the order once and sends
 the confirmation. To make "before it handled it" certain rather than likely, the fake
 Graph API holds the answer to the resident's previous message (a ``bantuan``), so ``ya``
-waits behind it in that resident's queue when the kill comes.
+waits behind it in that resident's queue when the kill comes. That ``bantuan`` was
+handled and its answer never left: the restarted process sends the answer (kept with the
+session, bot/engine/unsent.py) and does not handle the message again.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ async def test_a_ya_answered_200_then_kill_9_is_ordered_once_after_restart(
         await serve.start()
         confirmation = await answer(fake, before, "diterima")
         assert await serve.stop(signal.SIGTERM) == 0, serve.stderr()
+        after = texts(fake.to(USER)[before:])
     finally:
         serve.kill9()
         await poster.aclose()
@@ -91,4 +94,7 @@ async def test_a_ya_answered_200_then_kill_9_is_ordered_once_after_restart(
         [order] = store.query_orders(user=f"whatsapp:{USER}")
         assert order["code"] == code and order["items"][0]["name"] == "telur"
         assert store.inbox("whatsapp").pending() == []
-    assert texts(fake.to(USER)[before:]).count("diterima") == 1
+    assert after.count("diterima") == 1
+    # `bantuan` was handled but its answer never left: the restarted process sends it
+    assert after.count("Ringkasan pesanan") == 1
+    assert after.index("Ringkasan pesanan") < after.index("diterima")

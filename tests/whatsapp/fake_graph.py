@@ -85,6 +85,8 @@ class FakeGraph:
                 self.waiting.append(body)
             while to in self._held:
                 await asyncio.sleep(0.01)
+            if await request.is_disconnected():  # the bot died waiting: never delivered
+                return JSONResponse({"error": {"message": "gone"}}, status_code=499)
         with self._lock:
             script = self._script.get(to)
             failure = script.pop(0) if script else None
