@@ -217,3 +217,13 @@ def test_more_of_the_address_at_the_name_step_is_added_to_the_address() -> None:
     assert address["landmark"] == "dekat masjid Al-Ikhlas" and address["kelurahan"] == "Jakasetia"
     bot.say("Bu Ani")
     assert bot.session()["slots"]["name"] == "Bu Ani"
+
+
+def test_a_first_message_asking_to_report_opens_the_report() -> None:
+    bot = ChatBot()
+    code = _placed(bot)
+    _deliver(bot, code)
+    bot.clock.advance(7 * 3600)  # a new conversation: the welcome reads the message
+    bot.say("komplain kak, sayurnya layu")
+    assert bot.state() == "status.report_items", bot.text()
+    assert bot.session()["slots"]["code"] == code
