@@ -13,15 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.engine.context import Context
 from bot.engine.flow import InputSpec
 from bot.engine.inputs.address import AddressKind
 from bot.engine.inputs.base import Accept, Invalid, Keep
 from bot.engine.inputs.basic import LocationKind
 from bot.engine.session import Session
-from bot.messages import Contact, Incoming, Location
+from bot.messages import AskLocation, Contact, Incoming, Location
 from tests.chat import ADDRESS, ChatBot, drive, write_config
 from tests.engine.test_robustness import ERROR_TEXT
 
@@ -55,16 +53,24 @@ def texts(line: dict[str, Any]) -> str:
     return "\n".join(r["text"] for r in line.get("replies", []))
 
 
-# -- item 4: deep JSON ---------------------------------------------------------------------
-def test_deep_json_lines_are_error_lines_and_the_chat_goes_on(tmp_path: Path) -> None:
+# -- item 4: bad JSON of any shape ----------------------------------------------------------
+def test_deep_or_undecodable_lines_are_error_lines_and_the_chat_goes_on(tmp_path: Path) -> None:
+    """A line nested 1,000 deep ended the process with a RecursionError; under a strict
+    decoder (PYTHONIOENCODING=utf-8:strict, as under most locales) so did one invalid byte."""
     deep = [
-        '{"text": ' + "[" * 1000 + "]" * 1000 + "}",       # killed the process before
+        '{"text": ' + "[" * 1000 + "]" * 1000 + "}",
         '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}",
         '{"user": "a", "location": ' + '{"x": ' * 500 + "1" + "}" * 500 + "}",
         '{"a": ' + "[" * 70 + "]" * 70 + "}",              # within Python's limit, still too deep
     ]
-    out = chat_json(tmp_path, [*deep, '{"text": "halo"}'])
-    assert all("nested more than" in line["error"] for line in out[:-1])
+    stdin = ("\n".join(deep) + "\n").encode() + b'\xff\xfe halo\n{"text": "menu \xc3"}\n'
+    result = main_py(tmp_path, "chat", "--json", stdin=stdin + b'{"text": "halo"}\n',
+                     env={"PYTHONIOENCODING": "utf-8:strict"})
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert len(out) == len(deep) + 3  # one line out per line in
+    assert all("nested more than" in line["error"] for line in out[:len(deep)])
+    assert all("replies" in line for line in out[len(deep):])  # U+FFFD for the bad bytes
     assert "Apa yang ingin Anda lakukan?" in texts(out[-1])
 
 
@@ -78,27 +84,12 @@ def test_lone_surrogates_in_user_name_and_text_are_stored_clean(tmp_path: Path) 
     out = chat_json(tmp_path, lines)
     assert "KRB-" in texts(out[-2]), texts(out[-2])
     assert all(r["to"] == "ani\ufffd" for r in out[0]["replies"])
-    # every later output that shows the order still works, and shows U+FFFD
-    for args in (("orders", "list"), ("orders", "export", "--format", "json"),
-                 ("orders", "export", "--format", "csv")):
-        result = main_py(tmp_path, *args)
-        assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
-        assert "Bu \ufffdAni" in result.stdout.decode("utf-8") or args == ("orders", "list")
-    [order] = json.loads(main_py(tmp_path, "orders", "export").stdout)
-    assert order["resident"]["name"] == "Bu \ufffdAni"
-    assert order["address"]["text"].endswith(" \ufffd")
+    # a later output that shows the order (the CSV export died on the name) works
+    csv_out = main_py(tmp_path, "orders", "export", "--format", "csv")
+    assert csv_out.returncode == 0, csv_out.stderr.decode(errors="replace")[-2000:]
+    assert "Bu \ufffdAni" in csv_out.stdout.decode("utf-8")
+    assert f"{ADDRESS} \ufffd" in csv_out.stdout.decode("utf-8")
     assert "replies" in out[-1]  # the plain text line after the order
-
-
-def test_invalid_utf8_on_stdin_does_not_end_the_chat(tmp_path: Path) -> None:
-    """Under a strict decoder (PYTHONIOENCODING=utf-8:strict, as under most locales) one
-    invalid byte ended the process with a UnicodeDecodeError."""
-    stdin = b'\xff\xfe halo\n{"text": "menu \xc3"}\n{"text": "halo"}\n'
-    result = main_py(tmp_path, "chat", "--json", stdin=stdin,
-                     env={"PYTHONIOENCODING": "utf-8:strict"})
-    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
-    out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
-    assert len(out) == 3 and all("replies" in line for line in out)
 
 
 def test_incoming_cleans_every_field_whatever_the_adapter() -> None:
@@ -118,17 +109,22 @@ def test_incoming_cleans_every_field_whatever_the_adapter() -> None:
 
 
 # -- item 8: impossible location pins ---------------------------------------------------
-@pytest.mark.parametrize("pin", IMPOSSIBLE)
-def test_an_impossible_pin_is_refused_with_a_re_prompt(pin: tuple[float, float]) -> None:
+def test_an_impossible_pin_is_refused_with_a_re_prompt() -> None:
     bot = ChatBot()
     drive(bot, "order.address")
-    replies = bot.push("warga", location=pin)
-    assert "tidak mungkin ada di peta" in bot.text(), bot.text()
-    assert replies[-1].__class__.__name__ == "AskLocation"  # asked again, with the button
-    assert bot.state() == "order.address"
-    json.dumps(bot.store.get_session("console:warga"), allow_nan=False)  # nothing stored
+    for pin in IMPOSSIBLE:
+        replies = bot.push("warga", location=pin)
+        assert "tidak mungkin ada di peta" in bot.text(), (pin, bot.text())
+        assert isinstance(replies[-1], AskLocation)  # asked again, with the button
+        assert bot.state() == "order.address"
+        json.dumps(bot.store.get_session("console:warga"), allow_nan=False)  # nothing kept
     bot.push("warga", location=(-6.24, 106.99))  # a real pin is taken
     assert "Lokasi diterima" in bot.text()
+    for said in ("no 12 pagar hijau, dekat masjid", "Bu Ani", "0812-3456-7890", "ya"):
+        bot.say(said)
+    [order] = bot.orders()
+    assert order["address"]["location"] == {"latitude": -6.24, "longitude": 106.99}
+    json.dumps(order, allow_nan=False)  # what the export writes: strict JSON
 
 
 def test_the_location_kind_refuses_an_impossible_pin_too() -> None:
@@ -142,23 +138,6 @@ def test_the_location_kind_refuses_an_impossible_pin_too() -> None:
     real = Incoming(channel="console", user="warga", location=Location(-90.0, 180.0))
     assert isinstance(LocationKind().parse(ctx, spec, real), Accept)
     assert isinstance(AddressKind().parse(ctx, spec, real), Keep)
-
-
-def test_an_impossible_pin_never_reaches_the_export(tmp_path: Path) -> None:
-    said = ["halo", "1", "kranji baru", "telur 1 kg", "selesai"]
-    lines = [json.dumps({"text": t}) for t in said]
-    lines += [json.dumps({"location": {"latitude": "NaN", "longitude": 106.99}}),
-              json.dumps({"location": {"latitude": 95, "longitude": 106.99}}),
-              '{"location": {"latitude": NaN, "longitude": 106.99}}',  # not JSON at all
-              json.dumps({"text": ADDRESS}), json.dumps({"text": "Bu Ani"}),
-              json.dumps({"text": "0812-3456-7890"}), json.dumps({"text": "ya"})]
-    out = chat_json(tmp_path, lines)
-    assert "tidak mungkin ada di peta" in texts(out[5]) and "tidak mungkin" in texts(out[6])
-    assert "NaN" in out[7]["error"]
-    assert "KRB-" in texts(out[-1])
-    export = main_py(tmp_path, "orders", "export", "--format", "json").stdout.decode()
-    assert "NaN" not in export and "Infinity" not in export
-    json.loads(export, parse_constant=lambda name: pytest.fail(f"{name} in the export"))
 
 
 # -- the terminal fuzz: many odd lines into one process -----------------------------------
@@ -179,7 +158,7 @@ def _odd_lines(rng: random.Random) -> list[str]:
         '{"location": {"latitude": "-6.2", "longitude": []}}', '{"location": [1, 2]}',
         '{"contact": 812}', '{"choice": {"id": "order"}}', '{"text": "halo", "extra": [[]]}',
     ]
-    for _ in range(170):
+    for _ in range(250):
         chosen = rng.sample(fields, rng.randint(1, 3))
         line = {name: rng.choice(values) for name in chosen}
         lines.append(json.dumps(line, ensure_ascii=rng.random() < 0.5))
