@@ -191,7 +191,12 @@ class ConsoleAdapter(BaseAdapter):
         msg = self._message(line)
         if msg is None:
             return
-        replies = await self.app.engine.handle(msg)
+        try:
+            replies = await self.app.engine.handle(msg)
+        except Exception:  # the chat goes on
+            log.exception("console: handling a line failed")
+            self._print(self.app.i18n.t(self.app.engine.language_of(msg.key), "engine.error"))
+            return
         for reply in replies:
             if reply.to == msg.key:
                 self._print(render_text(reply) + "\n")
