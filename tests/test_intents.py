@@ -4,8 +4,10 @@ cancelling is offered, a phone number typed as a name is not taken for one."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +20,45 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK, PROBLEMS = load_phrasebook(ROOT / "locales")
 WIB = ZoneInfo("Asia/Jakarta")
 KOORD = "console:koord-kranji-1"
+_BOT: ChatBot | None = None
+_USERS = itertools.count(1)
+
+
+class Resident:
+    """One resident of a bot shared by this module's tests (an app costs ~1 s to load);
+    each test has its own user, so its own session and orders."""
+
+    def __init__(self, bot: ChatBot) -> None:
+        self.bot, self.user = bot, f"warga-intents-{next(_USERS)}"
+        self.store, self.clock = bot.store, bot.clock
+
+    def say(self, text: str) -> Any:
+        return self.bot.say(text, self.user)
+
+    def text(self) -> str:
+        return self.bot.text(self.user)
+
+    def state(self) -> str:
+        return self.bot.state(self.user)
+
+    def options(self) -> list[str]:
+        return self.bot.options(self.user)
+
+    def session(self) -> dict[str, Any]:
+        return self.bot.session(self.user)
+
+    def orders(self) -> list[dict[str, Any]]:
+        return self.bot.orders(self.user)
+
+    def drive(self, state: str) -> None:
+        drive(self.bot, state, self.user)
+
+
+def fresh() -> Resident:
+    global _BOT
+    if _BOT is None:
+        _BOT = ChatBot()
+    return Resident(_BOT)
 
 
 def test_the_shipped_phrases_are_valid() -> None:
@@ -28,7 +69,7 @@ def test_the_shipped_phrases_are_valid() -> None:
 @pytest.mark.parametrize("text", ["mau pesen dong", "pesen", "belanja", "mau belanja", "order",
                                   "Mau pesan kak", "pesan belanja"])
 def test_words_for_ordering_at_the_main_menu(text: str) -> None:
-    bot = ChatBot()
+    bot = fresh()
     bot.say("halo")
     bot.say(text)
     assert bot.state() == "order.market", bot.text()
@@ -36,7 +77,7 @@ def test_words_for_ordering_at_the_main_menu(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["cek pesanan", "pesanan saya", "status", "cek pesanan dong"])
 def test_words_for_my_orders_at_the_main_menu(text: str) -> None:
-    bot = ChatBot()
+    bot = fresh()
     bot.say("halo")
     bot.say(text)
     assert "Anda belum punya pesanan" in bot.text(), bot.text()
@@ -44,7 +85,7 @@ def test_words_for_my_orders_at_the_main_menu(text: str) -> None:
 
 
 def test_unclear_words_are_asked_back_never_taken() -> None:
-    bot = ChatBot()
+    bot = fresh()
     bot.say("halo")
     bot.say("mau pesen bawang sama cabe 1 kg")  # only partly "order": ask, don't guess
     assert bot.state() == "main.menu"
@@ -53,7 +94,7 @@ def test_unclear_words_are_asked_back_never_taken() -> None:
     assert bot.state() == "main.menu" and "pilihan itu tidak ada" in bot.text()
 
 
-def _placed(bot: ChatBot, code_market: str = "kranji baru") -> str:
+def _placed(bot: Resident, code_market: str = "kranji baru") -> str:
     before = {o["code"] for o in bot.orders()}
     bot.say("halo")
     bot.say("pesen")
@@ -70,7 +111,7 @@ def _placed(bot: ChatBot, code_market: str = "kranji baru") -> str:
     return code
 
 
-def _deliver(bot: ChatBot, code: str) -> None:
+def _deliver(bot: Resident, code: str) -> None:
     at = datetime(2025, 11, 27, 8, 0, tzinfo=WIB)
     for number, (event, data) in enumerate([
         ("claim", {}), ("start_shopping", {}), ("record_prices", {"prices": [{"price": 30000}]}),
@@ -81,7 +122,7 @@ def _deliver(bot: ChatBot, code: str) -> None:
 
 
 def test_komplain_with_one_delivered_order_opens_its_report() -> None:
-    bot = ChatBot()
+    bot = fresh()
     code = _placed(bot)
     _deliver(bot, code)
     bot.say("halo")
@@ -91,7 +132,7 @@ def test_komplain_with_one_delivered_order_opens_its_report() -> None:
 
 
 def test_komplain_with_several_delivered_orders_asks_which() -> None:
-    bot = ChatBot()
+    bot = fresh()
     first, second = _placed(bot), _placed(bot, "harapan jaya")
     _placed(bot, "rawalumbu")  # not delivered: not offered for a report
     for code in (first, second):
@@ -107,7 +148,7 @@ def test_komplain_with_several_delivered_orders_asks_which() -> None:
 
 
 def test_komplain_with_nothing_delivered_says_so() -> None:
-    bot = ChatBot()
+    bot = fresh()
     _placed(bot)
     bot.say("halo")
     bot.say("laporkan masalah")
@@ -115,7 +156,7 @@ def test_komplain_with_nothing_delivered_says_so() -> None:
 
 
 def test_batalin_at_the_order_card_cancels_and_ga_jadi_at_the_summary() -> None:
-    bot = ChatBot()
+    bot = fresh()
     code = _placed(bot)
     bot.say(code)
     assert bot.state() == "status.detail"
@@ -123,14 +164,14 @@ def test_batalin_at_the_order_card_cancels_and_ga_jadi_at_the_summary() -> None:
     assert bot.state() == "status.confirm_cancel"
     bot.say("iya")
     assert bot.store.get_order(code)["status"] == "cancelled"
-    drive(bot, "order.confirm")
+    bot.drive("order.confirm")
     bot.say("ga jadi")
     assert "Pesanan dibatalkan" in bot.text()
     assert len(bot.orders()) == 1
 
 
 def test_a_first_message_asking_to_order_starts_the_order() -> None:
-    bot = ChatBot()
+    bot = fresh()
     bot.say("mau pesen dong")
     assert "Selamat datang" in bot.text() and bot.state() == "order.market"
 
@@ -167,8 +208,8 @@ def test_a_bad_phrase_entry_is_reported_at_its_line() -> None:
 
 def test_a_phone_number_where_the_name_is_asked_is_kept_as_the_phone() -> None:
     """Before: "0812 3456 7890" became the resident's name."""
-    bot = ChatBot()
-    drive(bot, "order.name")
+    bot = fresh()
+    bot.drive("order.name")
     bot.say("0812 3456 7890")
     assert bot.state() == "order.name" and "0812-3456-7890 sudah saya catat" in bot.text()
     bot.say("Bu Ani")
@@ -177,15 +218,15 @@ def test_a_phone_number_where_the_name_is_asked_is_kept_as_the_phone() -> None:
 
 
 def test_a_name_with_its_number_on_one_line_gives_both() -> None:
-    bot = ChatBot()
-    drive(bot, "order.name")
+    bot = fresh()
+    bot.drive("order.name")
     bot.say("Bu Ani 081234567890")
     assert bot.state() == "order.confirm" and "Bu Ani · 0812-3456-7890" in bot.text()
 
 
 def test_a_phone_number_at_the_address_step_is_kept_and_the_address_asked() -> None:
-    bot = ChatBot()
-    drive(bot, "order.address")
+    bot = fresh()
+    bot.drive("order.address")
     bot.say("081234567890")
     assert bot.state() == "order.address" and "sudah saya catat" in bot.text()
     assert bot.session()["slots"].get("address") is None
@@ -207,8 +248,8 @@ def test_a_coordinators_words_at_the_order_card(text: str, intent: str) -> None:
 
 def test_more_of_the_address_at_the_name_step_is_added_to_the_address() -> None:
     """A landmark sent after the address was accepted was taken for the resident's name."""
-    bot = ChatBot()
-    drive(bot, "order.address")
+    bot = fresh()
+    bot.drive("order.address")
     bot.say("Jl. Kemuning Raya 21 RT 004/RW 005 Jaka Setia")
     assert bot.state() == "order.name"
     bot.say("dekat masjid Al-Ikhlas")
@@ -220,7 +261,7 @@ def test_more_of_the_address_at_the_name_step_is_added_to_the_address() -> None:
 
 
 def test_a_first_message_asking_to_report_opens_the_report() -> None:
-    bot = ChatBot()
+    bot = fresh()
     code = _placed(bot)
     _deliver(bot, code)
     bot.clock.advance(7 * 3600)  # a new conversation: the welcome reads the message
