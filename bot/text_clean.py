@@ -6,7 +6,7 @@ accepts: stored once, they would break every later file write and every output t
 them. NULs and other control characters break CSV exports and terminals. `clean` replaces a
 lone surrogate with U+FFFD (a valid pair becomes its character), drops control characters
 (a multi-line text keeps its tabs and line breaks; a one-line field gets spaces for them),
-and cuts an absurd length. Plain text comes back as it was, at the cost of one encode.
+and cuts an absurd length. Printable text comes back as it is, after one check.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ _LINE_BREAKS = re.compile(r"[\t\n\r]")
 def clean(text: str, *, multiline: bool = False) -> str:
     """``text`` without lone surrogates or control characters, at most `MAX_TEXT`
     (multi-line) or `MAX_FIELD` characters."""
+    limit = MAX_TEXT if multiline else MAX_FIELD
+    if len(text) <= limit and text.isprintable():  # no control, no surrogate: as it is
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -30,5 +33,5 @@ def clean(text: str, *, multiline: bool = False) -> str:
     text = _CONTROLS.sub("", text)
     if not multiline:
         text = _LINE_BREAKS.sub(" ", text)
-    return text[: MAX_TEXT if multiline else MAX_FIELD]
+    return text[:limit]
 
