@@ -268,3 +268,28 @@ def test_a_first_message_asking_to_report_opens_the_report() -> None:
     bot.say("komplain kak, sayurnya layu")
     assert bot.state() == "status.report_items", bot.text()
     assert bot.session()["slots"]["code"] == code
+
+
+def test_a_bad_also_list_is_reported_at_its_line() -> None:
+    from bot.app import build_registry
+    from bot.engine.loader import read_flow
+    from bot.engine.validator import validate_flows
+    from bot.i18n import I18n
+
+    text = (
+        "flow: t\n"  # 1
+        "start: menu\n"  # 2
+        "states:\n"  # 3
+        "  menu:\n"  # 4
+        "    ask: main.menu\n"  # 5
+        "    input: {kind: menu, options: main_menu, also: report}\n"  # 6
+        "    next: done\n"  # 7
+        "  done:\n"  # 8
+        "    say: main.help\n"  # 9
+        "    final: true\n"  # 10
+    )
+    flow, errors = read_flow(text, "t.yaml")
+    assert flow is not None and not errors
+    found = validate_flows({"t": flow}, build_registry(), I18n.load(ROOT / "locales"))
+    assert [str(e) for e in found] == [
+        "t.yaml:6: 'also' must be a list of intent names (answers not shown as options)"]

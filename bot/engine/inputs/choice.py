@@ -23,6 +23,12 @@ class ChoiceKind(InputKind):
     name = "choice"
     hint = "engine.hint_choice"
 
+    def check(self, spec: InputSpec) -> list[str]:
+        also = spec.params.get("also", [])
+        if not isinstance(also, list) or not all(isinstance(a, str) and a for a in also):
+            return ["'also' must be a list of intent names (answers not shown as options)"]
+        return []
+
     def options(self, ctx: Context, spec: InputSpec) -> list[Option]:
         if spec.source:
             return list(ctx.engine.registry.sources[spec.source].provide(ctx))
