@@ -200,3 +200,10 @@ def test_an_address_outside_kota_bekasi_is_accepted_and_the_coordinator_warned()
     bot.say("ya")
     assert bot.orders()[-1]["address"]["outside"] == "Tambun"
     assert "⚠️ Alamat ini di luar Kota Bekasi (Tambun)" in bot.text("koord-kranji-1")
+
+
+def test_a_kelurahan_kota_bekasi_does_not_have_is_taken_as_outside() -> None:
+    reading = read_address("Jl. Mawar no 4 rt 1 rw 2 kel. cipinang", wilayah=WILAYAH)
+    assert reading.missing == () and reading.address.outside == "Cipinang"
+    typo = read_address("Jl. Mawar no 4 rt 1 rw 2 kel. jaksetia", wilayah=WILAYAH).address
+    assert (typo.kelurahan, typo.outside) == ("Jakasetia", "")

@@ -13,7 +13,7 @@ Jakarta Timur...) is accepted and marked, so the coordinator is warned.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.engine.context import Context
@@ -98,7 +98,6 @@ class Reading:
     address: Address
     missing: tuple[str, ...] = ()
     signals: int = 0  # how many address parts were found (0: probably not an address)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _pad(number: str | None) -> str | None:
@@ -184,7 +183,8 @@ def read_address(text: str, has_pin: bool = False, wilayah: Wilayah | None = Non
         kelurahan_code=kel.kelurahan.code if kel and kel.kelurahan else "",
         landmark=landmark,
         kawasan=kawasan,
-        outside=outside.name if outside else "",
+        # a kelurahan written after "Kel." that Kota Bekasi does not have is elsewhere
+        outside=outside.name if outside else area_written.title(),
         area_written=area_written,
     )
     has_street = bool(_STREET.search(text) and _HOUSE.search(text))
