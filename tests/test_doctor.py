@@ -204,7 +204,9 @@ def test_doctor_only_reads_and_repair_says_what_it_did(
 
     code, out = doctor(capsys, config, "--repair")
     done = "\n".join(did(out))
-    assert "journal.jsonl: 1 damaged part(s) set aside in journal.jsonl.corrupt-" in done
+    assert "journal.jsonl had damaged lines" in done
+    assert "Set aside, byte for byte, in journal.jsonl.corrupt-" in done
+    assert "line 2 (" in done and "KRB-1105-002 v1" in done
     assert "sessions-03.json could not be read" in done
     assert "removed 1 unfinished temp file(s)" in done
     assert "readable by other users" in done

@@ -88,11 +88,12 @@ def quarantine(path: Path, reason: str) -> Path:
 
 
 def set_aside_copy(path: Path, data: bytes, reason: str) -> Path:
-    """Keep ``data`` (damaged bytes of ``path``) in a new file next to it, durably and
-    byte for byte, named as `quarantine` names a file; returns its path."""
+    """Keep ``data`` (damaged bytes of ``path``, ``reason``) in a new file next to it,
+    durably and byte for byte, named as `quarantine` names a file; returns its path (the
+    caller reports it)."""
     target = _aside_name(path)
     atomic_write_bytes(target, data)
-    log.error("%s: %s set aside in %s", path, reason, target.name)
+    log.debug("%s: %s copied to %s", path, reason, target.name)
     return target
 
 

@@ -91,12 +91,14 @@ def set_aside(found: Scan, bad: list[Damage], targets: Targets, problems: list[s
     for damage in bad:
         parts.append(f"{damage.lines} ({len(damage.data)} bytes) {damage.reason}; "
                      f"{describe(read_held(damage.data), targets.orders.get)}")
-    problems.append(
+    problem = (
         f"{found.path} had damaged lines; every other line ({len(found.records)} record(s)) "
         f"was applied. Set aside, byte for byte, in {copy.name}: " + " | ".join(parts)
         + ". Check those orders with the coordinators and correct them by hand where "
         "needed (bot stopped); then delete the set-aside file."
     )
+    log.error("%s", problem)  # order codes and counts only: no personal data
+    problems.append(problem)
 
 
 def read_held(data: bytes) -> Held:
