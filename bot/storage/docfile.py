@@ -74,7 +74,7 @@ class DocFile:
             docs = self.db.table(self.table, cache_size=0).all()
             self.data = dict(self._decode(doc) for doc in docs)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self.storage.set_aside(f"unexpected document layout: {exc!r}")
+            self.storage.set_aside(f"unexpected document layout: {layout_error(exc)}")
             self.data = {}
         self.dirty = False
 
@@ -115,6 +115,13 @@ class DocFile:
         except UnicodeEncodeError:  # a lone surrogate: only escapes can carry it
             data = encode_table(self.table, docs, ascii_only=True).encode("ascii")
         return atomic.atomic_write_bytes(self.path, data, sync_dir=sync_dir)
+
+
+def layout_error(exc: Exception) -> str:
+    """Why a document has the wrong layout, without quoting its values (personal data)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"a document without {str(exc.args[0])[:20]!r}"
+    return type(exc).__name__
 
 
 def pack(value: Any, stamp: Callable[[Any], float]) -> tuple[float, str]:

@@ -122,12 +122,15 @@ def read_documents(
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         return None, "valid JSON but not a TinyDB database (an object of tables)"
     docs = list(data.get(table, {}).values())
-    for doc in docs:
+    for doc in docs:  # values are not quoted: they hold personal data
         key = doc.get(key_field or "key") if isinstance(doc, dict) else None
-        if not isinstance(key, str) or (key_field is None and "value" not in doc):
-            return None, f"unexpected document layout: {str(doc)[:60]!r}"
+        if not isinstance(key, str):
+            field_name = key_field or "key"
+            return None, f"unexpected document layout: a document without a text {field_name!r}"
+        if key_field is None and "value" not in doc:
+            return None, "unexpected document layout: a document without 'value'"
         if table == "sessions" and not isinstance(doc["value"], dict):
-            return None, f"unexpected document layout: session {doc['value']!r:.40}"
+            return None, "unexpected document layout: a session that is not an object"
     return docs, ""
 
 

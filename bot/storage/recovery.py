@@ -60,7 +60,8 @@ def replay_journals(
             try:
                 replay(record, targets)
             except (TypeError, ValueError, KeyError) as exc:
-                bad.append(found.damage(start, end, f"is not a journal record ({exc!r})"))
+                kind = type(exc).__name__  # not its text: it may quote a phone number
+                bad.append(found.damage(start, end, f"is not a journal record ({kind})"))
         if found.torn:
             log.warning(
                 "%s: ignored an unfinished last line of %d bytes (a crash during a write)",
