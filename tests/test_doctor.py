@@ -143,6 +143,10 @@ def test_running_bot_is_information_not_a_problem(
         running.create_order(order("KRB-1127-777"))  # only in its journal so far
         running.flush_sync()
         code, out = doctor(capsys, write_config(tmp_path))
+        before = files_of(data)
+        refused = doctor(capsys, write_config(tmp_path), "--repair")
+        assert files_of(data) == before
+    assert refused[0] == 1 and "--repair was not done: a bot holds this folder" in refused[1]
     assert code == 0, out
     assert "a bot is running" in out and "holds this folder" in out
     assert "live orders: 1 " in out  # the snapshot file, counted read-only

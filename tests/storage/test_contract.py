@@ -76,6 +76,15 @@ def test_next_sequence_counts_per_name(store: Store) -> None:
     assert store.next_sequence("PM") == 4
 
 
+def test_next_sequence_never_gives_the_number_of_a_stored_code(
+    store: Store, make_order: Maker
+) -> None:
+    store.create_order(make_order("KRB-1127-007"))  # e.g. restored by hand
+    assert store.next_sequence("KRB-1127") == 8
+    store.create_order(make_order("KRB-1127-003"))  # below: changes nothing
+    assert store.next_sequence("KRB-1127") == 9
+
+
 # -- orders ----------------------------------------------------------------------------
 
 
