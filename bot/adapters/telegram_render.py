@@ -160,7 +160,8 @@ def inline_keyboard(options: tuple[Option, ...], prompt: str = "") -> InlineKeyb
 
 def chosen_keyboard(label: str) -> InlineKeyboardMarkup:
     """What is left on a menu once answered: the choice, marked, pressing it does nothing."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(f"✓ {label}", callback_data=CHOSEN)]])
+    marked = InlineKeyboardButton(f"✓ {sendable(label)}", callback_data=CHOSEN)
+    return InlineKeyboardMarkup([[marked]])
 
 
 def request_keyboard(label: str, *, location: bool) -> ReplyKeyboardMarkup:

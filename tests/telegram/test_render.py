@@ -15,6 +15,7 @@ from bot.adapters.telegram_render import (
     Outgoing,
     Pressed,
     callback_data,
+    chosen_keyboard,
     parse_callback,
     render,
     split_text,
@@ -220,4 +221,5 @@ def test_a_lone_surrogate_in_stored_text_does_not_stop_the_reply() -> None:
     assert ask.kwargs["reply_markup"].keyboard[0][0].text == "\ufffd"
     for item in [out, ask]:
         item.kwargs["text"].encode("utf-8")  # Telegram takes UTF-8 only
+    assert chosen_keyboard("\ud800Ya").inline_keyboard[0][0].text == "✓ \ufffdYa"
     check_limits([out, ask])
