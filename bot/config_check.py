@@ -17,21 +17,21 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 
 def _positive(value: Any) -> str | None:
-    return None if _number(value) and value > 0 else "must be a number above 0"
+    return None if _number(value) and value > 0 else f"must be a number above 0, got {value!r}"
 
 
 def _not_negative(value: Any) -> str | None:
-    return None if _number(value) and value >= 0 else "must be a number, 0 or more"
+    return None if _number(value) and value >= 0 else f"must be 0 or more, got {value!r}"
 
 
 def _port(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
-    return None if ok else "must be a port number 1-65535"
+    return None if ok else f"must be a port number 1-65535, got {value!r}"
 
 
 def _whole_positive(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    return None if ok else "must be a whole number above 0"
+    return None if ok else f"must be a whole number above 0, got {value!r}"
 
 
 def _recap_time(value: Any) -> str | None:

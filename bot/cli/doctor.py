@@ -125,24 +125,19 @@ def _how_to_set(raw: dict[str, Any], section: str, key: str, config_file: str | 
 def check_config(
     config: dict, raw: dict[str, Any], config_file: str | None, report: Report
 ) -> None:
+    from bot.config_check import check_config as config_problems
+    from bot.config_check import describe
+
     report.section("Config")
+    for found in config_problems(config):  # unknown keys and bad values, with their lines
+        report.problem(describe(found, config), "correct that key of the config file.")
     storage = config.get("storage") or {}
     backend = storage.get("backend", "tinydb")
-    if backend not in ("tinydb", "memory"):
-        report.problem(f"storage.backend is {backend!r}.", "use tinydb (or memory for tests).")
-    elif backend == "memory":
+    if backend == "memory":
         report.note("storage.backend is memory: sessions and orders are lost when the bot "
                     "stops. Use tinydb for a real deployment.")
-    else:
+    elif backend == "tinydb":
         report.ok(f"storage: tinydb in {storage.get('path', 'data/')}")
-    for key in ("resume_after_hours", "expire_after_days"):
-        value = (config.get("sessions") or {}).get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            report.problem(f"sessions.{key} is {value!r}.", f"set sessions.{key} to a number "
-                           "above 0.")
-    port = (config.get("server") or {}).get("port")
-    if not isinstance(port, int) or not 0 < port < 65536:
-        report.problem(f"server.port is {port!r}.", "set server.port to a number 1-65535.")
     _check_telegram(config.get("telegram") or {}, raw, config_file, report)
     _check_whatsapp(config.get("whatsapp") or {}, raw, config_file, report)
 
@@ -205,7 +200,8 @@ def check_flows(config: dict, report: Report, loaded: Any) -> Any:
 
     report.section("Flows and locales")
     data_files = {str(resolve(config, p)) for p in config["data"].values()}
-    mine = [e for e in loaded.errors if e.path not in data_files]
+    config_file = getattr(config.get("source"), "path", None) or "config"  # under Config
+    mine = [e for e in loaded.errors if e.path not in data_files and e.path != config_file]
     for error in mine:
         report.problem(str(error), "edit that file at that line, then run "
                        "`python3 main.py validate` until it prints ok.")
