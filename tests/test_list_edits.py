@@ -66,7 +66,7 @@ WORDS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(WORDS, max_size=8).map(" ".join), st.text(max_size=40))
 def test_edits_never_raise(words: str, noise: str) -> None:
     entries = [i.to_dict() for i in parse_items("tomat 1 kg\ntelur 1 kg\ntelur bebek 2")]
