@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from tests.chat import ROOT
 from tests.telegram.conftest import make_app
 from tests.telegram.fakeapi import FakeBotAPI, serve
@@ -106,14 +107,19 @@ async def test_no_such_host_or_a_5xx_is_one_line_per_try(
     no_traceback(caplog)
 
 
-async def test_a_failed_poll_is_one_line_and_polling_goes_on(
-    fake: FakeBotAPI, polling: object, caplog: pytest.LogCaptureFixture
+async def test_a_failed_poll_is_one_line_and_a_revoked_token_names_the_setting(
+    fake: FakeBotAPI, polling: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     fake.fail_next("getUpdates", 502)
     await Resident(fake, 951).say("halo", expect="Apa yang ingin Anda lakukan?")
     [failed] = lines(caplog, "polling the Bot API")
     assert "NetworkError: fake failure 502" in failed  # the API's description
+    fake.fail_next("getUpdates", 401)  # the token is revoked while the bot runs
+    await until(lambda: lines(caplog, "telegram.token"), "the refusal said")
+    [refused] = lines(caplog, "telegram.token")
+    assert "TELEGRAM_BOT_TOKEN" in refused
+    await polling.adapters["telegram"].stop()  # polling has ended: no raise
     no_traceback(caplog)
 
 
@@ -133,25 +139,3 @@ async def test_serve_with_a_refused_token_says_which_setting_and_stops(
     [line] = [x for x in log.splitlines() if "refused" in x]
     assert "telegram.token" in line and "TELEGRAM_BOT_TOKEN" in line and "Unauthorized" in line
     assert not fake.called("getUpdates")  # it never started
-
-
-async def test_a_token_revoked_while_polling_is_one_line_naming_the_setting(
-    tmp_path: Path, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
-) -> None:
-    from bot.adapters.telegram import TelegramAdapter
-
-    caplog.set_level(logging.INFO)
-    app = make_app(tmp_path, fake)
-    adapter = TelegramAdapter(app, app.config["telegram"])
-    app.attach(adapter)
-    await adapter.start()
-    fake.fail_next("getUpdates", 401)
-    try:
-        await until(lambda: lines(caplog, "telegram.token"), "the refusal said")
-    finally:
-        await adapter.stop()  # polling has ended: stopping says so, and does not raise
-        app.close()
-    [refused] = lines(caplog, "telegram.token")
-    assert "TELEGRAM_BOT_TOKEN" in refused
-    assert lines(caplog, "telegram: stopped")
-    no_traceback(caplog)

@@ -20,30 +20,21 @@ async def to_summary(wa: WaBot) -> list[dict]:
     return sent
 
 
-async def test_a_second_press_of_ya_on_the_summary_orders_nothing(wa: WaBot) -> None:
+async def test_only_the_current_question_takes_a_press_and_a_notice_button_stands(
+    wa: WaBot,
+) -> None:
     summary = await to_summary(wa)
     yes = button_id(summary, "Ya, pesan")
-    assert "diterima" in texts(await wa.press(yes))
-    again = await wa.press(yes)
-    assert "sudah tidak berlaku" in texts(again)
-    assert len(wa.app.store.query_orders()) == 1
-
-
-async def test_a_press_on_a_question_moved_past_is_not_its_answer(wa: WaBot) -> None:
-    summary = await to_summary(wa)
     assert "Apa yang ingin diubah?" in texts(await wa.say("ubah"))
-    sent = await wa.press(button_id(summary, "Ya, pesan"))
+    sent = await wa.press(yes)  # a question moved past: not the answer to "what to change"
     assert "sudah tidak berlaku" in texts(sent) and "Apa yang ingin diubah?" in texts(sent)
     assert wa.app.store.query_orders() == []
-    assert (wa.session()["flow"], wa.session()["state"]) == ("order", "edit_menu")
-
-
-async def test_a_delivery_notice_button_counts_after_more_chat(wa: WaBot) -> None:
-    """A notice carries no prompt: ``report:<code>`` stands on its own."""
-    summary = await to_summary(wa)
-    await wa.press(button_id(summary, "Ya, pesan"))
+    yes = button_id(await wa.say("tidak jadi"), "Ya, pesan")  # a new summary
+    assert "diterima" in texts(await wa.press(yes))
+    assert "sudah tidak berlaku" in texts(await wa.press(yes))  # pressed twice
     [order] = wa.app.store.query_orders()
-    await wa.say("halo")  # the resident chats on; the press below is on an old message
+    # a notice carries no prompt: report:<code> stands on its own, pressed any time later
+    await wa.say("halo")
     sent = await wa.press(f"report:{order['code']}")
     # the engine applies it and checks it: not delivered yet, so not reportable yet
     assert "bisa dilaporkan setelah pesanan diantar" in texts(sent)
