@@ -118,12 +118,15 @@ def main_py(tmp_path: Path, *args: str, stdin: str = "", stdout: int | None = No
 
 
 def test_config_option_is_read_before_or_after_the_command(tmp_path: Path) -> None:
-    """Item 19: `main.py validate --config FILE` once stopped at "unrecognized arguments"."""
+    """Item 19: `main.py graph order --config FILE` once stopped at "unrecognized
+    arguments". The file here has a key the start check refuses: proof it was read."""
     config = write_config(tmp_path, sessions={"resume_after_hours": 6, "idle": 1})
-    for args in (("validate", "--config", str(config)), ("--config", str(config), "validate")):
+    for args in (("graph", "order", "--config", str(config)),
+                 ("--config", str(config), "graph", "order")):
         result = main_py(tmp_path, *args)
-        assert result.returncode == 1, result.stderr
-        assert f"{config}:" in result.stdout and "unknown key 'sessions.idle'" in result.stdout
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"{config}:") and "unknown key 'sessions.idle'" in (
+            result.stderr)
 
 
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
