@@ -34,25 +34,60 @@ PREFIX = "u-"
 DIGITS = 10  # 40 bits: no two of a million users share one (birthday bound ~1e6)
 MIN_SECRET = 4  # shorter config values are not secrets worth a replace (and would mangle)
 
+# What is redacted, in one pattern (one pass over a line; see `_pattern`):
 # Indonesian mobile numbers as people and platforms write them: 0812..., 62812...,
 # +62 812-3456-7890, 0812 3456 7890 (separators: space, dot, dash).
-PHONE = re.compile(r"(?<![\d\w])(?:\+\s?62|62|0)[\s.-]?8\d(?:[\s.-]?\d){6,11}(?!\d)")
+PHONE = r"(?<![\d\w])(?:\+\s?62|62|0)[\s.-]?8\d(?:[\s.-]?\d){6,11}(?!\d)"
 # A Bot API token (123456789:AA...), alone or inside a URL (/bot123:AA.../sendMessage).
-BOT_TOKEN = re.compile(r"\d{5,12}:[A-Za-z0-9_-]{10,}")
+BOT_TOKEN = r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{10,}"
 # ?hub.verify_token=..., &access_token=..., secret_token=..., app_secret=..., password=...,
 # and as a dict or JSON shows them: 'secret_token': '...', "access_token": "..."
-QUERY_SECRET = re.compile(
-    r"((?:[\w.-]*token|[\w.-]*secret|password|passwd|signature)['\"]?\s*[=:]\s*['\"]?)"
-    r"([^&\s\"',;)}]+)",
-    re.IGNORECASE,
-)
-BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+QUERY_SECRET = (r"(?<![\w.-])[\w.-]{0,40}?(?:token|secret|password|passwd|signature)"
+                r"['\"]?\s*[=:]\s*['\"]?")
+QUERY_VALUE = r"(?!<)[^&\s\"',;)}]+"  # not one already redacted
+BEARER = r"Bearer\s+"
+BEARER_VALUE = r"[A-Za-z0-9._~+/=-]+"
 REDACTED = "<redacted>"
 
 _lock = threading.Lock()
 _key: bytes = secrets.token_bytes(32)
 _secrets: set[str] = set()
 _installed = False
+
+
+def _compile() -> re.Pattern[str]:
+    """Known secrets (longest first), then the shapes of tokens, secrets and numbers."""
+    parts = []
+    if _secrets:
+        known = "|".join(re.escape(v) for v in sorted(_secrets, key=len, reverse=True))
+        parts.append(f"(?P<secret>{known})")
+    parts += [f"(?P<bot>{BOT_TOKEN})", f"(?P<name>{QUERY_SECRET}){QUERY_VALUE}",
+              f"(?P<bearer>{BEARER}){BEARER_VALUE}", f"(?P<phone>{PHONE})"]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+_pattern = _compile()
+_lowered: tuple[str, ...] = ()
+# a line can hold something to redact only if it has one of these words, or the start of
+# a phone number (08, 628) or of a Bot API token (digits, ':', ten token characters)
+WORDS = ("token", "secret", "passw", "signature", "bearer")
+NUMBERISH = re.compile(r"(?:0|62)[\s.-]?8\d|\d:[A-Za-z0-9_-]{10}")
+
+
+def _suspect(text: str) -> bool:
+    """The cheap test before the pattern (most lines hold nothing to redact)."""
+    lower = text.lower()
+    return (any(w in lower for w in WORDS) or NUMBERISH.search(text) is not None
+            or any(v in lower for v in _lowered))
+
+
+def _replace(match: re.Match[str]) -> str:
+    if match.group("bot"):
+        return "<token>"
+    if match.group("phone"):
+        return "<phone>"
+    prefix = match.group("name") or match.group("bearer") or ""
+    return prefix + REDACTED
 
 
 # -- pseudonyms -------------------------------------------------------------------------
@@ -118,11 +153,14 @@ def use_folder(folder: Path) -> None:
 # -- redaction --------------------------------------------------------------------------
 def add_secrets(values: Iterable[Any]) -> None:
     """Values (tokens, app secrets, verify tokens) never to appear in a log line."""
+    global _pattern, _lowered
     with _lock:
         for value in values:
             text = str(value or "").strip()
             if len(text) >= MIN_SECRET and "${" not in text:
                 _secrets.add(text)
+        _pattern = _compile()
+        _lowered = tuple(v.lower() for v in _secrets)
 
 
 def config_secrets(config: dict[str, Any]) -> list[str]:
@@ -137,15 +175,7 @@ def config_secrets(config: dict[str, Any]) -> list[str]:
 
 def redact(text: str) -> str:
     """``text`` with phone numbers, tokens and known secrets replaced."""
-    if not text:
-        return text
-    for value in sorted(_secrets, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, REDACTED)
-    text = BOT_TOKEN.sub("<token>", text)
-    text = QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
-    text = BEARER.sub(lambda m: m.group(1) + REDACTED, text)
-    return PHONE.sub("<phone>", text)
+    return _pattern.sub(_replace, text) if text and _suspect(text) else text
 
 
 def _clean_arg(value: Any) -> Any:
@@ -153,8 +183,20 @@ def _clean_arg(value: Any) -> Any:
 
 
 def scrub(record: logging.LogRecord) -> None:
-    """Redact a record in place: message, arguments, traceback, stack."""
+    """Redact a record in place: message, arguments, traceback, stack. A clean record (the
+    usual case) costs one search over its message and is left as it is; a record whose
+    message needs redacting keeps its arguments' shape when redacting them is enough
+    (uvicorn's access formatter unpacks them), else becomes its redacted message."""
     try:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        message = record.getMessage()
+        if not _suspect(message) or _pattern.search(message) is None:
+            return
         args = record.args
         if isinstance(args, tuple):
             record.args = tuple(_clean_arg(a) for a in args)
@@ -162,15 +204,8 @@ def scrub(record: logging.LogRecord) -> None:
             record.args = {k: _clean_arg(v) for k, v in args.items()}
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
-        message = record.getMessage()
-        if redact(message) != message:  # something only the formatted whole shows
+        if _pattern.search(record.getMessage()) is not None:  # only the whole shows it
             record.msg, record.args = redact(message), ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
     except Exception:  # a record that cannot be formatted: logging reports it later
         record.msg, record.args = redact(str(record.msg)), ()
 
