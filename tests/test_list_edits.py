@@ -74,3 +74,16 @@ def test_edits_never_raise(words: str, noise: str) -> None:
         change = read_edit(text, entries, CATALOG)
         if change is not None and change.entries is not None:
             assert all(isinstance(e, dict) for e in change.entries)
+
+
+def test_the_engine_list_kind_holds_no_words_people_type() -> None:
+    """The words ("hapus", "selesai", "udah") come from data through the app, not the engine."""
+    import ast
+
+    source = (ROOT / "bot" / "engine" / "inputs" / "listing.py").read_text(encoding="utf-8")
+    literals = {node.value.lower() for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)}  # fmt: skip
+    from bot.ordering.vocabulary import VOCABULARY
+
+    typed = VOCABULARY.words("closing") | VOCABULARY.words("remove_words")
+    assert not literals & typed, literals & typed
