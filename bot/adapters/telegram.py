@@ -71,6 +71,7 @@ from bot.adapters.telegram_setup import (
     token_refused,
 )
 from bot.config import ConfigError
+from bot.engine.presses import Press, judge
 from bot.json_input import json_object
 from bot.messages import Incoming, Option, Reply, split_key, user_key
 from bot.storage.base import StoreError
@@ -370,15 +371,18 @@ class TelegramAdapter(BaseAdapter):
             await self._edit_markup(chat.id, message.message_id, None)
             return
         await self._answer(query)
-        if data.prompt is not None:
-            label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
-            await self._edit_markup(chat.id, message.message_id, chosen_keyboard(label))
         sender = query.from_user
-        await self.app.receive(Incoming(
+        incoming = Incoming(
             channel=CHANNEL, user=str(chat.id), choice=choice, prompt=data.prompt,
             message_id=message_id(update_id),
             profile_name=sender.first_name if sender else None,
-        ))
+        )
+        # a question's menu is marked with the choice, unless the press does not count
+        # (the engine says why); a notice keeps its buttons
+        if data.prompt is not None and judge(self.app.engine, incoming) is not Press.STALE:
+            label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
+            await self._edit_markup(chat.id, message.message_id, chosen_keyboard(label))
+        await self.app.receive(incoming)
 
     def _resolve(self, data: Pressed, pressed: tuple[int, int]) -> str | None:
         """The option id a button stands for; None for an index into a menu we do not know

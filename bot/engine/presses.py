@@ -24,9 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from bot.engine.session import Session
 from bot.messages import Incoming, Menu, Reply
+
+if TYPE_CHECKING:
+    from bot.engine.runtime import Engine
 
 
 class Press(Enum):
@@ -43,6 +47,15 @@ def classify(session: Session, msg: Incoming, standing: Callable[[str], bool]) -
     if standing(msg.choice) and not (current and msg.choice in session.shown):
         return Press.STANDING
     return Press.ANSWER if current else Press.STALE
+
+
+def judge(engine: Engine, msg: Incoming) -> Press | None:
+    """What a press is for its conversation as it stands, for an adapter to show it (a
+    question's menu marked with the choice, or left as it was when the press does not
+    count); handling the press applies the same rule. Call it where the conversation's
+    messages are taken one at a time (an adapter's per-chat order)."""
+    session = Session.from_record(msg.key, engine.store.get_session(msg.key))
+    return classify(session, msg, engine.registry.standing)
 
 
 def stamp(replies: list[Reply], key: str, turn: int) -> list[Reply]:

@@ -89,6 +89,7 @@ async def test_a_coordinator_claims_with_the_button_of_a_new_order_notice(
                     menu=new_order_notice(fake, SRI, code))
     assert bot.store.get_order(code) == order
     assert len([c for c in fake.sent(ani.id) if "dicatat oleh" in c.text]) == 1  # told once
+    assert not fake.called("editMessageReplyMarkup", mark)  # a notice keeps its buttons
 
 
 async def test_the_report_button_of_a_delivery_notice_and_a_summary_moved_past(
@@ -101,8 +102,10 @@ async def test_the_report_button_of_a_delivery_notice_and_a_summary_moved_past(
     summary = ani.last_keyboard()
     await ani.say("ubah", expect="Apa yang ingin diubah?")
     # "Ya, pesan" of the summary is not an answer to "what to change": nothing is ordered
+    mark = fake.mark()
     [answer] = await ani.press("Ya, pesan", expect="sudah tidak berlaku", menu=summary)
     assert "Apa yang ingin diubah?" in answer.text  # the current question, again
+    assert not fake.called("editMessageReplyMarkup", mark)  # not marked "✓ Ya, pesan"
     assert bot.store.query_orders() == []
     await ani.say("tidak jadi", expect="Ringkasan pesanan")  # back to a new summary
     await ani.press("Ya, pesan", expect="diterima")
