@@ -1,6 +1,7 @@
 """Pressed options: an answer to the current question, an option that stands on its own,
 or a press on a menu the conversation has moved past. The rule lives here, for every
-messenger; adapters only carry a menu's prompt out and back.
+messenger; adapters carry a menu's prompt out and back, and may ask `judge` how to show a
+press (Telegram marks an answered menu with the choice), never decide it themselves.
 
 Every message the engine handles is a turn of its conversation (`Session.turn`). Each menu
 that asks the user something carries the turn it was shown in (`Menu.prompt`), and an
