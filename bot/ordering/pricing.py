@@ -45,6 +45,17 @@ def _without_fillers(words: list[str]) -> list[str]:
     return words[start:end]
 
 
+SMALLEST = 100  # no price at the market is below Rp100: "65" alone means 65 ribu, so ask
+
+
+def _too_small(text: str, amount: int | None) -> str:
+    """The digits of a bare amount below ``SMALLEST`` ("65"), else ""."""
+    digits = "".join(text.split())
+    if amount is not None and 0 < amount < SMALLEST and digits.isdigit():
+        return digits
+    return ""
+
+
 def read_cash(text: str) -> int | None:
     """Money received: "100rb", "Rp. 100.000,-", "terima 100rb"."""
     return parse_rupiah(" ".join(_without_fillers(_words(text))))
@@ -112,8 +123,12 @@ class ItemPriceKind(InputKind):
     def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
         if msg.choice == "unavailable":
             return Accept({"unavailable": True})
-        found = read_price(answer_text(msg))
-        return Accept(found) if found is not None else Invalid("coord.invalid_price")
+        text = answer_text(msg)
+        found = read_price(text)
+        if found is None:
+            return Invalid("coord.invalid_price")
+        small = _too_small(text, found.get("price"))
+        return Invalid("coord.price_too_small", {"amount": small}) if small else Accept(found)
 
     def describe(self, ctx: Context, value: Any) -> str:
         if not isinstance(value, dict):
@@ -135,4 +150,7 @@ class RupiahKind(InputKind):
         if exact and normalize(text) in EXACT and isinstance(ctx.slots.get(exact), int):
             return Accept(ctx.slots[exact])
         amount = read_cash(text)
+        small = _too_small(text, amount)
+        if small:
+            return Invalid("coord.price_too_small", {"amount": small})
         return Accept(amount) if amount is not None else Invalid("coord.invalid_rupiah")
