@@ -21,10 +21,11 @@ the process is stopped with SIGTERM (it must exit 0) and the folder is checked:
   for that resident, and no code was confirmed twice;
 - the inboxes are empty.
 
-A reply can still be lost when the kill falls after a message was handled and before its
-reply was sent (the engine marks the message handled in the same write as its effects;
-the replies are not kept): the resident then asks again (``bantuan``) and the figures
-count these as "nudges" and "confirmations not received".
+A kill that falls after a message was handled and before its replies were sent does not
+lose them: the engine keeps them with the session in the same write (bot/engine/unsent.py)
+and the restarted process sends them. A resident that gets no answer in time (the process
+is down, or starting) asks again (``bantuan``): "nudges". "Confirmations not received"
+counts orders stored whose confirmation the resident never saw (0 is expected).
 
 Prints the figures; exits 1 if any check failed. The test suite runs a short version
 (tests/webhooks/test_soak_short.py).
@@ -187,9 +188,10 @@ class Resident:
 
     def answer(self, r: Round, text: str) -> str | None:
         """What to type to ``text`` (the bot's latest messages); None: the round is over."""
-        found = CODE.search(text)
-        if found and "diterima" in text:
-            r.code = found.group(0)
+        known = {earlier.code for earlier in self.rounds if earlier.code}
+        new = [code for code in CODE.findall(text) if code not in known]
+        if new and "diterima" in text:  # (a known code: a confirmation sent again)
+            r.code = new[-1]
             return None
         asked = max(PROMPTS, key=lambda p: text.rfind(p))
         if text.rfind(asked) < 0:

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot import privacy
 from bot.config import resolve
+from bot.delivery import replies_sent
 from bot.engine.flow import Flow
 from bot.engine.loader import FlowError, FlowLoadError, read_flow_files
 from bot.engine.phrases import load_phrasebook
@@ -181,18 +182,20 @@ class App:
     async def receive(self, msg: Incoming) -> list[Reply]:
         """What an adapter calls for each incoming message: handle it, send the replies."""
         replies = await self.engine.handle(msg)
-        await self.deliver(replies)
+        await self.deliver(replies, progress=replies_sent.get())
         return replies
 
-    async def redeliver(self, key: str, message_id: str) -> list[Reply]:
-        """Send again the replies of ``key``'s message ``message_id``, handled before a
-        crash that may have kept them from going out (an adapter's inbox replay); nothing
-        unless it is the conversation's last handled message."""
-        replies = await self.engine.unsent(key, message_id)
+    async def redeliver(self, key: str, message_id: str, skip: int = 0) -> list[Reply]:
+        """Send the replies of ``key``'s message ``message_id``, handled before a crash,
+        that had not gone out (the first ``skip`` had; an adapter's inbox replay, see
+        `bot.delivery`); nothing unless it is the conversation's last handled message."""
+        replies = (await self.engine.unsent(key, message_id))[skip:]
         if replies:
-            log.info("%d reply(ies) of a message handled before a restart sent again",
+            log.info("%d reply(ies) of a message handled before a restart sent now",
                      len(replies))
-        await self.deliver(replies)
+        progress = replies_sent.get()
+        await self.deliver(replies, progress=None if progress is None
+                           else lambda sent: progress(skip + sent))
         return replies
 
     def housekeeping(self, now: float | None = None) -> dict[str, int]:
@@ -204,18 +207,25 @@ class App:
             "messages": self.store.expire_messages(now - MESSAGE_ID_DAYS * 86400),
         }
 
-    async def deliver(self, replies: list[Reply]) -> None:
-        """Send each reply through the adapter of its recipient's channel."""
-        for reply in replies:
-            channel, _ = split_key(reply.to)
-            adapter = self.adapters.get(channel)
-            if adapter is None:
-                log.warning("no %s adapter running: a reply was not sent", channel)
-                continue
-            try:
-                await adapter.send(reply)
-            except Exception:
-                log.exception("sending a reply on %s failed", channel)
+    async def deliver(self, replies: list[Reply],
+                      progress: Callable[[int], None] | None = None) -> None:
+        """Send each reply through the adapter of its recipient's channel; ``progress``
+        is told how many are done after each one (sent, or given up on)."""
+        for done, reply in enumerate(replies, 1):
+            await self._send(reply)
+            if progress is not None:
+                progress(done)
+
+    async def _send(self, reply: Reply) -> None:
+        channel, _ = split_key(reply.to)
+        adapter = self.adapters.get(channel)
+        if adapter is None:
+            log.warning("no %s adapter running: a reply was not sent", channel)
+            return
+        try:
+            await adapter.send(reply)
+        except Exception:
+            log.exception("sending a reply on %s failed", channel)
 
     def close(self) -> None:
         self.store.close()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
@@ -71,6 +72,7 @@ from bot.adapters.telegram_setup import (
     token_refused,
 )
 from bot.config import ConfigError
+from bot.delivery import replies_sent
 from bot.engine.presses import Press, judge
 from bot.json_input import json_object
 from bot.messages import Incoming, Option, Reply, split_key, user_key
@@ -280,18 +282,25 @@ class TelegramAdapter(BaseAdapter):
         (after a failure too: handling it again would fail again at every start). One
         handed over again from the inbox that was handled before the crash gets the
         replies it may not have had (`App.redeliver`) instead."""
+        entries = self._inboxed.get(update.update_id)
+        number = entries[0] if entries else None
+        if number is not None:  # how many replies went out, for a replay after a crash
+            replies_sent.set(functools.partial(self.inbox().progress, number,
+                                               message_id(update.update_id)))
         try:
-            if not await self._answered_before(update):
+            if not await self._answered_before(update, number):
                 await self._handle_update(update)
         finally:
+            replies_sent.set(None)
             entries = self._inboxed.get(update.update_id)
             if entries:
                 self.inbox().done(entries.pop(0))
                 if not entries:
                     del self._inboxed[update.update_id]
 
-    async def _answered_before(self, update: Update) -> bool:
-        """A replayed update already handled: its replies are sent again (True)."""
+    async def _answered_before(self, update: Update, number: int | None) -> bool:
+        """A replayed update already handled: the replies that had not gone out are sent
+        (True)."""
         if update.update_id not in self._replayed:
             return False
         self._replayed.discard(update.update_id)
@@ -299,7 +308,8 @@ class TelegramAdapter(BaseAdapter):
         chat = update.effective_chat
         if chat is None or not self.app.store.seen_message(CHANNEL, seen):
             return False
-        await self.app.redeliver(user_key(CHANNEL, str(chat.id)), seen)
+        skip = 0 if number is None else self.inbox().sent_before(number, seen)
+        await self.app.redeliver(user_key(CHANNEL, str(chat.id)), seen, skip)
         return True
 
     async def _handle_update(self, update: Update) -> None:

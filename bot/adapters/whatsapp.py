@@ -23,6 +23,7 @@ Platform JSON lives in these ``whatsapp*`` modules and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
@@ -56,6 +57,7 @@ from bot.adapters.whatsapp_render import (
 from bot.adapters.whatsapp_send import OUTSIDE_WINDOW, RETRY_DELAYS, GraphSender
 from bot.adapters.whatsapp_window import WindowBook
 from bot.config import ConfigError
+from bot.delivery import replies_sent
 from bot.json_input import BadJSON, json_object
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
 from bot.messages import Incoming, Menu, Reply, Text, split_key, user_key
@@ -69,6 +71,7 @@ log = logging.getLogger(__name__)
 def _who(user: str) -> str:
     """How a log line names the WhatsApp user ``user`` (digits): a pseudonym."""
     return who(user_key(CHANNEL, user))
+
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
@@ -215,20 +218,27 @@ class WhatsAppAdapter(BaseAdapter):
         for event in parsed.statuses:
             self._status(event, number)
         for msg in parsed.messages:
-            self._enqueue(msg.user, lambda m=msg: self._handle(m, replay), number)
+            progress = None
+            if number is not None and msg.message_id:
+                progress = functools.partial(self.inbox().progress, number, msg.message_id)
+            self._enqueue(msg.user, lambda m=msg: self._handle(m, replay, number), number,
+                          progress)
 
     def _enqueue(self, user: str, work: Callable[[], Awaitable[None]],
-                 number: int | None = None) -> None:
+                 number: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
         previous = self._tails.get(user)
-        task = asyncio.create_task(self._after(previous, work, number))
+        task = asyncio.create_task(self._after(previous, work, number, progress))
         self._tasks.add(task)
         self._tails[user] = task
         task.add_done_callback(lambda t, u=user: self._finished(u, t))
 
     async def _after(self, previous: asyncio.Task[None] | None,
-                     work: Callable[[], Awaitable[None]], number: int | None) -> None:
+                     work: Callable[[], Awaitable[None]], number: int | None,
+                     progress: Callable[[int], None] | None = None) -> None:
         if previous is not None:
             await asyncio.wait({previous})
+        replies_sent.set(progress)  # this task's own context: the replies of this message
         try:
             await work()
         except Exception:
@@ -268,11 +278,13 @@ class WhatsAppAdapter(BaseAdapter):
             await self.app.store.flush()
 
     # -- handling one message -------------------------------------------------------------
-    async def _handle(self, msg: Incoming, replay: bool = False) -> None:
+    async def _handle(self, msg: Incoming, replay: bool = False,
+                      number: int | None = None) -> None:
         store = self.app.store
         if msg.message_id and store.seen_message(CHANNEL, msg.message_id):
             if replay:  # handled before a crash that may have kept its replies from going out
-                await self.app.redeliver(msg.key, msg.message_id)
+                skip = 0 if number is None else self.inbox().sent_before(number, msg.message_id)
+                await self.app.redeliver(msg.key, msg.message_id, skip)
             else:
                 log.info("whatsapp: duplicate message %s skipped", msg.message_id)
             return

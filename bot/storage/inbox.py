@@ -17,8 +17,13 @@ a killed process loses none (the kernel has it); a machine that loses power may 
 few, which only hands those deliveries over again. The event loop never waits for a sync:
 the appends are synced in `GroupCommit`'s thread, outside the lock.
 
+While a delivery is handled, `progress` records how many replies of each of its messages
+went out (``App`` reports them, see `bot.delivery`), so that after a crash only the rest
+is sent (`sent_before`), not the whole answer again.
+
 File format, one JSON object per line: ``{"n": 7, "body": "<text>"}`` (``"b64"`` instead
-of ``"body"`` for bytes that are not UTF-8) and ``{"done": 7}``. A torn last line (a crash
+of ``"body"`` for bytes that are not UTF-8), ``{"sent": 7, "m": "<message id>", "k": 2}``
+and ``{"done": 7}``. A torn last line (a crash
 while appending; never acknowledged, as its sync did not finish) and damaged lines are
 skipped. The file is rewritten with only the entries not yet done at open, at `close`
 and whenever it grows past ``rewrite_at`` bytes (at a sync).
@@ -60,6 +65,11 @@ def _line(number: int, body: bytes) -> bytes:
     return json.dumps(record, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
+def _progress_line(number: int, message_id: str, sent: int) -> bytes:
+    return json.dumps({"sent": number, "m": message_id, "k": sent},
+                      separators=(",", ":")).encode("utf-8") + b"\n"
+
+
 def _body(record: dict[str, object]) -> bytes | None:
     if isinstance(record.get("body"), str):
         return str(record["body"]).encode("utf-8", "surrogatepass")
@@ -76,6 +86,7 @@ class Inbox:
         self.rewrite_at = rewrite_at
         self._lock = threading.Lock()  # guards everything below (sync runs in a thread)
         self._open: dict[int, bytes] = {}  # number -> line, for entries not yet done
+        self._sent: dict[int, dict[str, int]] = {}  # number -> message id -> replies out
         self._buffer: list[bytes] = []  # lines not yet written
         self._fd: int | None = None  # the file, opened for appending
         self._next = 1
@@ -115,14 +126,32 @@ class Inbox:
     def done(self, number: int) -> None:
         """The delivery ``number`` has been handled: it is not handed over again."""
         with self._lock:
+            self._sent.pop(number, None)
             if self._open.pop(number, None) is None or self.path is None or self._closed:
                 return
-            line = b'{"done":%d}\n' % number
-            try:  # to the kernel now (a whole line per write: appends never interleave)
-                os.write(self._handle(), line)
-                self._size += len(line)
-            except OSError:
-                self._buffer.append(line)  # the next sync writes it
+            self._write_now(b'{"done":%d}\n' % number)
+
+    def progress(self, number: int, message_id: str, sent: int) -> None:
+        """``sent`` replies to message ``message_id`` of delivery ``number`` went out."""
+        with self._lock:
+            if number not in self._open or self.path is None or self._closed:
+                return
+            self._sent.setdefault(number, {})[message_id] = sent
+            self._write_now(_progress_line(number, message_id, sent))
+
+    def sent_before(self, number: int, message_id: str) -> int:
+        """How many replies to ``message_id`` of delivery ``number`` went out before."""
+        with self._lock:
+            return self._sent.get(number, {}).get(message_id, 0)
+
+    def _write_now(self, line: bytes) -> None:
+        """To the kernel now, no sync (call holding ``_lock``): a whole line per write,
+        so appends never interleave."""
+        try:
+            os.write(self._handle(), line)
+            self._size += len(line)
+        except OSError:
+            self._buffer.append(line)  # the next sync writes it
 
     def waiting(self) -> int:
         """How many deliveries are not done."""
@@ -151,6 +180,7 @@ class Inbox:
             raise StoreError(f"cannot read {path.name}: {exc}") from exc
         found: dict[int, bytes] = {}
         finished: set[int] = set()  # a done line may come before its entry's line
+        sent: dict[int, dict[str, int]] = {}
         damaged = 0
         lines = raw.split(b"\n")
         torn = lines.pop()  # b"" when the file ends with a newline
@@ -159,7 +189,7 @@ class Inbox:
                 continue  # a failed append is followed by a newline before its retry
             try:
                 record = json.loads(text)
-                number = record.get("done", record.get("n"))
+                number = record.get("done", record.get("n", record.get("sent")))
                 if not isinstance(number, int) or isinstance(number, bool):
                     raise ValueError("no entry number")
             except (ValueError, AttributeError):
@@ -168,6 +198,11 @@ class Inbox:
             self._next = max(self._next, number + 1)
             if "done" in record:
                 finished.add(number)
+                continue
+            if "sent" in record:
+                if isinstance(record.get("m"), str) and isinstance(record.get("k"), int):
+                    replies = sent.setdefault(number, {})
+                    replies[record["m"]] = max(replies.get(record["m"], 0), record["k"])
                 continue
             body = _body(record)
             if body is None:
@@ -181,6 +216,7 @@ class Inbox:
                         path.name)
         left = [Delivery(n, found[n]) for n in sorted(found) if n not in finished]
         self._open = {d.number: _line(d.number, d.body) for d in left}
+        self._sent = {d.number: sent[d.number] for d in left if d.number in sent}
         if left:
             log.info("%s: %d delivery(ies) from before the restart to handle", path.name,
                      len(left))
@@ -211,7 +247,10 @@ class Inbox:
             self.path.unlink(missing_ok=True)
             self._size = 0
             return
-        data = b"".join(self._open[n] for n in sorted(self._open))
+        data = b"".join(
+            self._open[n] + b"".join(_progress_line(n, m, k)
+                                     for m, k in self._sent.get(n, {}).items())
+            for n in sorted(self._open))
         self._size = atomic_write_bytes(self.path, data)
         os.chmod(self.path, 0o600)
 

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,21 +67,20 @@ class ServeProcess:
     def __init__(self, config: Path, port: int, log: Path) -> None:
         self.config, self.port, self.log = config, port, log
         self.url = f"http://127.0.0.1:{port}"
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self._mark = 0
 
     async def start(self) -> None:
         """Start the process and wait until it answers /healthz (raises if it died)."""
         self._mark = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as err:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, str(ROOT / "main.py"), "--config", str(self.config), "serve",
+        with self.log.open("ab") as err:  # a Popen polled, not asyncio's child watcher
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "main.py"), "--config", str(self.config), "serve"],
                 cwd=ROOT, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=err)
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         async with httpx.AsyncClient(timeout=2) as client:
             for _ in range(int(READY_WAIT / 0.02)):
-                if self.proc.returncode is not None:
+                if self.proc.poll() is not None:
                     raise AssertionError(f"serve ended with {self.proc.returncode}: "
                                          f"{self.stderr()[-3000:]}")
                 try:
@@ -92,19 +92,22 @@ class ServeProcess:
         raise AssertionError(f"serve did not answer in {READY_WAIT} s: {self.stderr()[-3000:]}")
 
     def kill9(self) -> None:
-        assert self.proc is not None
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGKILL)
+        self.send(signal.SIGKILL)
 
     def send(self, sig: int) -> None:
         assert self.proc is not None
-        if self.proc.returncode is None:
+        if self.proc.poll() is None:
             self.proc.send_signal(sig)
 
     async def wait(self, timeout: float = 60.0) -> int:
         """Wait for the process to end; returns its exit code."""
         assert self.proc is not None
-        return await asyncio.wait_for(self.proc.wait(), timeout)
+        for _ in range(int(timeout / 0.01)):
+            code = self.proc.poll()
+            if code is not None:
+                return code
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"serve did not end in {timeout} s")
 
     async def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
         """Send ``sig`` and wait for the process to end; returns its exit code."""

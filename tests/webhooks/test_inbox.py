@@ -53,3 +53,19 @@ async def test_the_file_is_rewritten_without_done_entries_and_removed_when_empty
     inbox.done(kept)
     inbox.close()
     assert not path.exists()
+
+
+async def test_replies_sent_before_a_crash_are_remembered_until_done(tmp_path: Path) -> None:
+    path = tmp_path / "inbox-x.jsonl"
+    inbox = Inbox(path)
+    number = inbox.add(b'{"m":1}')
+    await inbox.sync()
+    inbox.progress(number, "wamid.1", 1)
+    inbox.progress(number, "wamid.1", 2)  # no sync: written at once, kept by the kernel
+    again = Inbox(path)  # the process died
+    assert again.sent_before(number, "wamid.1") == 2
+    assert again.sent_before(number, "wamid.2") == 0
+    third = Inbox(path)  # and again, after the second start rewrote the file
+    assert third.sent_before(number, "wamid.1") == 2
+    third.done(number)
+    assert Inbox(path).pending() == []
