@@ -77,14 +77,14 @@ async def test_an_unreachable_api_is_tried_again_with_a_capped_backoff_then_used
 
 
 @pytest.mark.parametrize("where", ["http://no-such-host.invalid/bot", "5xx"])
-async def test_no_such_host_or_a_5xx_is_one_line_per_try(
+async def test_no_such_host_or_a_5xx_is_one_line_per_try_a_later_401_ends_it(
     where: str, tmp_path: Path, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot.adapters.telegram import TelegramAdapter
 
     caplog.set_level(logging.INFO)
     if where == "5xx":
-        for status in (502, 503, 500):
+        for status in (502, 503, 500, 401):
             fake.fail_next("getMe", status)
         settings = {"retry_backoff": 0.02}
     else:
@@ -95,10 +95,13 @@ async def test_no_such_host_or_a_5xx_is_one_line_per_try(
     await adapter.start()
     try:
         await until(lambda: len(lines(caplog, UNREACHABLE)) >= 3, "three tries")
-        if where == "5xx":  # the fourth getMe succeeds
-            await until(lambda: lines(caplog, "polling"), "polling to start")
+        if where == "5xx":  # the fourth getMe: the token is refused, no more tries
+            await until(lambda: lines(caplog, "telegram.token"), "the refusal said")
+            [refused] = lines(caplog, "telegram.token")
+            assert "TELEGRAM_BOT_TOKEN" in refused and "off until" in refused
             assert len(lines(caplog, UNREACHABLE)) == 3
             assert "NetworkError: fake failure 502" in lines(caplog, UNREACHABLE)[0]
+            assert not lines(caplog, "polling")
         else:
             assert "ConnectError" in lines(caplog, UNREACHABLE)[0]
     finally:
