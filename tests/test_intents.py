@@ -293,3 +293,16 @@ def test_a_bad_also_list_is_reported_at_its_line() -> None:
     found = validate_flows({"t": flow}, build_registry(), I18n.load(ROOT / "locales"))
     assert [str(e) for e in found] == [
         "t.yaml:6: 'also' must be a list of intent names (answers not shown as options)"]
+
+
+@pytest.mark.parametrize(("text", "state"), [("ganti alamat", "order.address"),
+                                             ("alamatnya salah", "order.address"),
+                                             ("no hp", "order.phone"),
+                                             ("tambah barang", "order.items")])
+def test_words_at_the_edit_menu(text: str, state: str) -> None:
+    bot = fresh()
+    bot.drive("order.confirm")
+    bot.say("ubah")
+    assert bot.state() == "order.edit_menu"
+    bot.say(text)
+    assert bot.state() == state, bot.text()
