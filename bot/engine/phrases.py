@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.engine.matching import normalize
 from bot.engine.yaml_lines import LineDict, LineList, load_yaml
@@ -38,6 +38,27 @@ class Intents:
 
     phrases: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     fillers: frozenset[str] = frozenset()
+    # phrases by their first word, and the words long enough for a typo to be forgiven
+    starts: dict[str, list[tuple[str, tuple[str, ...]]]] = field(
+        default_factory=dict, repr=False, compare=False)
+    long_words: list[str] = field(default_factory=list, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        vocabulary = set()
+        for intent, phrases in self.phrases.items():
+            for phrase in phrases:
+                self.starts.setdefault(phrase[0], []).append((intent, phrase))
+                vocabulary.update(phrase)
+        self.long_words.extend(sorted(w for w in vocabulary if len(w) >= TYPO_MIN))
+
+    def fits(self, typed: str) -> set[str]:
+        """The phrase words ``typed`` may be: itself, or one it is a small typo of."""
+        found = {typed}
+        if len(typed) >= TYPO_MIN - 1 and typed.isalpha():
+            for word, _, _ in process.extract(typed, self.long_words, scorer=fuzz.ratio,
+                                              score_cutoff=TYPO_RATIO, limit=None):
+                found.add(word)
+        return found
 
 
 @dataclass(frozen=True)
@@ -71,22 +92,6 @@ class PhraseProblem:
     message: str
 
 
-def _word_fits(typed: str, word: str) -> bool:
-    if typed == word:
-        return True
-    return len(word) >= TYPO_MIN and len(typed) >= TYPO_MIN - 1 and fuzz.ratio(
-        typed, word) >= TYPO_RATIO
-
-
-def _positions(words: list[str], phrase: tuple[str, ...]) -> set[int]:
-    """The positions of ``words`` a phrase covers wherever it stands in them."""
-    n, found = len(phrase), set()
-    for start in range(len(words) - n + 1):
-        if all(_word_fits(words[start + k], phrase[k]) for k in range(n)):
-            found.update(range(start, start + n))
-    return found
-
-
 def match_intent(text: str, intents: Intents, offered: Collection[str]) -> IntentMatch:
     """The intent ``text`` says best, counting the words its phrases cover ("barangnya
     jelek, mau tuker": two words of *report*). Only offered intents are returned: a message
@@ -95,14 +100,15 @@ def match_intent(text: str, intents: Intents, offered: Collection[str]) -> Inten
     words = [w for w in normalize(text).split() if w not in intents.fillers]
     if not words:
         return IntentMatch((), False)
-    score: dict[str, int] = {}
-    for intent, phrases in intents.phrases.items():
-        covered: set[int] = set()
-        for phrase in phrases:
-            if len(phrase) <= len(words):
-                covered |= _positions(words, phrase)
-        if covered:
-            score[intent] = len(covered)
+    fits = [intents.fits(w) for w in words]
+    covered: dict[str, set[int]] = {}
+    for i, candidates in enumerate(fits):
+        for first in candidates:
+            for intent, phrase in intents.starts.get(first, ()):
+                n = len(phrase)
+                if i + n <= len(words) and all(phrase[k] in fits[i + k] for k in range(1, n)):
+                    covered.setdefault(intent, set()).update(range(i, i + n))
+    score = {intent: len(at) for intent, at in covered.items()}
     if not score:
         return IntentMatch((), False)
     top = max(score.values())
