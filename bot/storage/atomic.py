@@ -9,6 +9,7 @@ never overwritten: it is renamed to ``<name>.corrupt-<timestamp>`` and reported.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -81,7 +82,8 @@ def quarantine(path: Path, reason: str) -> Path:
     """Rename an unreadable file out of the way (never delete or overwrite it)."""
     target = _aside_name(path)
     os.rename(path, target)
-    os.chmod(target, FILE_MODE)
+    with contextlib.suppress(OSError):  # another user's file: tightened when it can be
+        os.chmod(target, FILE_MODE)
     fsync_dir(path.parent)
     log.error("%s could not be read (%s); moved it to %s", path, reason, target.name)
     return target

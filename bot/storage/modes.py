@@ -39,7 +39,7 @@ def loose(folder: Path) -> list[Path]:
     for path, wanted in walked:
         try:
             mode = path.lstat().st_mode
-        except FileNotFoundError:
+        except OSError:  # gone meanwhile, or not ours to look at
             continue
         if stat.S_IMODE(mode) & ~wanted & 0o777:
             found.append(path)
