@@ -66,9 +66,9 @@ from telegram.warnings import PTBUserWarning  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.engine.inputs.phone import display_phone, normalize_phone  # noqa: E402
 from bot.engine.matching import Matched  # noqa: E402
-from bot.ordering.address import check_address  # noqa: E402
-from bot.ordering.items import Item, describe, parse_items  # noqa: E402
-from bot.ordering.market_match import match_market  # noqa: E402
+from bot.ordering.understanding.address import check_address  # noqa: E402
+from bot.ordering.understanding.items import Item, describe, parse_items  # noqa: E402
+from bot.ordering.understanding.market_match import match_market  # noqa: E402
 from bot.storage.memory import MemoryStore  # noqa: E402
 
 MENU, MARKET, ITEMS, ADDRESS, NAME, PHONE, CONFIRM = range(7)

@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.ordering.items import parse_items  # noqa: E402
+from bot.ordering.understanding.items import parse_items  # noqa: E402
 from bot.storage.tinydb_store import TinyDBStore  # noqa: E402
 from tests.telegram.fakeapi import FakeBotAPI  # noqa: E402
 from tests.telegram.fakeapi import serve as serve_bot_api  # noqa: E402

@@ -20,13 +20,13 @@ from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering import coordinator, daily, group, resident, wishes
-from bot.ordering.catalog import Catalog, load_catalog
-from bot.ordering.market_match import read_market_words
-from bot.ordering.markets import MarketDataError, Markets, load_markets
-from bot.ordering.resident import Ordering
-from bot.ordering.vocabulary import check_folder as check_vocabulary
-from bot.ordering.wilayah import Wilayah, WilayahError, load_wilayah
+from bot.ordering.chat import coordinator, daily, group, resident, wishes
+from bot.ordering.chat.resident import Ordering
+from bot.ordering.domain.markets import MarketDataError, Markets, load_markets
+from bot.ordering.understanding.catalog import Catalog, load_catalog
+from bot.ordering.understanding.market_match import read_market_words
+from bot.ordering.understanding.vocabulary import check_folder as check_vocabulary
+from bot.ordering.understanding.wilayah import Wilayah, WilayahError, load_wilayah
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)

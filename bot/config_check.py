@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import DEFAULTS, INTERNAL_KEYS, ConfigProblem, ConfigSource, resolve
-from bot.ordering.clock import ClockError, parse_clock
+from bot.ordering.domain.clock import ClockError, parse_clock
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "storage.backend": ("tinydb", "memory"),

@@ -16,6 +16,7 @@ during the run (retries, the 24-hour window and refusals are INFO/WARNING lines)
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ LEAKS: dict[str, re.Pattern[str]] = {
                          + "|" + re.escape("TEST-token-not-real")),
 }
 LOG_FILES = ("*.log", "*.err", "*stderr*")
+# a WhatsApp message id is base64 that holds the number: wamid.HBgNNjI4MTIzNDU2Nzg5...
+WAMID = re.compile(r"wamid\.([A-Za-z0-9+/_-]{8,}=*)")
+NUMBER_INSIDE = re.compile(rb"(?:62|08)\d{8,}")
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,17 @@ class Leak:
 
 def leaks_in(text: str) -> list[tuple[str, str]]:
     """(kind, matched text) of every leak in ``text``."""
-    return [(kind, m.group(0)) for kind, pattern in LEAKS.items() for m in pattern.finditer(text)]
+    found = [(kind, m.group(0)) for kind, pattern in LEAKS.items()
+             for m in pattern.finditer(text)]
+    for m in WAMID.finditer(text):
+        body = m.group(1).rstrip("=")
+        try:
+            raw = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_")
+        except ValueError:
+            continue
+        if NUMBER_INSIDE.search(raw):
+            found.append(("phone number (in a WhatsApp message id)", m.group(0)))
+    return found
 
 
 class LeakCollector(logging.Handler):

@@ -10,14 +10,14 @@ import pytest
 import yaml
 
 from bot.cli.orders import exported, write_csv
-from bot.ordering.address import (
+from bot.ordering.understanding.address import (
     AREA_PART,
     RTRW_PART,
     STREET_PART,
     Address,
     read_address,
 )
-from bot.ordering.wilayah import WilayahError, load_wilayah, parse_wilayah
+from bot.ordering.understanding.wilayah import WilayahError, load_wilayah, parse_wilayah
 
 ROOT = Path(__file__).resolve().parent.parent
 WILAYAH = load_wilayah(ROOT / "data" / "wilayah.yaml")

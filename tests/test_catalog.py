@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ordering.catalog import Catalog, CatalogError, Entry, convert, load_catalog
-from bot.ordering.items import UNITS, Item, parse_items
+from bot.ordering.understanding.catalog import Catalog, CatalogError, Entry, convert, load_catalog
+from bot.ordering.understanding.items import UNITS, Item, parse_items
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -233,5 +233,5 @@ def test_chat_in_the_terminal_keeps_log_lines_out_of_the_conversation(tmp_path: 
     log = tmp_path / "data" / "logs" / "pasar.log"
     assert "refused" not in result.stdout + result.stderr and "WARNING" not in result.stderr
     assert result.stderr == f"(1 warning(s) during the chat, see {log})\n"
-    assert "+0700 WARNING bot.ordering.roles: refused:" in log.read_text(encoding="utf-8")
+    assert "+0700 WARNING bot.ordering.domain.roles: refused:" in log.read_text(encoding="utf-8")
     assert log.stat().st_mode & 0o777 == 0o600 and log.parent.stat().st_mode & 0o777 == 0o700

@@ -13,9 +13,9 @@ from bot.app import App
 from bot.config import load_config
 from bot.config_check import check_config
 from bot.engine.loader import FlowLoadError
-from bot.ordering.clock import ClockError, parse_clock, parse_span
-from bot.ordering.hours import hhmm
-from bot.ordering.markets import MarketDataError, load_markets
+from bot.ordering.chat.hours import hhmm
+from bot.ordering.domain.clock import ClockError, parse_clock, parse_span
+from bot.ordering.domain.markets import MarketDataError, load_markets
 from tests.chat import test_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.engine.phrases import Intents, load_phrasebook, match_intent, parse_intents
-from bot.ordering.lifecycle import change
+from bot.ordering.domain.lifecycle import change
 from tests.chat import ChatBot, drive
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,9 +10,16 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.ordering.catalog import load_catalog
-from bot.ordering.items import UNITS, Item, describe, format_rupiah, parse_items, read_list
-from bot.ordering.vocabulary import SECTIONS, check_folder, check_word_file
+from bot.ordering.understanding.catalog import load_catalog
+from bot.ordering.understanding.items import (
+    UNITS,
+    Item,
+    describe,
+    format_rupiah,
+    parse_items,
+    read_list,
+)
+from bot.ordering.understanding.vocabulary import SECTIONS, check_folder, check_word_file
 
 ROOT = Path(__file__).parent.parent
 LINES = Path(__file__).parent / "data" / "shopping_lines.yaml"

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.engine.inputs.listing import DONE
-from bot.ordering.catalog import load_catalog
-from bot.ordering.items import Item, describe, parse_items, read_list
-from bot.ordering.list_edits import read_edit
-from bot.ordering.vocabulary import VOCABULARY
+from bot.ordering.understanding.catalog import load_catalog
+from bot.ordering.understanding.items import Item, describe, parse_items, read_list
+from bot.ordering.understanding.list_edits import read_edit
+from bot.ordering.understanding.vocabulary import VOCABULARY
 
 ROOT = Path(__file__).parent.parent
 CASES = yaml.safe_load((ROOT / "tests" / "data" / "list_edits.yaml").read_text(encoding="utf-8"))

@@ -37,10 +37,12 @@ def test_logs_a_token_after_it():
 def test_the_patterns() -> None:
     for leaked in ("whatsapp:6281234567890", "0812-3456-7890", "+62 812 3456 7890",
                    "Jl. Melati No. 12", "RT 03/RW 05", "/bot123456:TEST-token-not-real/getMe",
-                   "?hub.verify_token=test-verify-token", "secret test-app-secret"):
+                   "?hub.verify_token=test-verify-token", "secret test-app-secret",
+                   "message wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjk5OUZBQkNEAA== failed"):
         assert leaks_in(leaked), leaked
     for clean in ("refused: u-3f9a1c0b7e (resident) tried 'recap'", "KRB-1127-001",
-                  "telegram:601", "1764200000.0", "2025-11-27 06:33:11+0700", "rw05-jatibening"):
+                  "telegram:601", "1764200000.0", "2025-11-27 06:33:11+0700", "rw05-jatibening",
+                  "wamid.TEST00000001", "wamid.FAKE000017"):
         assert not leaks_in(clean), clean
 
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from bot.engine.matching import Ambiguous, Matched, NoMatch, Unavailable
-from bot.ordering.market_match import NOT_OPEN, match_market
-from bot.ordering.markets import Market, MarketDataError, Markets, load_markets
+from bot.ordering.domain.markets import Market, MarketDataError, Markets, load_markets
+from bot.ordering.understanding.market_match import NOT_OPEN, match_market
 
 PHRASINGS = Path(__file__).resolve().parent / "data" / "markets_phrasings.yaml"
 MARKETS = load_markets(Path(__file__).resolve().parent.parent / "data" / "markets.yaml")
@@ -234,7 +234,7 @@ def test_other_market_lists_are_not_mixed_up() -> None:
 
 def test_a_bad_market_word_is_reported_at_its_line(tmp_path: Path) -> None:
     """data/market_words.yaml is checked like every data file (main.py validate)."""
-    from bot.ordering.market_match import PROBLEMS, read_market_words
+    from bot.ordering.understanding.market_match import PROBLEMS, read_market_words
 
     assert PROBLEMS == []
     words = tmp_path / "market_words.yaml"

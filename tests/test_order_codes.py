@@ -3,7 +3,7 @@ number, and every command and button that takes a code takes it (open, claim, ca
 
 from __future__ import annotations
 
-from bot.ordering.codes import CODE, format_code, is_code
+from bot.ordering.domain.codes import CODE, format_code, is_code
 from tests.chat import ChatBot
 from tests.coordinator.test_flows import ORDER
 

@@ -33,7 +33,7 @@ def test_refusals_are_logged_by_the_data_folders_pseudonym(
     bot = ChatBot(store=TinyDBStore(tmp_path / "data"))
     try:
         bot.say("halo", "6281234567890")
-        with caplog.at_level(logging.WARNING, "bot.ordering.roles"):
+        with caplog.at_level(logging.WARNING, "bot.ordering.domain.roles"):
             bot.say("rekap", "6281234567890")
     finally:
         bot.store.close()

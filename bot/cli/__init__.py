@@ -104,7 +104,7 @@ def start_problems(config: dict) -> list[str]:
     (all of them, each with its line). Log times follow the markets' time zone."""
     from bot.app import config_errors
     from bot.config import resolve
-    from bot.ordering.markets import MarketDataError, load_markets
+    from bot.ordering.domain.markets import MarketDataError, load_markets
 
     problems = [str(e) for e in config_errors(config)]
     data = config.get("data")

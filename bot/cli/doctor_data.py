@@ -239,7 +239,7 @@ def check_orders(found: Inspection, loaded: Any, report: Report) -> None:
 def why_not_shown(order: Record, show: Callable[[Record, str], None],
                   languages: list[str]) -> str | None:
     """None if ``order`` can be listed and shown in every language, else why not."""
-    from bot.ordering.lifecycle import STATUSES
+    from bot.ordering.domain.lifecycle import STATUSES
 
     if not isinstance(order.get("created_at", ""), str):
         return f"created_at is {type(order['created_at']).__name__}, not a date text"
@@ -255,7 +255,7 @@ def why_not_shown(order: Record, show: Callable[[Record, str], None],
 
 
 def _show(order: Record, markets: Any, lang: str, i18n: Any) -> None:
-    from bot.ordering import views
+    from bot.ordering.reports import views
 
     views.list_line(order, markets, lang, i18n)
     views.resident_line(order, markets, lang, i18n)

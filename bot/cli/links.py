@@ -99,7 +99,7 @@ def bot_username(config: dict, given: str | None) -> tuple[str | None, str]:
 def run(config: dict, args: argparse.Namespace) -> int:
     from bot.config import ConfigError, resolve
     from bot.i18n import I18n
-    from bot.ordering.markets import MarketDataError, load_markets
+    from bot.ordering.domain.markets import MarketDataError, load_markets
 
     if not valid_referral(args.referral):
         print(f"--referral {args.referral!r}: {TAG_RULE}", file=sys.stderr)

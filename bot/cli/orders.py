@@ -10,7 +10,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from bot.ordering.lifecycle import STATUSES
+from bot.ordering.domain.lifecycle import STATUSES
 
 EXPORT_FIELDS = (
     "code", "market", "status", "items", "address", "resident", "channel", "referral",
@@ -68,7 +68,7 @@ def _filters(config: dict, args: argparse.Namespace) -> dict[str, Any] | None:
     """The query's filters, or None after saying on stderr which value is unknown."""
     from bot.config import resolve
     from bot.i18n import I18n
-    from bot.ordering.markets import load_markets
+    from bot.ordering.domain.markets import load_markets
 
     filters: dict[str, Any] = {"market": args.market, "status": None, "since": args.since,
                                "until": args.until}
@@ -93,7 +93,7 @@ def _filters(config: dict, args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def exported(order: dict[str, Any]) -> dict[str, Any]:
-    from bot.ordering.address import Address
+    from bot.ordering.understanding.address import Address
 
     record = {key: order.get(key) for key in EXPORT_FIELDS}
     if order.get("address") is not None:  # every field: street, rt, rw, kelurahan, ...
@@ -102,13 +102,13 @@ def exported(order: dict[str, Any]) -> dict[str, Any]:
 
 
 def items_line(items: list[dict[str, Any]]) -> str:
-    from bot.ordering.items import Item, describe
+    from bot.ordering.understanding.items import Item, describe
 
     return "; ".join(describe(Item.from_dict(i)) for i in items)
 
 
 def write_csv(orders: list[dict[str, Any]], out: Any) -> None:
-    from bot.ordering.address import EXPORT_COLUMNS, export_columns
+    from bot.ordering.understanding.address import EXPORT_COLUMNS, export_columns
 
     writer = csv.writer(out)
     writer.writerow(["code", "market", "status", "items", "address", "name", "phone",

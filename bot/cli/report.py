@@ -37,8 +37,8 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.cli.common import open_orders
     from bot.config import resolve
     from bot.i18n import I18n
-    from bot.ordering.markets import MarketDataError, load_markets
-    from bot.ordering.report import collect, render
+    from bot.ordering.domain.markets import MarketDataError, load_markets
+    from bot.ordering.reports.report import collect, render
 
     try:
         markets = load_markets(resolve(config, config["data"]["markets"]))
@@ -74,7 +74,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
     text = render(report, lang, i18n, skip_empty=len(chosen) > 1)
     print(text.replace("*", ""))  # chat emphasis means nothing in a terminal
     if args.chart:
-        from bot.ordering.chart import draw
+        from bot.ordering.reports.chart import draw
 
         print(f"chart: {draw(report, args.chart, lang, i18n)}", file=sys.stderr)
     return 0

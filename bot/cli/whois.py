@@ -79,7 +79,7 @@ def known_users(config: dict, store: Any, folder: Path | None = None) -> dict[st
     """user key -> what they are (role and name), from the config, markets, orders and
     the folder's conversations."""
     from bot.config import resolve
-    from bot.ordering.markets import MarketDataError, load_markets
+    from bot.ordering.domain.markets import MarketDataError, load_markets
 
     users: dict[str, str] = {}
     for admin in config.get("admins") or ():

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.ordering.lifecycle import change
+from bot.ordering.domain.lifecycle import change
 from bot.storage.base import Store
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.messages import Reply
-from bot.ordering.daily import recap_time
+from bot.ordering.chat.daily import recap_time
 from bot.storage.tinydb_store import TinyDBStore
 from tests import chat
 from tests.chat import ChatBot, Clock

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Incoming, Menu, Photo, user_key
-from bot.ordering.markets import load_markets
+from bot.ordering.domain.markets import load_markets
 from tests import chat
 from tests.chat import ADDRESS, ROOT, ChatBot, Clock
 
@@ -80,7 +80,7 @@ def test_market_hours_from_data() -> None:
 # -- who hears about a new order ---------------------------------------------------------
 def test_coordinators_who_never_chatted_are_not_written_to(
         bot: ChatBot, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, "bot.ordering.notify"):
+    with caplog.at_level(logging.WARNING, "bot.ordering.chat.notify"):
         code = place(bot)
     assert [r.to for r in bot.replies] == ["console:warga"]
     assert "no coordinator of kranji-baru has chatted" in caplog.text

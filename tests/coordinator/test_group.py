@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 from bot.messages import Incoming, Menu, Reply
-from bot.ordering import group
+from bot.ordering.chat import group
 from tests.chat import ADDRESS, ChatBot
 
 GROUP = "telegram:-1001234"

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.ordering.lifecycle import (
+from bot.ordering.domain.lifecycle import (
     EVENTS,
     STATUSES,
     IllegalChange,
@@ -260,7 +260,7 @@ def test_a_whole_life_in_history() -> None:
 
 
 def test_every_status_has_words_and_finished_ones_are_the_stores() -> None:
-    from bot.ordering.orders import LIVE_STATUSES, STATUS_MESSAGES
+    from bot.ordering.domain.orders import LIVE_STATUSES, STATUS_MESSAGES
     from bot.storage.base import FINISHED_STATUSES
 
     assert set(STATUS_MESSAGES) == set(STATUSES)

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from bot.links import telegram_link, whatsapp_link
 from bot.messages import Incoming
-from bot.ordering.commands import Command, read_command
-from bot.ordering.courier import read_courier
-from bot.ordering.links import make_tag, slug
-from bot.ordering.pricing import parse_rupiah, read_cash, read_price
+from bot.ordering.chat.links import make_tag, slug
+from bot.ordering.understanding.commands import Command, read_command
+from bot.ordering.understanding.courier import read_courier
+from bot.ordering.understanding.pricing import parse_rupiah, read_cash, read_price
 
 TYPING = yaml.safe_load((Path(__file__).parent.parent / "data" / "coordinator_typing.yaml")
                         .read_text(encoding="utf-8"))  # fmt: skip

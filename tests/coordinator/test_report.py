@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import I18n
-from bot.ordering.markets import load_markets
-from bot.ordering.report import collect, recap_text, render
+from bot.ordering.domain.markets import load_markets
+from bot.ordering.reports.report import collect, recap_text, render
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import write_config

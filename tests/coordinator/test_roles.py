@@ -1,4 +1,4 @@
-"""Who may do what (bot/ordering/roles.py), and how the menus follow the roles."""
+"""Who may do what (bot/ordering/domain/roles.py), and how the menus follow the roles."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ordering.markets import load_markets
-from bot.ordering.roles import COORDINATOR_EVENTS, RESIDENT_EVENTS, Refused, Roles
+from bot.ordering.domain.markets import load_markets
+from bot.ordering.domain.roles import COORDINATOR_EVENTS, RESIDENT_EVENTS, Refused, Roles
 from bot.privacy import who
 from tests.chat import PATHS, ChatBot
 
@@ -52,7 +52,7 @@ def test_coordinator_events(event: str, caplog: pytest.LogCaptureFixture) -> Non
         assert other.value.message_id == "coord.held_by_other"
         assert other.value.params["name"] == "Pak Budi"
     for outsider in (H1, HEAD, WARGA, "telegram:42"):
-        with caplog.at_level(logging.WARNING, "bot.ordering.roles"), \
+        with caplog.at_level(logging.WARNING, "bot.ordering.domain.roles"), \
                 pytest.raises(Refused) as refused:
             ROLES.check(outsider, event, held)
         assert refused.value.message_id == "coord.not_your_market"
@@ -102,14 +102,14 @@ def test_menus_by_role(bot: ChatBot) -> None:
 def test_an_unknown_user_asking_for_a_coordinator_command(
         bot: ChatBot, caplog: pytest.LogCaptureFixture) -> None:
     bot.say("halo", "tetangga")
-    with caplog.at_level(logging.WARNING, "bot.ordering.roles"):
+    with caplog.at_level(logging.WARNING, "bot.ordering.domain.roles"):
         bot.say("rekap", "tetangga")
     assert "khusus koordinator" in bot.text("tetangga")
     assert bot.options("tetangga") == ["order", "status", "help"]
     assert bot.state("tetangga") == "main.menu"
     assert f"refused: {who('console:tetangga')} (resident) tried 'recap'" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, "bot.ordering.roles"):
+    with caplog.at_level(logging.WARNING, "bot.ordering.domain.roles"):
         bot.push("tetangga", choice="claim:KRB-1127-001")
     assert bot.state("tetangga") == "main.menu"
     assert "tried 'claim' KRB-1127-001" in caplog.text

@@ -122,7 +122,7 @@ def test_more_than_ten_options_page_through_lists_and_all_stay_reachable(count: 
 
 
 def test_the_eleven_markets_page_one_shows_nine_and_a_more_row() -> None:
-    from bot.ordering.resident import open_markets
+    from bot.ordering.chat.resident import open_markets
 
     ctx = Context(the_app().engine, Session(key=f"whatsapp:{TO}"))
     markets = Menu(to=ctx.key, text="Mau belanja di pasar mana?", options=tuple(

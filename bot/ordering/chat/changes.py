@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.engine.context import ActionFailed, Context
-from bot.ordering import notify
-from bot.ordering.lifecycle import IllegalChange, LifecycleError, change
-from bot.ordering.orders import now_local, status_label
-from bot.ordering.roles import Refused
+from bot.ordering.chat import notify
+from bot.ordering.domain.lifecycle import IllegalChange, LifecycleError, change
+from bot.ordering.domain.orders import now_local, status_label
+from bot.ordering.domain.roles import Refused
 from bot.storage.base import Record
 
 

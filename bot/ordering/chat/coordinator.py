@@ -16,15 +16,16 @@ from typing import Any
 from bot.engine.context import ActionFailed, Context
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering import follow, links, routing, views
-from bot.ordering.changes import act, now
-from bot.ordering.commands import CommandKind, MenuKind, YesNoKind, read_command
-from bot.ordering.courier import PHONE_SLOT, CourierKind
-from bot.ordering.lifecycle import allowed_events
-from bot.ordering.orders import status_label
-from bot.ordering.pricing import ItemPriceKind, RupiahKind
-from bot.ordering.report import recap_text
-from bot.ordering.roles import Refused, Roles
+from bot.ordering.chat import follow, links, routing
+from bot.ordering.chat.changes import act, now
+from bot.ordering.domain.lifecycle import allowed_events
+from bot.ordering.domain.orders import status_label
+from bot.ordering.domain.roles import Refused, Roles
+from bot.ordering.reports import views
+from bot.ordering.reports.report import recap_text
+from bot.ordering.understanding.commands import CommandKind, MenuKind, YesNoKind, read_command
+from bot.ordering.understanding.courier import PHONE_SLOT, CourierKind
+from bot.ordering.understanding.pricing import ItemPriceKind, RupiahKind
 from bot.storage.base import Record
 
 OPEN = ("new",)

@@ -15,8 +15,8 @@ from datetime import datetime, time
 from typing import Any
 
 from bot.messages import Reply, Text
-from bot.ordering.clock import ClockError, parse_clock
-from bot.ordering.report import recap_text
+from bot.ordering.domain.clock import ClockError, parse_clock
+from bot.ordering.reports.report import recap_text
 from bot.privacy import who
 
 log = logging.getLogger(__name__)

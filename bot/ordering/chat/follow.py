@@ -18,11 +18,11 @@ from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_te
 from bot.engine.matching import normalize
 from bot.engine.registry import Registry
 from bot.messages import Incoming, Menu, Option, Reply
-from bot.ordering import views
-from bot.ordering.changes import act
-from bot.ordering.commands import read_command
-from bot.ordering.lifecycle import allowed_events
-from bot.ordering.orders import now_local, status_label
+from bot.ordering.chat.changes import act
+from bot.ordering.domain.lifecycle import allowed_events
+from bot.ordering.domain.orders import now_local, status_label
+from bot.ordering.reports import views
+from bot.ordering.understanding.commands import read_command
 from bot.storage.base import Record
 
 MY_ORDERS_DAYS = 183  # "my orders" looks back half a year

@@ -14,8 +14,8 @@ from typing import Any
 from bot.engine.context import ActionFailed, Context
 from bot.engine.session import Session
 from bot.messages import Incoming, Text
-from bot.ordering.changes import act
-from bot.ordering.commands import read_command
+from bot.ordering.chat.changes import act
+from bot.ordering.understanding.commands import read_command
 from bot.privacy import who
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from datetime import datetime, time
 
 from bot.engine.context import Context
 from bot.i18n import long_date
-from bot.ordering import notify
-from bot.ordering.markets import Market
+from bot.ordering.chat import notify
+from bot.ordering.domain.markets import Market
 from bot.storage.base import Record
 
 

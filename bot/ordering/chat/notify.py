@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from bot.engine.context import Context
 from bot.engine.inputs.phone import display_phone
 from bot.messages import Menu, Option, Photo, Text
-from bot.ordering import views
-from bot.ordering.orders import money
+from bot.ordering.domain.orders import money
+from bot.ordering.reports import views
 from bot.storage.base import Record
 
 log = logging.getLogger(__name__)

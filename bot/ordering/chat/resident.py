@@ -19,24 +19,24 @@ from bot.engine.inputs.phone import display_phone
 from bot.engine.matching import ChoiceMatch
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering import hours
-from bot.ordering.address import address_reader, place_line
-from bot.ordering.catalog import Catalog
-from bot.ordering.items import Item, Reading, describe, read_list
-from bot.ordering.list_edits import find_lines, read_edit
-from bot.ordering.market_match import match_market
-from bot.ordering.markets import Markets
-from bot.ordering.orders import (
+from bot.ordering.chat import hours
+from bot.ordering.domain.markets import Markets
+from bot.ordering.domain.orders import (
     LIVE_STATUSES,
     money,
     new_order,
     now_local,
     order_code,
 )
-from bot.ordering.person import ResidentNameKind
-from bot.ordering.roles import Roles
-from bot.ordering.vocabulary import VOCABULARY
-from bot.ordering.wilayah import Wilayah
+from bot.ordering.domain.roles import Roles
+from bot.ordering.understanding.address import address_reader, place_line
+from bot.ordering.understanding.catalog import Catalog
+from bot.ordering.understanding.items import Item, Reading, describe, read_list
+from bot.ordering.understanding.list_edits import find_lines, read_edit
+from bot.ordering.understanding.market_match import match_market
+from bot.ordering.understanding.person import ResidentNameKind
+from bot.ordering.understanding.vocabulary import VOCABULARY
+from bot.ordering.understanding.wilayah import Wilayah
 from bot.storage.base import DuplicateOrder, StoreError
 
 log = logging.getLogger(__name__)

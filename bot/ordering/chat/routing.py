@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.engine.context import Context
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering.commands import STAFF_VERBS, is_order_option, read_command, route
+from bot.ordering.understanding.commands import STAFF_VERBS, is_order_option, read_command, route
 
 STAFF_LABELS = {
     "coordinator": "coord.opt_staff_coordinator",

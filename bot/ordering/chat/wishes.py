@@ -19,8 +19,8 @@ from bot.engine.context import Context
 from bot.engine.inputs.base import answer_text
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering.follow import my_orders, order_options
-from bot.ordering.lifecycle import allowed_events
+from bot.ordering.chat.follow import my_orders, order_options
+from bot.ordering.domain.lifecycle import allowed_events
 
 EVENTS = {"report": "request_exchange", "cancel": "cancel_by_resident"}
 NOTHING = {"report": "status.nothing_to_report", "cancel": "status.nothing_to_cancel"}

@@ -9,7 +9,7 @@
 order's new fields, the change recorded in ``history`` (who, when, from, to, note).
 `change` persists it with optimistic concurrency: when two coordinators claim the same
 order at once, exactly one update lands; the other re-reads, finds the order claimed and
-gets `IllegalChange`. Who may fire which event is decided in `bot.ordering.roles`.
+gets `IllegalChange`. Who may fire which event is decided in `bot.ordering.domain.roles`.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import unknown_key
 from bot.engine.yaml_lines import LineDict, LineList, load_yaml
 from bot.messages import Option
-from bot.ordering.clock import ClockError, parse_span
-from bot.ordering.codes import MARKET_CODE
+from bot.ordering.domain.clock import ClockError, parse_span
+from bot.ordering.domain.codes import MARKET_CODE
 
 
 @dataclass(frozen=True)

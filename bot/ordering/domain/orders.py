@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.i18n import I18n, rupiah
 from bot.messages import split_key
-from bot.ordering.codes import format_code, sequence_name
-from bot.ordering.lifecycle import STATUSES
-from bot.ordering.markets import Market
+from bot.ordering.domain.codes import format_code, sequence_name
+from bot.ordering.domain.lifecycle import STATUSES
+from bot.ordering.domain.markets import Market
 from bot.storage.base import FINISHED_STATUSES, Record, Store
 
 MAX_CODE_TRIES = 5

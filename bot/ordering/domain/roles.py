@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.ordering.markets import Market, Markets
+from bot.ordering.domain.markets import Market, Markets
 from bot.privacy import who
 from bot.storage.base import Record
 

@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from bot.i18n import I18n
-from bot.ordering.lifecycle import STATUSES
-from bot.ordering.orders import money, status_label
-from bot.ordering.report import Figures, Report, duration, period
+from bot.ordering.domain.lifecycle import STATUSES
+from bot.ordering.domain.orders import money, status_label
+from bot.ordering.reports.report import Figures, Report, duration, period
 
 # one colour per status, in the order an order lives (colour-blind safe, Okabe-Ito based)
 COLOURS = {

@@ -1,7 +1,7 @@
 """Figures for the market office and the heads of market units: per market and status,
 totals in Rupiah, median time from order to delivery, exchanges, cancellations, orders per
 referral tag. The same figures feed ``main.py report``, ``rekap`` in chat, the daily recap
-and the chart (`bot.ordering.chart`)."""
+and the chart (`bot.ordering.reports.chart`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.i18n import I18n
-from bot.ordering.lifecycle import STATUSES
-from bot.ordering.markets import Market
-from bot.ordering.orders import money, status_label
+from bot.ordering.domain.lifecycle import STATUSES
+from bot.ordering.domain.markets import Market
+from bot.ordering.domain.orders import money, status_label
 from bot.storage.base import Record, Store
 
 NO_TAG = ""

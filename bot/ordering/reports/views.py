@@ -9,9 +9,9 @@ from typing import Any
 
 from bot.engine.inputs.phone import display_phone
 from bot.i18n import I18n, long_date
-from bot.ordering.items import Item, describe
-from bot.ordering.markets import Markets
-from bot.ordering.orders import money, status_label
+from bot.ordering.domain.markets import Markets
+from bot.ordering.domain.orders import money, status_label
+from bot.ordering.understanding.items import Item, describe
 from bot.storage.base import Record
 
 

@@ -20,7 +20,7 @@ from bot.engine.context import Context
 from bot.engine.inputs.address import AddressReading
 from bot.engine.inputs.phone import display_phone, normalize_phone
 from bot.engine.matching import normalize
-from bot.ordering.wilayah import Wilayah, default_wilayah
+from bot.ordering.understanding.wilayah import Wilayah, default_wilayah
 
 STREET_PART = "order.address_street"
 RTRW_PART = "order.address_rtrw"
@@ -280,7 +280,7 @@ GOT_PHONE = "order.address_got_phone"
 def looks_like_items(ctx: Context, text: str) -> bool:
     """A shopping line typed at the address step ("bawang merah 1/4 kg, telur 1 kg"): every
     part parses as an item with an amount, and the catalog knows at least one of them."""
-    from bot.ordering.items import parse_items
+    from bot.ordering.understanding.items import parse_items
 
     catalog = getattr(ctx.services, "catalog", None)
     try:

@@ -11,9 +11,15 @@ import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.ordering.tokens import Tok, word
-from bot.ordering.units import SE_FORMS, SE_UNITS, UNIT_ALIASES, unit_of
-from bot.ordering.vocabulary import BUDGET_LEADS, DOZEN, EACH, EACH_DOUBLED, NOTE_MARKERS
+from bot.ordering.understanding.tokens import Tok, word
+from bot.ordering.understanding.units import SE_FORMS, SE_UNITS, UNIT_ALIASES, unit_of
+from bot.ordering.understanding.vocabulary import (
+    BUDGET_LEADS,
+    DOZEN,
+    EACH,
+    EACH_DOUBLED,
+    NOTE_MARKERS,
+)
 
 _ONES = {
     "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5,

@@ -17,7 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.engine.matching import normalize
-from bot.ordering.items import UNITS, Item
+from bot.ordering.understanding.items import UNITS, Item
 
 # How many of the smallest unit of each kind one unit is.
 _WEIGHT = {"g": 1, "ons": 100, "pon": 500, "kg": 1000}

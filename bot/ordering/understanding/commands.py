@@ -26,7 +26,7 @@ from bot.engine.inputs.base import Accept, Invalid, Result, answer_text
 from bot.engine.inputs.choice import ChoiceKind
 from bot.engine.matching import normalize
 from bot.messages import Incoming
-from bot.ordering.codes import CODE, PATTERN
+from bot.ordering.domain.codes import CODE, PATTERN
 
 _TYPED = re.compile(rf"^(?:([a-z]+)\s+)?({PATTERN})$")  # on lowered text
 VERBS = {

@@ -18,7 +18,7 @@ from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
 from bot.engine.inputs.phone import normalize_phone
 from bot.messages import Incoming
-from bot.ordering.vocabulary import VOCABULARY, phrases_in
+from bot.ordering.understanding.vocabulary import VOCABULARY, phrases_in
 
 TITLES = VOCABULARY.words("titles")
 _LEADS = phrases_in(VOCABULARY.words("courier_words"))

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
-from bot.ordering.amounts import read_amount
-from bot.ordering.segments import OPENERS, Segment, read_part, talk
-from bot.ordering.tokens import tokenize
-from bot.ordering.units import UNIT_ALIASES, UNITS
-from bot.ordering.vocabulary import (
+from bot.ordering.understanding.amounts import read_amount
+from bot.ordering.understanding.segments import OPENERS, Segment, read_part, talk
+from bot.ordering.understanding.tokens import tokenize
+from bot.ordering.understanding.units import UNIT_ALIASES, UNITS
+from bot.ordering.understanding.vocabulary import (
     ABBREVIATIONS,
     EACH_DOUBLED,
     NOTE_HEADERS,

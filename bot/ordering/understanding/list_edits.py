@@ -15,8 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 from bot.engine.inputs.listing import ListUpdate
-from bot.ordering.items import Item, Names, describe, read_list
-from bot.ordering.vocabulary import ABBREVIATIONS, VOCABULARY, phrases_in
+from bot.ordering.understanding.items import Item, Names, describe, read_list
+from bot.ordering.understanding.vocabulary import ABBREVIATIONS, VOCABULARY, phrases_in
 
 _W = VOCABULARY.words
 REMOVE = _W("remove_words")

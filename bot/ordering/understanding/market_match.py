@@ -30,12 +30,19 @@ from bot.engine.matching import (
     match_number,
     normalize,
 )
-from bot.ordering.markets import Market, Markets
-from bot.ordering.vocabulary import PHRASES, REWRITE, WORDS, Problem, WordFile, check_word_file
+from bot.ordering.domain.markets import Market, Markets
+from bot.ordering.understanding.vocabulary import (
+    PHRASES,
+    REWRITE,
+    WORDS,
+    Problem,
+    WordFile,
+    check_word_file,
+)
 
 NOT_OPEN = "order.market_not_open"
 
-WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "market_words.yaml"
+WORDS_FILE = Path(__file__).resolve().parents[3] / "data" / "market_words.yaml"
 SECTIONS = {"fillers": WORDS, "number_words": WORDS, "separators": WORDS, "region": PHRASES,
             "abbreviations": REWRITE, "two_words": REWRITE}
 

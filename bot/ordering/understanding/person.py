@@ -17,8 +17,8 @@ from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Keep, Result, answer_text
 from bot.engine.inputs.phone import display_phone, normalize_phone
 from bot.messages import Incoming
-from bot.ordering.address import LANDMARK_START, Address, read_address
-from bot.ordering.wilayah import default_wilayah
+from bot.ordering.understanding.address import LANDMARK_START, Address, read_address
+from bot.ordering.understanding.wilayah import default_wilayah
 
 _PHONE = re.compile(r"\+?[0-9][0-9 .\-()]{7,18}[0-9]")
 MIN_NAME, MAX_NAME = 2, 60

@@ -14,7 +14,7 @@ from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
 from bot.engine.matching import normalize
 from bot.messages import Incoming, Menu, Option, Reply
-from bot.ordering.vocabulary import VOCABULARY
+from bot.ordering.understanding.vocabulary import VOCABULARY
 
 MAX_RUPIAH = 50_000_000
 _AMOUNT = re.compile(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.ordering.amounts import read_amount, read_quantity, word_number
-from bot.ordering.tokens import Tok, tokenize, word
-from bot.ordering.units import PACKS, SIZE_UNITS, unit_of
-from bot.ordering.vocabulary import (
+from bot.ordering.understanding.amounts import read_amount, read_quantity, word_number
+from bot.ordering.understanding.tokens import Tok, tokenize, word
+from bot.ordering.understanding.units import PACKS, SIZE_UNITS, unit_of
+from bot.ordering.understanding.vocabulary import (
     CHATTER,
     CLOSING,
     CUT_JOIN,

@@ -7,8 +7,8 @@ the like are one of that unit.
 
 from __future__ import annotations
 
-from bot.ordering.vocabulary import UNIT_SPELLINGS
-from bot.ordering.vocabulary import UNITS as VOCAB_UNITS
+from bot.ordering.understanding.vocabulary import UNIT_SPELLINGS
+from bot.ordering.understanding.vocabulary import UNITS as VOCAB_UNITS
 
 UNITS = VOCAB_UNITS
 # every spelling residents use (data/vocabulary/*.yaml `units`), canonical units included

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.engine.yaml_lines import LineDict, LineList, load_yaml
 
-FOLDER = Path(__file__).resolve().parent.parent.parent / "data" / "vocabulary"
+FOLDER = Path(__file__).resolve().parents[3] / "data" / "vocabulary"
 
 UNITS = (
     "kg", "g", "ons", "pon", "l", "ml", "ikat", "biji", "butir", "buah", "bungkus", "ekor",

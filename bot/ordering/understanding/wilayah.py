@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.matching import normalize
 from bot.engine.yaml_lines import LineDict, LineList, load_yaml
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "wilayah.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parents[3] / "data" / "wilayah.yaml"
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _KELURAHAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 FUZZY_CUTOFF = 90  # "jaksetia" -> Jakasetia (94); never "jatimulya" -> Jakamulya (89)

@@ -17,7 +17,7 @@ from typing import Any
 from bot.app import App
 from bot.engine.inputs.phone import normalize_phone
 from bot.messages import Incoming, Menu, Reply, user_key
-from bot.ordering.items import parse_items
+from bot.ordering.understanding.items import parse_items
 
 CHANNEL = "console"
 CODE = re.compile(r"\b([A-Z]{3}-\d{4}-\d{3,})\b")

@@ -1,0 +1,3 @@
+"""The order as people read it (cards, lines) and the figures for the market office
+(report, chart).
+"""
