@@ -45,6 +45,8 @@ BOT_TOKEN = r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{10,}"
 QUERY_SECRET = (r"(?<![\w.-])[\w.-]{0,40}?(?:token|secret|password|passwd|signature)"
                 r"['\"]?\s*[=:]\s*['\"]?")
 QUERY_VALUE = r"(?!<)[^&\s\"',;)}]+"  # not one already redacted
+# A WhatsApp message id: base64 that holds the user's number (wamid.HBgNNjI4MTIz...)
+WAMID = r"wamid\.[A-Za-z0-9+/=_-]{16,}"
 BEARER = r"Bearer\s+"
 BEARER_VALUE = r"[A-Za-z0-9._~+/=-]+"
 REDACTED = "<redacted>"
@@ -62,7 +64,8 @@ def _compile() -> re.Pattern[str]:
         known = "|".join(re.escape(v) for v in sorted(_secrets, key=len, reverse=True))
         parts.append(f"(?P<secret>{known})")
     parts += [f"(?P<bot>{BOT_TOKEN})", f"(?P<name>{QUERY_SECRET}){QUERY_VALUE}",
-              f"(?P<bearer>{BEARER}){BEARER_VALUE}", f"(?P<phone>{PHONE})"]
+              f"(?P<bearer>{BEARER}){BEARER_VALUE}", f"(?P<phone>{PHONE})",
+              f"(?P<wamid>{WAMID})"]
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
@@ -70,7 +73,7 @@ _pattern = _compile()
 _lowered: tuple[str, ...] = ()
 # a line can hold something to redact only if it has one of these words, or the start of
 # a phone number (08, 628) or of a Bot API token (digits, ':', ten token characters)
-WORDS = ("token", "secret", "passw", "signature", "bearer")
+WORDS = ("token", "secret", "passw", "signature", "bearer", "wamid.")
 NUMBERISH = re.compile(r"(?:0|62)[\s.-]?8\d|\d:[A-Za-z0-9_-]{10}")
 
 
@@ -86,6 +89,8 @@ def _replace(match: re.Match[str]) -> str:
         return "<token>"
     if match.group("phone"):
         return "<phone>"
+    if match.group("wamid"):
+        return "wamid.<redacted>"
     prefix = match.group("name") or match.group("bearer") or ""
     return prefix + REDACTED
 
@@ -96,6 +101,16 @@ def pseudonym(user: str, key: bytes | None = None) -> str:
     data = str(user).encode("utf-8", "surrogatepass")
     digest = hmac.new(key if key is not None else _key, data, hashlib.sha256).hexdigest()
     return PREFIX + digest[:DIGITS]
+
+
+def message_ref(message_id: Any) -> str:
+    """How a log line names a platform message: ``m-`` and a keyed hash (a WhatsApp
+    message id is base64 that holds the sender's number)."""
+    if not message_id:
+        return "-"
+    digest = hmac.new(_key, str(message_id).encode("utf-8", "surrogatepass"),
+                      hashlib.sha256).hexdigest()
+    return "m-" + digest[:DIGITS]
 
 
 def who(user: Any) -> str:

@@ -92,6 +92,8 @@ def test_whois_says_who_a_pseudonym_is(tmp_path: Path, capsys: pytest.CaptureFix
     ('"GET /webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=abc123XYZ&hub.challenge=9 '
      'HTTP/1.1" 200', "hub.challenge=9", "abc123XYZ"),
     ("Authorization: Bearer EAAGm0PX4ZCpsBA", "Authorization", "EAAGm0PX4ZCpsBA"),
+    ("message wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjk5OUZBQkNEAA== failed", "failed",
+     "HBgNNjI4MTIz"),
     ("Calling setWebhook with {'url': 'https://x.org/hook', 'secret_token': 'Zq9-secret'}",
      "'url': 'https://x.org/hook'", "Zq9-secret"),
     ('{"access_token": "EAAB123xyz", "to": "u-3f9a1c0b7e"}', '"to": "u-3f9a1c0b7e"',

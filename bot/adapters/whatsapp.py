@@ -61,7 +61,7 @@ from bot.delivery import replies_sent
 from bot.json_input import BadJSON, json_object
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
 from bot.messages import Incoming, Menu, Reply, Text, split_key, user_key
-from bot.privacy import who
+from bot.privacy import message_ref, who
 from bot.storage.base import StoreError
 from bot.storage.inbox import Inbox
 
@@ -261,10 +261,12 @@ class WhatsAppAdapter(BaseAdapter):
 
     def _status(self, event: StatusEvent, number: int | None = None) -> None:
         if event.status != "failed":
-            log.debug("whatsapp: message %s to %s %s", event.message_id, _who(event.user),
+            log.debug("whatsapp: message %s to %s %s", message_ref(event.message_id),
+                      _who(event.user),
                       event.status)
             return
-        log.warning("whatsapp: message %s to %s failed: %s", event.message_id, _who(event.user),
+        log.warning("whatsapp: message %s to %s failed: %s", message_ref(event.message_id),
+                    _who(event.user),
                     "; ".join(f"{code} {title}" for code, title in event.errors) or "no reason")
         if OUTSIDE_WINDOW in event.codes:
             self._enqueue(event.user, lambda: self._outside_window(event), number)
@@ -286,7 +288,7 @@ class WhatsAppAdapter(BaseAdapter):
                 skip = 0 if number is None else self.inbox().sent_before(number, msg.message_id)
                 await self.app.redeliver(msg.key, msg.message_id, skip)
             else:
-                log.info("whatsapp: duplicate message %s skipped", msg.message_id)
+                log.info("whatsapp: duplicate message %s skipped", message_ref(msg.message_id))
             return
         await self._reopen(msg.user)
         wanted = page_request(msg.choice)

@@ -31,6 +31,7 @@ from bot.engine.unsent import KEY as UNSENT
 from bot.engine.unsent import records, replies_of
 from bot.i18n import I18n
 from bot.messages import Incoming, Menu, Option, Reply, Text
+from bot.privacy import message_ref
 from bot.storage.base import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ class Engine:
         """Handle one incoming message; the replies may address other users too."""
         async with self.locks.hold(msg.key):
             if msg.message_id and self.store.seen_message(msg.channel, msg.message_id):
-                log.info("duplicate message %s on %s skipped", msg.message_id, msg.channel)
+                log.info("duplicate message %s on %s skipped", message_ref(msg.message_id),
+                         msg.channel)
                 return []
             now = self.clock()
             session = Session.from_record(msg.key, self.store.get_session(msg.key))
