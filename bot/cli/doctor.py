@@ -226,10 +226,11 @@ def check_markets(config: dict, loaded: Any, report: Report) -> None:
         if not markets.open:
             report.problem("no market is open: residents cannot order.",
                            "set status: open for at least one market in data/markets.yaml.")
-        alone = [m.name for m in markets.open if not m.coordinators]
+        alone = [m.name for m in markets.unstaffed]
         if alone:
-            report.note(f"no coordinators for {', '.join(alone)}: nobody is told of their "
-                        "orders (they are still stored). Add coordinators in markets.yaml.")
+            report.note(f"no coordinators for {', '.join(alone)}: residents are not offered "
+                        "these markets (shown as not taking orders yet). Add coordinators "
+                        "in markets.yaml.")
     catalog_path = resolve(config, config["data"]["catalog"])
     if loaded.catalog is not None:
         report.ok(f"catalog: {len(loaded.catalog.entries)} items with reference prices")

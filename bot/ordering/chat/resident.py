@@ -164,7 +164,10 @@ def market_matcher(ctx: Context, text: str, options: Any) -> ChoiceMatch:
 
 
 def describe_markets(ctx: Context) -> None:
-    ctx.view["coming_markets"] = ", ".join(m.name for m in _ordering(ctx).markets.coming)
+    """The markets not taken orders for; one without coordinators says so."""
+    ctx.view["coming_markets"] = ", ".join(
+        ctx.t("order.market_no_coordinator", market=m.name) if m.unstaffed else m.name
+        for m in _ordering(ctx).markets.coming)
 
 
 def note_market(ctx: Context) -> None:

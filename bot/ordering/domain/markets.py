@@ -35,7 +35,18 @@ class Market:
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        """Residents can order here: open, and someone to take the orders (an order for a
+        market without coordinators would wait forever)."""
+        return self.status == "open" and self.staffed
+
+    @property
+    def staffed(self) -> bool:
+        return bool(self.coordinators or self.group)
+
+    @property
+    def unstaffed(self) -> bool:
+        """Open by the market office's word, but no coordinator to take orders yet."""
+        return self.status == "open" and not self.staffed
 
     @property
     def short_name(self) -> str:
@@ -70,7 +81,12 @@ class Markets:
 
     @property
     def coming(self) -> tuple[Market, ...]:
+        """Markets not taken orders for: coming ones, and open ones without coordinators."""
         return tuple(m for m in self.markets if not m.is_open)
+
+    @property
+    def unstaffed(self) -> tuple[Market, ...]:
+        return tuple(m for m in self.markets if m.unstaffed)
 
     def coordinated_by(self, user_key: str) -> tuple[Market, ...]:
         return tuple(m for m in self.markets if user_key in m.coordinators)

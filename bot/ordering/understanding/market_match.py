@@ -41,6 +41,7 @@ from bot.ordering.understanding.vocabulary import (
 )
 
 NOT_OPEN = "order.market_not_open"
+UNSTAFFED = "order.market_unstaffed"  # open, but no coordinator to take the orders yet
 
 WORDS_FILE = Path(__file__).resolve().parents[3] / "data" / "market_words.yaml"
 SECTIONS = {"fillers": WORDS, "number_words": WORDS, "separators": WORDS, "region": PHRASES,
@@ -244,7 +245,7 @@ def _result(found: list[Market], markets: Markets) -> ChoiceMatch:
     market = chosen[0]
     if market.is_open:
         return Matched(market.id)
-    return Unavailable(NOT_OPEN, {"market": market.name})
+    return Unavailable(UNSTAFFED if market.unstaffed else NOT_OPEN, {"market": market.name})
 
 
 def _by_number(text: str, markets: Markets) -> ChoiceMatch | None:
