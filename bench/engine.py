@@ -1,6 +1,12 @@
 """Residents completing whole orders through the engine: messages per second and latency.
 
     python3 bench/engine.py [--residents N] [--concurrent C] [--dir DIR] [--quick]
+    python3 bench/engine.py --before DIR [--rounds R] [--residents N]
+
+``--before DIR`` compares the engine's cost per message (CPU time, memory store, 20
+residents at once) of the code in DIR (a `git worktree` of an older commit) with this
+tree's, in one run: each side in its own process, alternated ``--rounds`` times, the best
+of each kept; the ratio after / before is printed (target: at most x1.2).
 
 Every resident sends the 9 messages of a whole order (halo, menu, market, shopping list,
 selesai, address, name, phone, ya) to ``app.engine.handle``, each after the previous answer,
@@ -24,6 +30,7 @@ import copy
 import gc
 import logging
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +39,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parents[1]
+
+
+def _root() -> Path:
+    """The tree whose code runs: this one, or ``--root DIR`` (for ``--before``)."""
+    if "--root" in sys.argv[:-1]:
+        return Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
+    return HERE
+
+
+ROOT = _root()
 sys.path.insert(0, str(ROOT))  # run as a plain script
 
 from bot.app import App  # noqa: E402
@@ -319,14 +336,55 @@ THINK_SECONDS = 0.1  # between an answer and the next message (people take longe
 # short pause only lets the bench reach the rate with fewer residents in memory)
 
 
+def engine_cost(residents: int) -> float:
+    """CPU seconds per message of whole orders on the memory store (the engine's cost)."""
+    app = App(config(), store=MemoryStore())
+    asyncio.run(converse(app, range(20), 20, "warm"))
+    gc.collect()
+    result = asyncio.run(converse(app, range(residents), 20, "r"))
+    return result.cpu / result.messages
+
+
+def compare(before: Path, rounds: int, residents: int) -> None:
+    """This tree's cost per message against ``before``'s, alternated in fresh processes."""
+    costs: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(rounds):
+        for label, root in (("before", before), ("after", HERE)):
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--root", str(root),
+                 "--engine-only", "--residents", str(residents)],
+                capture_output=True, text=True, check=False)
+            if done.returncode:
+                raise SystemExit(f"{label} ({root}) failed:\n{done.stderr[-2000:]}")
+            costs[label].append(float(done.stdout.split()[-1]))
+    print(f"engine cost per message, {residents} residents x {MESSAGES_PER_ORDER} messages, "
+          f"memory store, CPU time, {rounds} alternated rounds (us: best, all):")
+    for label, values in costs.items():
+        shown = ", ".join(f"{v * 1e6:.0f}" for v in values)
+        print(f"  {label:<6} {min(values) * 1e6:8.0f}   ({shown})")
+    ratio = min(costs["after"]) / min(costs["before"])
+    print(f"  after / before: x{ratio:.3f}; target <= x1.2: {verdict(ratio <= 1.2)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=200, help="orders per run")
     parser.add_argument("--concurrent", type=int, default=100, help="residents at once")
     parser.add_argument("--dir", type=Path, help="where to write (default: a temp dir)")
     parser.add_argument("--quick", action="store_true", help="skip 100k archived, 10k sessions")
+    parser.add_argument("--before", type=Path, help="compare the engine's cost per message "
+                        "with the code in this folder (a git worktree of an older commit)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations for --before")
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)  # read before imports
+    parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # not one warning per order placed
+    if args.engine_only:
+        print(f"{engine_cost(args.residents):.9f}")
+        return
+    if args.before is not None:
+        compare(args.before.resolve(), args.rounds, args.residents)
+        return
     session, order = sample_records(config())
     cases = [c for c in CASES if not args.quick or (c[0] < 100_000 and c[1] < 10_000)]
     print(f"Each resident sends the {MESSAGES_PER_ORDER} messages of a whole order, each after "

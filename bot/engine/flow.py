@@ -61,7 +61,8 @@ class State:
     view: tuple[str, ...] = ()  # actions that compute display values (ctx.view) each time
     # the state's text is rendered; what they compute is never stored
     next: tuple[Branch, ...] = ()  # tried in order; the first whose condition holds
-    on: dict[str, Branch] = field(default_factory=dict)  # by answer value
+    # by answer value; an answer's branches are tried in order like `next`
+    on: dict[str, tuple[Branch, ...]] = field(default_factory=dict)
     final: bool = False
     key_lines: dict[str, int] = field(default_factory=dict)
 
@@ -69,7 +70,7 @@ class State:
         return self.key_lines.get(key, self.line)
 
     def branches(self) -> list[Branch]:
-        return [*self.next, *self.on.values()]
+        return [*self.next, *(b for branches in self.on.values() for b in branches)]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,3 @@ class Flow:
     def home_state(self) -> str:
         return self.home or self.start
 
-    def trigger(self, source: str, target: str) -> str:
-        """The name of the `transitions` event for an edge."""
-        return f"{source}->{target}"

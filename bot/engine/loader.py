@@ -123,13 +123,14 @@ class _Reader:
                 known = ", ".join(sorted(STATE_KEYS))
                 self.error(raw.line_of(key), f"unknown key {key!r} in state {name!r} ({known})")
         spec = self.input_spec(raw["input"], raw.line_of("input")) if "input" in raw else None
-        on: dict[str, Branch] = {}
+        on: dict[str, tuple[Branch, ...]] = {}
         if "on" in raw:
             if isinstance(raw["on"], LineDict):
                 for answer, target in raw["on"].items():
-                    branch = self.branch(target, raw["on"].line_of(answer))
-                    if branch:
-                        on[str(answer)] = branch
+                    # one branch, or a list tried in order like `next`
+                    branches = self.next_branches(target, raw["on"].line_of(answer))
+                    if branches:
+                        on[str(answer)] = branches
             else:
                 self.error(raw.line_of("on"), "'on' maps answers to transitions")
         message_keys = ("say", "ask", "help", "save")

@@ -17,11 +17,21 @@ from typing import Any
 
 from bot.engine.commands import Command, clean_referral, parse_command, referral_tag
 from bot.engine.context import ActionFailed, Context
-from bot.engine.flow import Branch, Flow, InputSpec, State
+from bot.engine.flow import Flow, InputSpec, State
 from bot.engine.inputs.base import Accept, Invalid, Keep
 from bot.engine.inputs.phone import normalize_phone
 from bot.engine.locks import KeyLocks
-from bot.engine.machines import build_machine, move
+from bot.engine.machines import (
+    HOME,
+    NEXT,
+    OUT,
+    START,
+    Cursor,
+    answer_trigger,
+    back_trigger,
+    build_machine,
+    fire,
+)
 from bot.engine.matching import Matched, match_choice, normalize
 from bot.engine.presses import Press, classify, stamp
 from bot.engine.registry import Registry
@@ -57,7 +67,8 @@ class Engine:
         self.flows, self.registry, self.i18n, self.store = flows, registry, i18n, store
         self.entry, self.services = entry, services
         self.resume_after, self.clock = resume_after, clock
-        self.machines = {name: build_machine(flow) for name, flow in flows.items()}
+        self.machines = {name: build_machine(flow, registry.conditions)
+                         for name, flow in flows.items()}
         self.locks = KeyLocks()
 
     # -- public -----------------------------------------------------------------------
@@ -297,10 +308,15 @@ class Engine:
         return flow.states.get(session.state or "") if flow else None
 
     async def _start(self, ctx: Context, *, greet: bool) -> None:
-        flow = self.flows[self.entry]
-        ctx.session.flow = flow.name
-        ctx.session.state = flow.start if greet else flow.home_state
-        await self._enter(ctx, flow.states[ctx.session.state])
+        cursor = fire(self.machines[self.entry], START if greet else HOME, OUT, ctx)
+        assert cursor is not None, f"flow {self.entry} has no start"
+        await self._enter(ctx, self._settle(ctx.session, self.entry, cursor))
+
+    def _settle(self, session: Session, flow: str, cursor: Cursor) -> State:
+        """Where the machine put the conversation: the one place its flow and state are
+        set (`Session.end_flow` aside, which leaves every flow)."""
+        session.flow, session.state = flow, cursor.state
+        return self.flows[flow].states[cursor.state]
 
     async def _reprompt(self, ctx: Context) -> None:
         state = self._state(ctx.session)
@@ -342,19 +358,6 @@ class Engine:
             if inspect.isawaitable(outcome):
                 await outcome
 
-    def _pick(self, ctx: Context, state: State, value: Any) -> tuple[Branch | None, bool]:
-        """The branch to take for an answer; the flag says it came from `next`."""
-        if isinstance(value, str) and value in state.on:
-            return state.on[value], False
-        for branch in state.next:
-            condition = branch.condition
-            if condition is None:
-                return branch, True
-            name, wanted = condition
-            if bool(self.registry.conditions[name](ctx)) == wanted:
-                return branch, True
-        return None, False
-
     async def _answered(self, ctx: Context, state: State, value: Any,
                         before: dict[str, Any] | None = None) -> None:
         session = ctx.session
@@ -371,15 +374,18 @@ class Engine:
         An action that refuses (`ActionFailed`) leaves the slots as ``before`` (as they
         were before the answer): a refused order code does not replace the order shown."""
         session = ctx.session
-        branch, from_next = self._pick(ctx, state, value)
-        if branch is None:
+        flow = session.flow or ""
+        trigger = answer_trigger(value) if isinstance(value, str) and value in state.on else NEXT
+        cursor = fire(self.machines[flow], trigger, state.name, ctx)  # the machine decides
+        step = cursor.step if cursor is not None else None
+        if cursor is None or step is None:
             # the answer's type, not the answer: it may be what a resident typed
             log.error("no transition from %s.%s for a %s answer", session.flow, state.name,
                       type(value).__name__)
             await self._ask(ctx, state, text=ctx.t("engine.invalid_choice"))
             return False
         try:
-            await self._run(ctx, branch.do)
+            await self._run(ctx, step.do)
         except ActionFailed as failed:
             if before is not None:
                 session.slots = before
@@ -387,20 +393,16 @@ class Engine:
             if state.input is not None:
                 await self._ask(ctx, state)
             return False
-        if branch.flow is not None:
-            session.flow, session.slots, session.return_to = branch.flow, {}, None
-            target = self.flows[branch.flow].states[self.flows[branch.flow].start]
-        else:
-            flow = self.flows[session.flow or ""]
-            dest = branch.to or state.name
-            if from_next and session.return_to and state.input is not None:
-                dest, session.return_to = session.return_to, None
-            session.state = move(self.machines[flow.name], flow, state.name, dest)
-            if branch.return_to:
-                session.return_to = branch.return_to
-            target = flow.states[session.state]
-        session.state = target.name
-        await self._enter(ctx, target)
+        if step.flow is not None:
+            session.slots, session.return_to = {}, None
+            cursor = fire(self.machines[step.flow], START, OUT, ctx)
+            assert cursor is not None, f"flow {step.flow} has no start"
+            flow = step.flow
+        elif step.returned:
+            session.return_to = None
+        if step.return_to:
+            session.return_to = step.return_to
+        await self._enter(ctx, self._settle(session, flow, cursor))
         return True
 
     async def _enter(self, ctx: Context, state: State, depth: int = 0) -> None:
@@ -428,10 +430,16 @@ class Engine:
             return
         previous = session.history[-1]
         session.history = session.history[:-1]
-        session.flow, session.state = previous["flow"], previous["state"]
         session.slots, session.return_to = previous["slots"], previous.get("return_to")
-        state = self._state(session)
-        if state is None or state.input is None:
+        machine = self.machines.get(previous["flow"] or "")
+        cursor = fire(machine, back_trigger(previous["state"] or ""), OUT, ctx) if machine \
+            else None
+        if cursor is None:  # a step of a flow or state that is no more
+            session.end_flow()
+            await self._start(ctx, greet=False)
+            return
+        state = self._settle(session, previous["flow"], cursor)
+        if state.input is None:
             await self._reprompt(ctx)
             return
         value = session.slots.get(state.save) if state.save else None

@@ -122,10 +122,15 @@ class _Checker:
                 f"state {state.name!r}: the last 'next' needs no condition, so one always applies",
             )
         answers = self.answers(flow, state)
+        for key, branches in state.on.items():
+            if branches[-1].condition is not None:
+                self.error(flow, branches[-1].line, f"state {state.name!r}: the last branch "
+                           f"of answer {key!r} needs no condition, so one always applies")
         if state.on and answers is not None:
             for key in state.on:
                 if key not in answers:
-                    self.error(flow, state.on[key].line, f"{key!r} is not an answer of this state")
+                    line = state.on[key][0].line
+                    self.error(flow, line, f"{key!r} is not an answer of this state")
             if not state.next:
                 for answer in answers:
                     if answer not in state.on:
