@@ -23,6 +23,7 @@ from bot.messages import Incoming, Reply, split_key
 from bot.ordering.chat import coordinator, daily, group, resident, wishes
 from bot.ordering.chat.resident import Ordering
 from bot.ordering.domain.markets import MarketDataError, Markets, load_markets
+from bot.ordering.domain.repository import Orders
 from bot.ordering.understanding.catalog import Catalog, load_catalog
 from bot.ordering.understanding.market_match import read_market_words
 from bot.ordering.understanding.vocabulary import check_folder as check_vocabulary
@@ -145,6 +146,7 @@ class App:
             admins=frozenset(str(a) for a in config.get("admins") or ()),
             bot_username=str((config.get("telegram") or {}).get("bot_username") or ""),
             wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),
+            orders=Orders(self.store),
         )
         self.engine = Engine(
             loaded.flows,

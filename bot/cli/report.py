@@ -38,6 +38,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.config import resolve
     from bot.i18n import I18n
     from bot.ordering.domain.markets import MarketDataError, load_markets
+    from bot.ordering.domain.repository import Orders
     from bot.ordering.reports.report import collect, render
 
     try:
@@ -67,7 +68,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
     if store is None:
         return 1
     try:
-        report = collect(store, chosen, first, last)
+        report = collect(Orders(store), chosen, first, last)
     finally:
         store.close()
     lang = i18n.resolve(args.lang)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.ordering.domain.lifecycle import advance as lifecycle_advance
 from bot.ordering.domain.lifecycle import (
     EVENTS,
     STATUSES,
@@ -21,6 +22,8 @@ from bot.ordering.domain.lifecycle import (
     allowed_events,
     change,
 )
+from bot.ordering.domain.order import Order
+from bot.ordering.domain.repository import Orders
 from bot.storage.base import Record
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
@@ -60,7 +63,11 @@ DATA: dict[str, dict[str, Any]] = {
 ALL_PAIRS = [(s, e) for s in STATUSES for e in EVENTS]
 
 
-def order(status: str = "new", **extra: Any) -> Record:
+def order(status: str = "new", **extra: Any) -> Order:
+    return Order.from_record(record(status, **extra))
+
+
+def record(status: str = "new", **extra: Any) -> Record:
     return {
         "code": "KRB-1127-001", "market": "kranji-baru", "status": status, "user": WARGA,
         "items": [{"name": "bawang merah"}, {"name": "telur"}, {"name": "kangkung"}],
@@ -74,13 +81,13 @@ def order(status: str = "new", **extra: Any) -> Record:
 def test_every_status_and_event(status: str, event: str) -> None:
     before = order(status)
     if (status, event) in LEGAL:
-        changes = advance(before, event, KOORD, NOW, **DATA.get(event, {}))
+        changes = advance(before, event, KOORD, NOW, **DATA.get(event, {})).to_record()
         assert changes["status"] == LEGAL[(status, event)]
         last = changes["history"][-1]
         assert last == {**last, "by": KOORD, "from": status, "to": changes["status"],
                         "at": "2025-11-27T08:00:00+07:00", "event": event}
         assert len(changes["history"]) == 2 and changes["updated_at"] == last["at"]
-        assert before["status"] == status and len(before["history"]) == 1  # untouched
+        assert before.status == status and len(before.history) == 1  # untouched
         assert event in allowed_events(status)
     else:
         with pytest.raises(IllegalChange) as refused:
@@ -105,6 +112,9 @@ def test_an_unknown_event_or_status_is_illegal() -> None:
 
 
 def test_event_fields() -> None:
+    def advance(before: Order, event: str, by: str, now: datetime, **data: Any) -> Record:
+        return lifecycle_advance(before, event, by, now, **data).to_record()
+
     assert advance(order("new"), "claim", KOORD, NOW)["coordinator"] == KOORD
     priced = advance(order("shopping"), "record_prices", KOORD, NOW, **DATA["record_prices"])
     assert priced["total"] == 20000
@@ -157,19 +167,19 @@ def test_courier_needs_name_and_phone() -> None:
 
 
 def stored(store: Any) -> Record:
-    record = order("new")
-    record.pop("version")
-    return store.create_order(record)
+    new = record("new")
+    new.pop("version")
+    return store.create_order(new)
 
 
 def test_change_persists_and_counts_versions() -> None:
     store = MemoryStore()
     stored(store)
-    before, after = change(store, "KRB-1127-001", "claim", KOORD, NOW)
-    assert before["status"] == "new" and after["status"] == "claimed"
-    assert after["version"] == 2 == store.get_order("KRB-1127-001")["version"]
+    before, after = change(Orders(store), "KRB-1127-001", "claim", KOORD, NOW)
+    assert before.status == "new" and after.status == "claimed"
+    assert after.version == 2 == store.get_order("KRB-1127-001")["version"]
     with pytest.raises(OrderMissing):
-        change(store, "KRB-0000-000", "claim", KOORD, NOW)
+        change(Orders(store), "KRB-0000-000", "claim", KOORD, NOW)
 
 
 class StaleReads(MemoryStore):
@@ -193,10 +203,10 @@ def test_the_claim_race_has_one_winner_and_the_loser_is_told() -> None:
     # both coordinators read version 1 before either writes
     a = store.get_order("KRB-1127-001")
     store.reads = 1
-    _, won = change(store, "KRB-1127-001", "claim", "console:koord-kranji-1", NOW)
-    assert won["coordinator"] == "console:koord-kranji-1" and a["version"] == 1
+    _, won = change(Orders(store), "KRB-1127-001", "claim", "console:koord-kranji-1", NOW)
+    assert won.coordinator == "console:koord-kranji-1" and a["version"] == 1
     with pytest.raises(IllegalChange) as lost:
-        change(store, "KRB-1127-001", "claim", "console:koord-kranji-2", NOW)
+        change(Orders(store), "KRB-1127-001", "claim", "console:koord-kranji-2", NOW)
     assert lost.value.status == "claimed"
     assert store.get_order("KRB-1127-001")["coordinator"] == "console:koord-kranji-1"
 
@@ -211,7 +221,7 @@ def test_threads_claiming_on_disk_exactly_one_wins(tmp_path: Path) -> None:
         def claim(who: str) -> None:
             barrier.wait()
             try:
-                change(store, "KRB-1127-001", "claim", who, NOW)
+                change(Orders(store), "KRB-1127-001", "claim", who, NOW)
                 results[who] = "won"
             except IllegalChange:
                 results[who] = "lost"
@@ -240,7 +250,7 @@ def test_a_store_that_always_conflicts_gives_up_clearly() -> None:
     store = Busy()
     stored(store)
     with pytest.raises(LifecycleError) as busy:
-        change(store, "KRB-1127-001", "claim", KOORD, NOW)
+        change(Orders(store), "KRB-1127-001", "claim", KOORD, NOW)
     assert busy.value.message_id == "coord.busy"
 
 
@@ -250,7 +260,7 @@ def test_a_whole_life_in_history() -> None:
     steps = ["claim", "start_shopping", "record_prices", "send_courier", "deliver",
              "request_exchange", "finish_exchange", "pay"]
     for minute, event in enumerate(steps):
-        change(store, "KRB-1127-001", event, KOORD, NOW + timedelta(minutes=minute),
+        change(Orders(store), "KRB-1127-001", event, KOORD, NOW + timedelta(minutes=minute),
                **DATA.get(event, {}))
     final = store.get_order("KRB-1127-001")
     assert [h["to"] for h in final["history"]] == [

@@ -17,8 +17,10 @@ from bot.engine.context import ActionFailed, Context
 from bot.engine.registry import Registry
 from bot.messages import Option
 from bot.ordering.chat import follow, links, routing
-from bot.ordering.chat.changes import act, now
-from bot.ordering.domain.lifecycle import allowed_events
+from bot.ordering.chat.changes import act, current, lifecycle, now, orders
+from bot.ordering.domain.events import Offer
+from bot.ordering.domain.lifecycle import Lifecycle
+from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import status_label
 from bot.ordering.domain.roles import Refused, Roles
 from bot.ordering.reports import views
@@ -26,44 +28,40 @@ from bot.ordering.reports.report import recap_text
 from bot.ordering.understanding.commands import CommandKind, MenuKind, YesNoKind, read_command
 from bot.ordering.understanding.courier import PHONE_SLOT, CourierKind
 from bot.ordering.understanding.pricing import ItemPriceKind, RupiahKind
-from bot.storage.base import Record
 
 OPEN = ("new",)
-DONE = ("paid", "cancelled")
 MAX_LISTED = 10
-# lifecycle event -> (answer id in the flow, button label)
-ACTIONS = {
-    "claim": ("claim", "coord.opt_claim"),
-    "start_shopping": ("shop", "coord.opt_shop"),
-    "record_prices": ("prices", "coord.opt_prices"),
-    "send_courier": ("courier", "coord.opt_courier"),
-    "deliver": ("delivered", "coord.opt_delivered"),
-    "pay": ("paid", "coord.opt_paid"),
-    "finish_exchange": ("exchanged", "coord.opt_exchanged"),
-    "cancel_by_coordinator": ("cancel", "coord.opt_cancel"),
-}
 
 
 def _roles(ctx: Context) -> Roles:
     return ctx.services.roles
 
 
-def _may(ctx: Context, event: str, order: Record) -> bool:
-    """Whether to offer ``event``: a question, not an attempt (nothing is logged)."""
-    if not _roles(ctx).allows(ctx.key, event, order):
-        return False
-    return not (event == "send_courier" and order.get("total") is None)
+def offers(machine: Lifecycle, roles: Roles, user: str, order: Order) -> list[Offer]:
+    """What the order's menu offers ``user``, from the event table: each event allowed from
+    the order's status whose row has an offer, that ``user`` may fire, and whose needs the
+    order already meets (no courier before the prices). A question, not an attempt:
+    nothing is logged."""
+    found = []
+    for name in machine.allowed_events(order.status):
+        event = machine.events[name]
+        if event.offer is None or not roles.allows(user, event, order):
+            continue
+        if "priced" in event.needs and order.total is None:
+            continue
+        found.append(event.offer)
+    return found
 
 
 # -- opening an order ----------------------------------------------------------------
 def open_order(ctx: Context) -> None:
     code = str(ctx.slots.get("code") or "")
-    order = ctx.store.get_order(code) if code else None
+    order = current(ctx)
     if order is None:
         raise ActionFailed("coord.no_such_order", code=code)
     if not _roles(ctx).can_view(ctx.key, order):
         _roles(ctx).refused(ctx.key, "view", code)
-        market = views.market_name(ctx.services.markets, order.get("market", ""))
+        market = views.market_name(ctx.services.markets, order.market)
         raise ActionFailed("coord.not_your_market", code=code, market=market)
 
 
@@ -94,38 +92,35 @@ def intake(ctx: Context) -> None:
 
 
 def show_order(ctx: Context) -> None:
-    order = ctx.store.get_order(str(ctx.slots.get("code") or "")) or {}
-    if not order:
+    order = current(ctx)
+    if order is None:
         ctx.slots["order_text"] = ""
         return
     i18n, markets = ctx.engine.i18n, ctx.services.markets
     ctx.slots["order_text"] = views.card(order, markets, ctx.lang, i18n,
                                          _roles(ctx).display_name)
-    ctx.slots["total"] = order.get("total")
+    ctx.slots["total"] = order.total
     ctx.slots["total_text"] = views.total(order, ctx.lang, i18n)
 
 
 def order_actions(ctx: Context) -> list[Option]:
-    order = ctx.store.get_order(str(ctx.slots.get("code") or "")) or {}
-    options = []
-    for event in allowed_events(order.get("status", "")):
-        if event in ACTIONS and _may(ctx, event, order):
-            answer, label = ACTIONS[event]
-            options.append(Option(answer, ctx.t(label)))
+    order = current(ctx)
+    found = offers(lifecycle(ctx), _roles(ctx), ctx.key, order) if order else []
+    options = [Option(offer.answer, ctx.t(offer.label)) for offer in found]
     return [*options, Option("home", ctx.t("coord.opt_home"))]
 
 
 # -- the menu and the lists ------------------------------------------------------------
-def _watched(ctx: Context, statuses: tuple[str, ...] | None = None) -> list[Record]:
-    found: list[Record] = []
+def _watched(ctx: Context, statuses: tuple[str, ...] | None = None) -> list[Order]:
+    found: list[Order] = []
     for market in _roles(ctx).watched_markets(ctx.key):
-        found += ctx.store.query_orders(market=market.id, status=statuses)
+        found += orders(ctx).query(market=market.id, status=statuses)
     return found
 
 
-def _mine(ctx: Context) -> list[Record]:
-    return [o for o in _watched(ctx) if o.get("coordinator") == ctx.key
-            and o.get("status") not in DONE]
+def _mine(ctx: Context) -> list[Order]:
+    finished = lifecycle(ctx).statuses.finished
+    return [o for o in _watched(ctx) if o.coordinator == ctx.key and o.status not in finished]
 
 
 def home_counts(ctx: Context) -> None:
@@ -154,23 +149,22 @@ def home_options(ctx: Context) -> list[Option]:
     return options
 
 
-def _listed(ctx: Context, orders: list[Record]) -> list[Option]:
+def _listed(ctx: Context, found: list[Order]) -> list[Option]:
     options = []
-    for order in orders[:MAX_LISTED]:
-        resident = (order.get("resident") or {}).get("name") or ""
-        label = f"{order['code']} {resident}"[:24].strip()
-        options.append(Option(f"view:{order['code']}", label,
-                              status_label(ctx.engine.i18n, ctx.lang, order["status"])))
+    for order in found[:MAX_LISTED]:
+        label = f"{order.code} {order.resident.name}"[:24].strip()
+        options.append(Option(f"view:{order.code}", label,
+                              status_label(ctx.engine.i18n, ctx.lang, order.status)))
     return [*options, Option("home", ctx.t("coord.opt_home"))]
 
 
-def _list_text(ctx: Context, orders: list[Record], empty: str) -> str:
-    if not orders:
+def _list_text(ctx: Context, found: list[Order], empty: str) -> str:
+    if not found:
         return ctx.t(empty)
     i18n, markets = ctx.engine.i18n, ctx.services.markets
-    lines = [views.list_line(o, markets, ctx.lang, i18n) for o in orders[:MAX_LISTED]]
-    if len(orders) > MAX_LISTED:
-        lines.append(ctx.t("coord.list_more", count=len(orders) - MAX_LISTED))
+    lines = [views.list_line(o, markets, ctx.lang, i18n) for o in found[:MAX_LISTED]]
+    if len(found) > MAX_LISTED:
+        lines.append(ctx.t("coord.list_more", count=len(found) - MAX_LISTED))
     return "\n".join(lines)
 
 
@@ -184,28 +178,29 @@ def list_mine(ctx: Context) -> None:
 
 def build_recap(ctx: Context) -> None:
     markets = _roles(ctx).watched_markets(ctx.key)
-    ctx.slots["recap_text"] = recap_text(ctx.store, markets, now(ctx).date(), ctx.lang,
+    ctx.slots["recap_text"] = recap_text(orders(ctx), markets, now(ctx).date(), ctx.lang,
                                          ctx.engine.i18n)
 
 
 # -- moving an order on -----------------------------------------------------------------
 def begin_prices(ctx: Context) -> None:
-    order = ctx.store.get_order(str(ctx.slots.get("code") or "")) or {}
+    order = current(ctx)
+    if order is None:
+        raise ActionFailed("coord.no_such_order", code=str(ctx.slots.get("code") or ""))
     try:
         _roles(ctx).check(ctx.key, "record_prices", order)  # an attempt: a refusal is logged
     except Refused as refused:
         raise ActionFailed(refused.message_id, **refused.params) from None
-    if order.get("status") != "shopping":
-        raise ActionFailed("coord.illegal_change", code=order.get("code", ""),
-                           status=status_label(ctx.engine.i18n, ctx.lang,
-                                               order.get("status", "")))
+    if "record_prices" not in lifecycle(ctx).allowed_events(order.status):
+        raise ActionFailed("coord.illegal_change", code=order.code,
+                           status=status_label(ctx.engine.i18n, ctx.lang, order.status))
     ctx.slots["prices"] = []
-    ctx.slots["item_count"] = len(order.get("items") or [])
+    ctx.slots["item_count"] = len(order.items)
 
 
 def price_prompt(ctx: Context) -> None:
-    order = ctx.store.get_order(str(ctx.slots.get("code") or "")) or {}
-    items = order.get("items") or []
+    order = current(ctx)
+    items = order.items if order else ()
     index = len(ctx.slots.get("prices") or [])
     ctx.slots["item_no"] = index + 1
     ctx.slots["item_count"] = len(items)
@@ -222,7 +217,7 @@ def prices_left(ctx: Context) -> bool:
 
 def save_prices(ctx: Context) -> None:
     order = act(ctx, "record_prices", prices=ctx.slots.get("prices") or [])
-    ctx.say("coord.prices_saved", code=order["code"],
+    ctx.say("coord.prices_saved", code=order.code,
             total=views.total(order, ctx.lang, ctx.engine.i18n))
 
 
@@ -237,8 +232,8 @@ def _fire(event: str, **from_slots: str | tuple[str, str]) -> Any:
             else:
                 data[key] = ctx.slots.get(slot)
         order = act(ctx, event, **data)
-        ctx.say("coord.changed", code=order["code"],
-                status=status_label(ctx.engine.i18n, ctx.lang, order["status"]))
+        ctx.say("coord.changed", code=order.code,
+                status=status_label(ctx.engine.i18n, ctx.lang, order.status))
 
     return action
 

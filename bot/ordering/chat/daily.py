@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.messages import Reply, Text
 from bot.ordering.domain.clock import ClockError, parse_clock
+from bot.ordering.domain.repository import Orders
 from bot.ordering.reports.report import recap_text
 from bot.privacy import who
 
@@ -50,7 +51,7 @@ def due_recaps(app: Any, day: Any) -> list[Reply]:
             log.warning("daily recap: %s has never chatted with the bot, not sent", who(user))
             continue
         lang = engine.language_of(user)
-        text = recap_text(store, watched, day, lang, engine.i18n)
+        text = recap_text(Orders(store), watched, day, lang, engine.i18n)
         replies.append(Text(to=user, text=text))
     return replies
 

@@ -18,25 +18,22 @@ from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_te
 from bot.engine.matching import normalize
 from bot.engine.registry import Registry
 from bot.messages import Incoming, Menu, Option, Reply
-from bot.ordering.chat.changes import act
-from bot.ordering.domain.lifecycle import allowed_events
+from bot.ordering.chat.changes import act, lifecycle, orders
+from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import now_local, status_label
 from bot.ordering.reports import views
 from bot.ordering.understanding.commands import read_command
-from bot.storage.base import Record
 
 MY_ORDERS_DAYS = 183  # "my orders" looks back half a year
-ACTIVE_FIRST = ("new", "claimed", "shopping", "on_the_way", "delivered", "exchange_requested",
-                "exchange_done")
 SKIP = {"lewati", "skip", "tidak", "tidak ada", "gak ada", "ga ada", "nggak", "gak", "no",
         "tanpa foto", "-", "lanjut"}
 ALL = {"semua", "semuanya", "all"}
 
 
-def _order(ctx: Context) -> Record | None:
+def _order(ctx: Context) -> Order | None:
     code = str(ctx.slots.get("code") or "")
-    order = ctx.store.get_order(code) if code else None
-    return order if order is not None and order.get("user") == ctx.key else None
+    order = orders(ctx).get(code) if code else None
+    return order if order is not None and order.user == ctx.key else None
 
 
 def intake(ctx: Context) -> None:
@@ -62,16 +59,16 @@ def intake(ctx: Context) -> None:
         ctx.say(failed.message_id, **failed.params)
 
 
-def _refuse(ctx: Context, order: Record, message_id: str) -> ActionFailed:
-    return ActionFailed(message_id, code=order["code"],
-                        status=status_label(ctx.engine.i18n, ctx.lang, order["status"]))
+def _refuse(ctx: Context, order: Order, message_id: str) -> ActionFailed:
+    return ActionFailed(message_id, code=order.code,
+                        status=status_label(ctx.engine.i18n, ctx.lang, order.status))
 
 
 def may_cancel(ctx: Context) -> None:
     order = _order(ctx)
     if order is None:
         raise ActionFailed("status.no_such_order", code=str(ctx.slots.get("code") or ""))
-    if "cancel_by_resident" not in allowed_events(order["status"]):
+    if "cancel_by_resident" not in lifecycle(ctx).allowed_events(order.status):
         raise _refuse(ctx, order, "status.cannot_cancel")
 
 
@@ -79,7 +76,7 @@ def may_report(ctx: Context) -> None:
     order = _order(ctx)
     if order is None:
         raise ActionFailed("status.no_such_order", code=str(ctx.slots.get("code") or ""))
-    if "request_exchange" not in allowed_events(order["status"]):
+    if "request_exchange" not in lifecycle(ctx).allowed_events(order.status):
         raise _refuse(ctx, order, "exchange.cannot_report")
 
 
@@ -96,23 +93,24 @@ def show(ctx: Context) -> None:
     i18n, markets = ctx.engine.i18n, ctx.services.markets
     ctx.slots["order_text"] = views.card(order, markets, ctx.lang, i18n,
                                          ctx.services.roles.display_name)
-    ctx.slots["item_count"] = len(order.get("items") or [])
+    ctx.slots["item_count"] = len(order.items)
     ctx.slots["items_text"] = views.item_lines(order, ctx.lang, i18n)
 
 
-def my_orders(ctx: Context) -> list[Record]:
+def my_orders(ctx: Context) -> list[Order]:
     """The resident's last orders of the past months, open ones first (older orders stay
     in the month archives, which a query without a date would read one by one)."""
     markets = ctx.services.markets
     since = (now_local(ctx.now, markets.timezone) - timedelta(days=MY_ORDERS_DAYS)).date()
-    orders = ctx.store.query_orders(user=ctx.key, since=since.isoformat())
-    orders.sort(key=lambda o: (o["status"] not in ACTIVE_FIRST, o["created_at"]), reverse=False)
-    return orders[-10:]
+    mine = orders(ctx).query(user=ctx.key, since=since.isoformat())
+    finished = lifecycle(ctx).statuses.finished
+    mine.sort(key=lambda o: (o.status in finished, o.created_at))  # open ones first
+    return mine[-10:]
 
 
-def _lines(ctx: Context, orders: list[Record]) -> str:
+def _lines(ctx: Context, found: list[Order]) -> str:
     i18n, markets = ctx.engine.i18n, ctx.services.markets
-    return "\n".join(views.resident_line(o, markets, ctx.lang, i18n) for o in orders)
+    return "\n".join(views.resident_line(o, markets, ctx.lang, i18n) for o in found)
 
 
 def list_mine(ctx: Context) -> None:
@@ -122,27 +120,26 @@ def list_mine(ctx: Context) -> None:
 
 def list_with_hint(ctx: Context) -> None:
     """The main menu's "Cek pesanan saya": the orders, and how to open one."""
-    orders = my_orders(ctx)
-    if not orders:
+    mine = my_orders(ctx)
+    if not mine:
         ctx.slots["orders_text"] = ctx.t("main.no_orders")
         return
-    latest = max(orders, key=lambda o: o["created_at"])["code"]
+    latest = max(mine, key=lambda o: o.created_at).code
     ctx.slots["orders_text"] = "\n".join((
-        ctx.t("main.orders_header"), _lines(ctx, orders), "",
+        ctx.t("main.orders_header"), _lines(ctx, mine), "",
         ctx.t("status.hint_code", code=latest),
     ))
 
 
 def order_options(ctx: Context) -> list[Option]:
-    options = [Option(f"view:{o['code']}", o["code"],
-                      status_label(ctx.engine.i18n, ctx.lang, o["status"]))
+    options = [Option(f"view:{o.code}", o.code, status_label(ctx.engine.i18n, ctx.lang, o.status))
                for o in my_orders(ctx)]
     return [*options, Option("done", ctx.t("status.opt_done"))]
 
 
 def actions(ctx: Context) -> list[Option]:
-    order = _order(ctx) or {}
-    allowed = allowed_events(order.get("status", ""))
+    order = _order(ctx)
+    allowed = lifecycle(ctx).allowed_events(order.status) if order else []
     options = []
     if "cancel_by_resident" in allowed:
         options.append(Option("cancel", ctx.t("status.opt_cancel")))

@@ -26,6 +26,7 @@ from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_te
 from bot.engine.registry import Registry
 from bot.links import telegram_link, whatsapp_link
 from bot.messages import Incoming
+from bot.ordering.chat.changes import orders
 
 log = logging.getLogger(__name__)
 _RW = re.compile(r"^(?:rw\.?\s*)?0*(\d{1,3})$")
@@ -85,7 +86,7 @@ def may_see_count(ctx: Context, tag: str) -> bool:
 
 
 def _count(ctx: Context, tag: str) -> int:
-    return len(ctx.store.query_orders(referral=tag))
+    return len(orders(ctx).query(referral=tag))
 
 
 def list_links(ctx: Context) -> None:

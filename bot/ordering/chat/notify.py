@@ -15,9 +15,17 @@ from collections.abc import Callable, Iterable
 from bot.engine.context import Context
 from bot.engine.inputs.phone import display_phone
 from bot.messages import Menu, Option, Photo, Text
+from bot.ordering.domain.events import (
+    TO_ASSIGNEE,
+    TO_HOLDER,
+    TO_OTHER_COORDINATORS,
+    TO_RESIDENT,
+    Tell,
+)
+from bot.ordering.domain.lifecycle import Fired
+from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import money
 from bot.ordering.reports import views
-from bot.storage.base import Record
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +48,9 @@ def reachable(ctx: Context, users: Iterable[str]) -> list[str]:
     return [u for u in users if u and ctx.store.get_session(u) is not None]
 
 
-def coordinators(ctx: Context, order: Record, *, except_user: str = "") -> list[str]:
+def coordinators(ctx: Context, order: Order, *, except_user: str = "") -> list[str]:
     """Where a market's coordinators are told things: their group, or each of them."""
-    market = ctx.services.markets.get(order.get("market", ""))
+    market = ctx.services.markets.get(order.market)
     if market is None:
         return []
     if market.group:
@@ -50,86 +58,89 @@ def coordinators(ctx: Context, order: Record, *, except_user: str = "") -> list[
     return [u for u in reachable(ctx, market.coordinators) if u != except_user]
 
 
-def _common(ctx: Context, order: Record) -> dict[str, Param]:
+def _common(ctx: Context, order: Order) -> dict[str, Param]:
     i18n, markets = ctx.engine.i18n, ctx.services.markets
     return {
-        "code": order["code"],
-        "market": views.market_name(markets, order.get("market", "")),
-        "name": (order.get("resident") or {}).get("name") or "-",
+        "code": order.code,
+        "market": views.market_name(markets, order.market),
+        "name": order.resident.name or "-",
         "address": lambda lang: views.address(order, lang, i18n),
         "items": lambda lang: views.item_lines(order, lang, i18n),
         "total": lambda lang: views.total(order, lang, i18n),
     }
 
 
-def new_order(ctx: Context, order: Record) -> None:
+def new_order(ctx: Context, order: Order) -> None:
     """A new order reaches its market's coordinators with a claim button."""
     targets = coordinators(ctx, order)
     if not targets:
-        market = order.get("market", "")
+        market = order.market
         # said once per market and app: a market without coordinators is a setup fact
         warned = ctx.services.unstaffed_warned
         level = logging.DEBUG if market in warned else logging.WARNING
         warned.add(market)
         log.log(level, "order %s: no coordinator of %s has chatted with the bot yet; it "
-                "waits in the open orders list", order["code"], market)
+                "waits in the open orders list", order.code, market)
     i18n = ctx.engine.i18n
 
     def when(lang: str) -> str:
         return views.scheduled(order, lang, i18n)
 
     for user in targets:
-        tell(ctx, user, "coord.new_order", [(f"claim:{order['code']}", "coord.opt_claim")],
+        tell(ctx, user, "coord.new_order", [(f"claim:{order.code}", "coord.opt_claim")],
              when=when, **_common(ctx, order))
 
 
-def changed(ctx: Context, before: Record, after: Record, event: str) -> None:
-    """After a lifecycle change by ``ctx.key``: tell the resident and the coordinators."""
-    roles, i18n = ctx.services.roles, ctx.engine.i18n
-    params = _common(ctx, after)
-    resident, code = after.get("user", ""), after["code"]
-    by_name = roles.display_name(ctx.key)
-    if event == "claim":
-        tell(ctx, resident, "status.note_claimed", coordinator=by_name, **params)
-        for user in coordinators(ctx, after, except_user=ctx.key):
-            tell(ctx, user, "coord.claimed_by_other", coordinator=by_name, code=code)
-    elif event == "start_shopping":
-        tell(ctx, resident, "status.note_shopping", coordinator=by_name, **params)
-    elif event == "record_prices":
-        tell(ctx, resident, "status.note_priced", **params)
-    elif event == "send_courier":
-        courier = after.get("courier") or {}
-        tell(ctx, resident, "status.note_on_the_way", courier=courier.get("name", ""),
-             phone=display_phone(courier.get("phone", "")), **params)
-    elif event == "deliver":
-        tell(ctx, resident, "status.note_delivered", [(f"report:{code}", "status.opt_report")],
-             **params)
-    elif event == "pay":
-        tell(ctx, resident, "status.note_paid",
-             cash=lambda lang: money(after.get("cash"), lang, i18n), **params)
-    elif event == "finish_exchange":
-        tell(ctx, resident, "status.note_exchanged", **params)
-    elif event == "cancel_by_coordinator":
-        tell(ctx, resident, "status.note_cancelled", reason=after.get("cancel_reason", ""),
-             **params)
-    elif event == "cancel_by_resident":
-        holder = before.get("coordinator")
-        for user in [holder] if holder else coordinators(ctx, after):
-            tell(ctx, user, "coord.cancelled_by_resident", **params)
-    elif event == "request_exchange":
-        exchange_task(ctx, after)
+def _values(ctx: Context, fired: Fired) -> dict[str, Param]:
+    """The values a `Tell` may name (`events.Tell.values`), besides the common ones."""
+    after, i18n = fired.after, ctx.engine.i18n
+    courier = after.courier
+    exchange = after.exchange
+    return {
+        "coordinator": ctx.services.roles.display_name(ctx.key),
+        "courier": courier.name if courier else "",
+        "phone": display_phone(courier.phone) if courier else "",
+        "cash": lambda lang: money(after.cash, lang, i18n),
+        "reason": after.cancel_reason,
+        "wanted": views.exchange_items(after),
+        "assignee": ctx.services.roles.display_name(after.coordinator or ""),
+        "refund": lambda lang: money((after.exchange.refund if after.exchange else 0) or 0,
+                                     lang, i18n),
+        "note": (exchange.note if exchange else "") or "-",
+    }
 
 
-def exchange_task(ctx: Context, order: Record) -> None:
-    """The coordinator who delivered the order gets the complaint, and the photo if any."""
-    exchange = order.get("exchange") or {}
-    holder = order.get("coordinator")
-    targets = [holder] if holder else coordinators(ctx, order)
-    params = _common(ctx, order)
-    for user in targets:
-        tell(ctx, user, "coord.exchange_task", [(f"view:{order['code']}", "coord.opt_view")],
-             wanted=views.exchange_items(order), note=exchange.get("note") or "-", **params)
-        if exchange.get("photo"):
+def _audience(ctx: Context, fired: Fired, to: str) -> list[str]:
+    if to == TO_RESIDENT:
+        return [fired.after.user]
+    if to == TO_OTHER_COORDINATORS:
+        return coordinators(ctx, fired.after, except_user=ctx.key)
+    if to == TO_HOLDER:
+        holder = fired.before.coordinator
+        return [holder] if holder else coordinators(ctx, fired.after)
+    if to == TO_ASSIGNEE:
+        return reachable(ctx, [fired.after.coordinator or ""])
+    raise ValueError(f"no such audience {to!r}")  # a table with an unknown one: a bug
+
+
+def changed(ctx: Context, fired: Fired) -> None:
+    """After a lifecycle change by ``ctx.key``: tell whom the event's row says."""
+    common = _common(ctx, fired.after)
+    values = _values(ctx, fired)
+    for told in fired.tells:
+        if not told.sources or fired.before.status in told.sources:
+            _send(ctx, fired, told, common, values)
+
+
+def _send(ctx: Context, fired: Fired, told: Tell, common: dict[str, Param],
+          values: dict[str, Param]) -> None:
+    after = fired.after
+    buttons = [(f"{told.button[0]}:{after.code}", told.button[1])] if told.button else []
+    params = {**common, **{name: values[name] for name in told.values}}
+    for user in _audience(ctx, fired, told.to):
+        tell(ctx, user, told.message_id, buttons, **params)
+        photo = after.exchange.photo if after.exchange else None
+        if told.photo and photo:
             caption = ctx.engine.i18n.t(ctx.engine.language_of(user), "coord.exchange_photo",
-                                        code=order["code"])
-            ctx.send(Photo(to=user, text=caption, media=str(exchange["photo"])))
+                                        code=after.code)
+            ctx.send(Photo(to=user, text=caption, media=photo))

@@ -20,7 +20,9 @@ from bot.engine.matching import ChoiceMatch
 from bot.engine.registry import Registry
 from bot.messages import Option
 from bot.ordering.chat import hours
+from bot.ordering.chat.changes import orders
 from bot.ordering.domain.markets import Markets
+from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import (
     LIVE_STATUSES,
     money,
@@ -28,6 +30,7 @@ from bot.ordering.domain.orders import (
     now_local,
     order_code,
 )
+from bot.ordering.domain.repository import Orders
 from bot.ordering.domain.roles import Roles
 from bot.ordering.understanding.address import address_reader, place_line
 from bot.ordering.understanding.catalog import Catalog
@@ -53,6 +56,7 @@ class Ordering:
     wa_number: str = ""  # config whatsapp.display_number, for referral links
     unstaffed_warned: set[str] = field(default_factory=set)  # markets already logged
     wilayah: Wilayah | None = None  # data/wilayah.yaml, for reading addresses
+    orders: Orders | None = None  # the app's orders (typed), over the store's repository
 
     @property
     def roles(self) -> Roles:
@@ -220,7 +224,7 @@ def prepare_order(ctx: Context) -> None:
     ctx.slots["request_id"] = uuid.uuid4().hex
 
 
-def already_placed(ctx: Context) -> dict[str, Any] | None:
+def already_placed(ctx: Context) -> Order | None:
     """The order this confirmation already placed, if a crash lost the session's step.
 
     The order is written before the session in a write round; a crash in between leaves
@@ -229,8 +233,8 @@ def already_placed(ctx: Context) -> dict[str, Any] | None:
     request = ctx.slots.get("request_id")
     if not request:
         return None
-    mine = ctx.store.query_orders(user=ctx.key, status=LIVE_STATUSES)
-    return next((o for o in mine if o.get("request_id") == request), None)
+    mine = orders(ctx).query(user=ctx.key, status=LIVE_STATUSES)
+    return next((o for o in mine if o.request_id == request), None)
 
 
 def place_order(ctx: Context) -> None:
@@ -243,13 +247,13 @@ def place_order(ctx: Context) -> None:
     moment = now_local(ctx.now, ordering.markets.timezone)
     placed = already_placed(ctx)
     if placed is not None:
-        log.info("order %s was placed before a restart; not placing it twice", placed["code"])
-        ctx.slots["code"] = placed["code"]
+        log.info("order %s was placed before a restart; not placing it twice", placed.code)
+        ctx.slots["code"] = placed.code
         ctx.view["market_name"] = market.name
         return
     _, estimate = estimate_text(ctx)
     for _ in range(5):
-        code = order_code(ctx.store, market, moment)
+        code = order_code(orders(ctx), market, moment)
         order = new_order(
             code=code,
             market=market,
@@ -261,13 +265,12 @@ def place_order(ctx: Context) -> None:
             referral=ctx.session.referral,
             estimate=estimate,
             moment=moment,
+            note=ctx.slots.get("order_note") or "",  # the resident's remark for the coordinator
+            request_id=ctx.slots.get("request_id"),
         )
-        order["request_id"] = ctx.slots.get("request_id")
-        if ctx.slots.get("order_note"):
-            order["note"] = ctx.slots["order_note"]  # the resident's remark for the coordinator
-        hours.schedule(order, market, moment)
+        order = hours.schedule(order, market, moment)
         try:
-            stored = ctx.store.create_order(order)
+            stored = orders(ctx).create(order)
             break
         except DuplicateOrder:
             continue

@@ -19,8 +19,8 @@ from bot.engine.context import Context
 from bot.engine.inputs.base import answer_text
 from bot.engine.registry import Registry
 from bot.messages import Option
+from bot.ordering.chat.changes import lifecycle
 from bot.ordering.chat.follow import my_orders, order_options
-from bot.ordering.domain.lifecycle import allowed_events
 
 EVENTS = {"report": "request_exchange", "cancel": "cancel_by_resident"}
 NOTHING = {"report": "status.nothing_to_report", "cancel": "status.nothing_to_cancel"}
@@ -54,12 +54,13 @@ def wish(ctx: Context) -> None:
     wanted = _says(ctx, "report", "cancel")
     if wanted is None:
         return
-    fitting = [o for o in my_orders(ctx) if EVENTS[wanted] in allowed_events(o["status"])]
+    machine = lifecycle(ctx)
+    fitting = [o for o in my_orders(ctx) if EVENTS[wanted] in machine.allowed_events(o.status)]
     if not fitting:
         ctx.say(NOTHING[wanted])
         return
     if len(fitting) == 1:
-        ctx.slots["code"] = fitting[0]["code"]
+        ctx.slots["code"] = fitting[0].code
         ctx.slots["wants"] = wanted
         return
     ctx.slots["wish"] = wanted  # ask which (the pick lists only these)
@@ -70,7 +71,8 @@ def wished_orders(ctx: Context) -> list[Option]:
     wanted = ctx.slots.get("wish")
     if wanted not in EVENTS:
         return options
-    fitting = {o["code"] for o in my_orders(ctx) if EVENTS[wanted] in allowed_events(o["status"])}
+    machine = lifecycle(ctx)
+    fitting = {o.code for o in my_orders(ctx) if EVENTS[wanted] in machine.allowed_events(o.status)}
     return [o for o in options if o.id.partition(":")[2] in fitting or o.id == "done"]
 
 

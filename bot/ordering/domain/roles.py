@@ -10,29 +10,30 @@ of their market, and once an order is claimed, only its coordinator moves it on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.ordering.domain.errors import Refused
+from bot.ordering.domain.events import (
+    COLLEAGUE,
+    COORDINATOR,
+    EVENT_TABLE,
+    HEAD,
+    RESIDENT,
+    STRANGER,
+    Event,
+)
 from bot.ordering.domain.markets import Market, Markets
+from bot.ordering.domain.order import Order
 from bot.privacy import who
-from bot.storage.base import Record
+
+__all__ = ["COORDINATOR_EVENTS", "RESIDENT_EVENTS", "Refused", "Roles"]
 
 log = logging.getLogger(__name__)
 
-RESIDENT_EVENTS = frozenset({"cancel_by_resident", "request_exchange"})
-COORDINATOR_EVENTS = frozenset({
-    "claim", "start_shopping", "record_prices", "send_courier", "deliver", "pay",
-    "cancel_by_coordinator", "finish_exchange",
-})
-ANY_COORDINATOR = frozenset({"claim", "cancel_by_coordinator"})  # before anyone claimed it
-
-
-class Refused(Exception):
-    """The user may not do this; ``message_id`` says why."""
-
-    def __init__(self, message_id: str, /, **params: str) -> None:
-        super().__init__(message_id)
-        self.message_id = message_id
-        self.params = params
+# derived from the event table, for those who ask by name
+RESIDENT_EVENTS = frozenset(e.name for e in EVENT_TABLE if RESIDENT in e.roles)
+COORDINATOR_EVENTS = frozenset(e.name for e in EVENT_TABLE if COORDINATOR in e.roles)
 
 
 @dataclass(frozen=True)
@@ -81,46 +82,67 @@ class Roles:
         return tuple(seen.values())
 
     # -- what someone may do with an order --------------------------------------------
-    def can_view(self, user: str, order: Record) -> bool:
-        market = order.get("market")
-        return (order.get("user") == user or self.is_admin(user)
+    def can_view(self, user: str, order: Order) -> bool:
+        market = order.market
+        return (order.user == user or self.is_admin(user)
                 or self.is_coordinator(user, market) or self.is_head(user, market))
 
-    def check(self, user: str, event: str, order: Record) -> None:
+    def relations(self, user: str, order: Order) -> frozenset[str]:
+        """What ``user`` is to ``order`` (`events.RELATIONS`): its resident, its coordinator
+        (the one holding it; any of its market's while nobody does), a colleague of the
+        one holding it, or a stranger."""
+        found = set()
+        if order.user == user:
+            found.add(RESIDENT)
+        if self.is_coordinator(user, order.market):
+            holder = order.coordinator
+            found.add(COORDINATOR if not holder or holder == user else COLLEAGUE)
+        if self.is_head(user, order.market) or self.is_admin(user):
+            found.add(HEAD)
+        return frozenset(found or {STRANGER})
+
+    def refusal(self, user: str, event: Event, order: Order) -> Refused | None:
+        """Why ``user`` may not fire ``event`` on ``order``, from the event's ``roles``
+        (None: they may). A refusal of someone outside the order or its market is marked
+        ``audited``: an attempt is logged (`refused`), a question (a menu) is not."""
+        relations = self.relations(user, order)
+        code = order.code
+        if relations & event.roles:
+            unclaimed = not order.coordinator and COORDINATOR in relations & event.roles
+            if unclaimed and "claimed" in event.needs and RESIDENT not in relations:
+                return Refused("coord.claim_first", code=code)
+            return None
+        if COORDINATOR in event.roles and COLLEAGUE in relations:
+            return Refused("coord.held_by_other", code=code,
+                           name=self.display_name(order.coordinator or ""))
+        if COORDINATOR in event.roles or COLLEAGUE in event.roles:
+            owner = self.markets.get(order.market)
+            return Refused("coord.not_your_market", audited=True, code=code,
+                           market=owner.name if owner else order.market)
+        if RESIDENT in event.roles:
+            return Refused("status.not_your_order", audited=True, code=code)
+        return Refused("coord.staff_only")
+
+    def judge(self, user: str) -> Callable[[Event, Order], Refused | None]:
+        """The lifecycle's role condition for ``user``."""
+        return lambda event, order: self.refusal(user, event, order)
+
+    def check(self, user: str, event: str, order: Order) -> None:
         """Raise Refused unless ``user`` may fire ``event`` on ``order``: a real attempt,
         so a refusal of someone outside the order or its market is logged (audit)."""
-        refusal, audited = self._decide(user, event, order)
+        found = next((e for e in EVENT_TABLE if e.name == event), None)
+        refusal = (self.refusal(user, found, order) if found is not None
+                   else Refused("coord.staff_only"))
         if refusal is None:
             return
-        if audited:
-            self.refused(user, event, order.get("code", ""))
+        if refusal.audited:
+            self.refused(user, event, order.code)
         raise refusal
 
-    def allows(self, user: str, event: str, order: Record) -> bool:
+    def allows(self, user: str, event: Event, order: Order) -> bool:
         """May ``user`` fire ``event`` on ``order``? Asking is not an attempt: nothing is
         logged (the options a menu offers are computed with this)."""
-        return self._decide(user, event, order)[0] is None
-
-    def _decide(self, user: str, event: str, order: Record) -> tuple[Refused | None, bool]:
-        """The refusal, if any, and whether it is one for the audit log."""
-        code, market = order.get("code", ""), order.get("market", "")
-        if event in RESIDENT_EVENTS:
-            if order.get("user") != user:
-                return Refused("status.not_your_order", code=code), True
-            return None, False
-        if event not in COORDINATOR_EVENTS:
-            return Refused("coord.staff_only"), False
-        if not self.is_coordinator(user, market):
-            owner = self.markets.get(market)
-            return Refused("coord.not_your_market", code=code,
-                           market=owner.name if owner else market), True
-        holder = order.get("coordinator")
-        if holder and holder != user and event not in ("claim",):
-            return Refused("coord.held_by_other", code=code,
-                           name=self.display_name(holder)), False
-        if not holder and event not in ANY_COORDINATOR:
-            return Refused("coord.claim_first", code=code), False
-        return None, False
+        return self.refusal(user, event, order) is None
 
     def refused(self, user: str, what: str, detail: str = "") -> None:
         """Log an attempt at something ``user`` may not do (kept for the market office).

@@ -14,17 +14,13 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from bot.i18n import I18n
-from bot.ordering.domain.lifecycle import STATUSES
 from bot.ordering.domain.orders import money, status_label
+from bot.ordering.domain.statuses import STATUSES
 from bot.ordering.reports.report import Figures, Report, duration, period
 
-# one colour per status, in the order an order lives (colour-blind safe, Okabe-Ito based)
-COLOURS = {
-    "new": "#E69F00", "claimed": "#F0E442", "shopping": "#56B4E9", "on_the_way": "#0072B2",
-    "delivered": "#009E73", "exchange_requested": "#CC79A7", "exchange_done": "#D55E00",
-    "paid": "#1B7F3B", "cancelled": "#999999",
-}
-LIGHT = {"new", "claimed", "shopping", "cancelled"}  # statuses whose bars take dark text
+# one colour per status, in the order an order lives (the status table's)
+COLOURS = {s.name: s.colour for s in STATUSES}
+LIGHT = {s.name for s in STATUSES if s.dark_text}  # statuses whose bars take dark text
 MAX_BARS = 14
 
 
@@ -63,7 +59,7 @@ def _statuses(ax: Axes, markets: list[Figures], lang: str, i18n: I18n) -> None:
     names = [_short(f.name) for f in markets]
     left = [0] * len(markets)
     shown = 0
-    for status in STATUSES:
+    for status in STATUSES.names:
         counts = [f.statuses[status] for f in markets]
         if not any(counts):
             continue

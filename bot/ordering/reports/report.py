@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.i18n import I18n
-from bot.ordering.domain.lifecycle import STATUSES
 from bot.ordering.domain.markets import Market
+from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import money, status_label
-from bot.storage.base import Record, Store
+from bot.ordering.domain.repository import Orders
+from bot.ordering.domain.statuses import STATUSES
 
 NO_TAG = ""
 
@@ -45,18 +46,18 @@ class Figures:
     def median_wait(self) -> float | None:
         return statistics.median(self.waits) if self.waits else None
 
-    def add(self, order: Record) -> None:
-        self.statuses[order.get("status", "new")] += 1
-        if order.get("status") != "cancelled" and isinstance(order.get("total"), int):
-            self.value += order["total"]
-        if order.get("status") == "paid" and isinstance(order.get("cash"), int):
-            self.cash += order["cash"]
+    def add(self, order: Order) -> None:
+        self.statuses[order.status] += 1
+        if order.status != "cancelled" and order.total is not None:
+            self.value += order.total
+        if order.status == "paid" and order.cash is not None:
+            self.cash += order.cash
         wait = minutes_to_delivery(order)
         if wait is not None:
             self.waits.append(wait)
-        if order.get("exchange"):
+        if order.exchange:
             self.exchanges += 1
-        self.referrals[order.get("referral") or NO_TAG] += 1
+        self.referrals[order.referral or NO_TAG] += 1
 
 
 @dataclass
@@ -67,22 +68,22 @@ class Report:
     all: Figures
 
 
-def minutes_to_delivery(order: Record) -> float | None:
+def minutes_to_delivery(order: Order) -> float | None:
     try:
-        made = datetime.fromisoformat(order["created_at"])
-        done = datetime.fromisoformat(order["delivered_at"])
-    except (KeyError, TypeError, ValueError):
+        made = datetime.fromisoformat(order.created_at)
+        done = datetime.fromisoformat(order.delivered_at or "")
+    except (TypeError, ValueError):
         return None
     return (done - made).total_seconds() / 60
 
 
-def build(orders: Iterable[Record], markets: Sequence[Market], first: date,
+def build(orders: Iterable[Order], markets: Sequence[Market], first: date,
           last: date) -> Report:
     """Figures of ``orders`` for ``markets`` (each listed, even without orders)."""
     per = {m.id: Figures(m.id, m.name) for m in markets}
     every = Figures("", "")
     for order in orders:
-        figures = per.get(order.get("market", ""))
+        figures = per.get(order.market)
         if figures is None:
             continue
         figures.add(order)
@@ -90,13 +91,13 @@ def build(orders: Iterable[Record], markets: Sequence[Market], first: date,
     return Report(first, last, list(per.values()), every)
 
 
-def collect(store: Store, markets: Sequence[Market], first: date, last: date) -> Report:
+def collect(orders: Orders, markets: Sequence[Market], first: date, last: date) -> Report:
     """The report of orders created from ``first`` to ``last`` (inclusive) in ``markets``."""
     since, until = first.isoformat(), (last + timedelta(days=1)).isoformat()
-    orders: list[Record] = []
+    found: list[Order] = []
     for market in markets:
-        orders += store.query_orders(market=market.id, since=since, until=until)
-    return build(orders, markets, first, last)
+        found += orders.query(market=market.id, since=since, until=until)
+    return build(found, markets, first, last)
 
 
 # -- as text ------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def period(report: Report, lang: str, i18n: I18n) -> str:
 
 def statuses_line(figures: Figures, lang: str, i18n: I18n) -> str:
     return " · ".join(f"{status_label(i18n, lang, s)} {figures.statuses[s]}"
-                      for s in STATUSES if figures.statuses[s])
+                      for s in STATUSES.names if figures.statuses[s])
 
 
 def figures_lines(figures: Figures, lang: str, i18n: I18n) -> list[str]:
@@ -165,9 +166,9 @@ def _named(figures: Figures, name: str) -> Figures:
     return figures
 
 
-def recap_text(store: Store, markets: Sequence[Market], day: date, lang: str,
+def recap_text(orders: Orders, markets: Sequence[Market], day: date, lang: str,
                i18n: I18n) -> str:
     """The day's recap of ``markets`` (a head's market, or all for the market office)."""
     if not markets:
         return i18n.t(lang, "report.no_markets")
-    return render(collect(store, markets, day, day), lang, i18n, skip_empty=len(markets) > 3)
+    return render(collect(orders, markets, day, day), lang, i18n, skip_empty=len(markets) > 3)

@@ -36,13 +36,14 @@ VERBS = {
     "batal": "cancel", "batalkan": "cancel", "cancel": "cancel",
     "komplain": "report", "lapor": "report", "laporkan": "report", "tukar": "report",
     "masalah": "report", "complain": "report", "report": "report",
+    "serahkan": "assign", "assign": "assign",
 }
 WORDS = {
     "rekap": "recap", "recap": "recap", "laporan": "recap",
     "link": "link", "tautan": "link",
     "koordinator": "staff", "coordinator": "staff", "koord": "staff",
 }
-STAFF_VERBS = frozenset({"claim", "recap", "staff"})
+STAFF_VERBS = frozenset({"claim", "recap", "staff", "assign"})
 MAX_COMMAND = 60
 
 
@@ -143,8 +144,10 @@ def route(ctx: Context, command: Command) -> str | None:
     if roles.is_staff(ctx.key) and (command.verb in STAFF_VERBS or command.code):
         return "staff"
     if command.code and command.verb != "claim":
-        order = ctx.store.get_order(command.code)
-        if order is not None and order.get("user") == ctx.key:
+        from bot.ordering.chat.changes import orders  # the chat layer's, at call time
+
+        order = orders(ctx).get(command.code)
+        if order is not None and order.user == ctx.key:
             return "mine"
     return None
 
