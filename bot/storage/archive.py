@@ -2,8 +2,16 @@
 
 A round only appends to the journal; the month files that changed are rewritten at
 compaction, so the cost of a write does not grow with the number of orders ever taken.
-An in-memory index ``code -> month`` (built by reading each archive once at start) finds
-an archived order; only a few months are kept loaded (plus those not yet written).
+An in-memory index ``code -> month`` finds an archived order; only a few months are kept
+loaded (plus those not yet written), and a month is read only when an order of it is
+asked for, changed, or a query's dates can match it.
+
+The index is built at start without reading the months: beside each month file its codes
+and their versions are kept in ``archive/codes-YYYY-MM.json``, written after each write
+of the month with the month file's size and modification time. A month whose file does
+not match its codes file (edited by hand, written by an older version, a crash between
+the two writes) is read whole once, as before, and its codes file written anew; and a
+month read for any reason puts its index right from what it holds.
 
 Moving an order *out* of a month (reopened, or ``created_at`` changed) drops it from that
 month at once: compaction writes every changed file from one snapshot and keeps the
@@ -14,15 +22,35 @@ of a duplicated order wins).
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+from bot.storage import atomic
 from bot.storage.base import Record
 from bot.storage.docfile import DocFile
 from bot.storage.query import month_in_range
 
+log = logging.getLogger(__name__)
+
 PREFIX = "orders-"
+CODES = "codes-"  # the codes file of a month: not ``orders-*.json`` (that is a month)
+
+
+def _stat_key(path: Path) -> list[int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _version(order: Any) -> int:
+    version = order.get("version", 0) if isinstance(order, dict) else 0
+    return version if isinstance(version, int) and not isinstance(version, bool) else 0
 
 
 class Archive:
@@ -35,17 +63,64 @@ class Archive:
         self.index: dict[str, str] = {}
         self.months: set[str] = set()
         self._loaded: OrderedDict[str, DocFile] = OrderedDict()
+        self._unread: set[str] = set()  # months indexed from their codes file, not read yet
 
     def path(self, month: str) -> Path:
         return self.folder / f"{PREFIX}{month}.json"
 
-    def scan(self) -> Iterator[tuple[str, DocFile]]:
-        """Every month on disk, read once (at start, to build the index)."""
+    def codes_path(self, month: str) -> Path:
+        return self.folder / f"{CODES}{month}.json"
+
+    def scan(self) -> Iterator[tuple[str, dict[str, int], DocFile | None]]:
+        """Every month on disk (at start, to build the index): its codes and their
+        versions, from its codes file, or from the month itself (then also yielded, read)
+        if the codes file is missing or does not match it."""
         found = sorted(p.stem[len(PREFIX) :] for p in self.folder.glob(f"{PREFIX}*.json"))
         for month in found:
             self.months.add(month)
-            yield month, self.file(month)
+            codes = self._read_codes(month)
+            if codes is not None:
+                self._unread.add(month)
+                yield month, codes, None
+                continue
+            doc_file = self.file(month)
+            yield month, {c: _version(o) for c, o in doc_file.data.items()}, doc_file
+            if not doc_file.dirty:
+                self._write_codes(month, doc_file.data)
             self.evict()
+
+    def _read_codes(self, month: str) -> dict[str, int] | None:
+        """The month's codes file, if it describes the month file as it is now."""
+        path = self.codes_path(month)
+        try:
+            held = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            log.warning("%s could not be read; reading its month instead", path.name)
+            return None
+        if not isinstance(held, dict) or held.get("file") != _stat_key(self.path(month)):
+            return None
+        codes = held.get("codes")
+        if not isinstance(codes, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in codes.values()
+        ):
+            return None
+        return codes
+
+    def _write_codes(self, month: str, orders: dict[str, Any], *, sync_dir: bool = False) -> None:
+        """Write the month's codes file for the month file as it is on disk now (which
+        holds ``orders``). A failure only costs reading the month at the next start."""
+        stat = _stat_key(self.path(month))
+        if stat is None:
+            return
+        text = json.dumps({"file": stat, "codes": {c: _version(o) for c, o in orders.items()}},
+                          separators=(",", ":"))
+        try:
+            atomic.atomic_write_bytes(self.codes_path(month), text.encode("utf-8"),
+                                      sync_dir=sync_dir)
+        except OSError as exc:
+            log.warning("could not write %s (%s)", self.codes_path(month).name, exc)
 
     def file(self, month: str) -> DocFile:
         """The month's file, loaded (and marked most recently used)."""
@@ -59,9 +134,29 @@ class Archive:
                 label=f"archive/{PREFIX}{month}.json",
             )
             doc_file.load()
+            doc_file.after_write = lambda orders: self._write_codes(month, orders)
             self._loaded[month] = doc_file
+            if month in self._unread:
+                self._unread.discard(month)
+                self._reconcile(month, doc_file)
         self._loaded.move_to_end(month)
         return doc_file
+
+    def _reconcile(self, month: str, doc_file: DocFile) -> None:
+        """Put the index right for a month just read: what it holds is the truth (its
+        codes file was stale, e.g. a crash between writing the month and its codes)."""
+        listed = [c for c, m in self.index.items() if m == month and c not in doc_file.data]
+        for code in listed:
+            del self.index[code]
+        for code in doc_file.data:
+            self.index.setdefault(code, month)
+        if listed:
+            log.warning("archive %s held %d order(s) fewer than its codes file said",
+                        month, len(listed))
+
+    def holds(self, code: str, month: str) -> bool:
+        """Whether ``month`` holds ``code`` (reading the month)."""
+        return code in self.file(month).data
 
     def get(self, code: str) -> Record | None:
         month = self.index.get(code)

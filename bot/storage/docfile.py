@@ -4,9 +4,19 @@ Each file is a normal TinyDB database (one table), so it can be inspected with p
 TinyDB: ``TinyDB("orders.json").table("orders").search(Query().market == "x")``.
 Documents are the records themselves when they carry their own key (orders: ``code``),
 otherwise ``{"key": ..., "value": ...}``. A *packed* file (sessions) holds each value in
-memory as ``(stamp, JSON text)``: a read decodes the text (the cheapest private copy), a
-write encodes once (the journal takes that text), the file is written from the texts
-without encoding them again, and ``stamp`` (e.g. ``updated_at``) serves expiry.
+memory as ``(stamp, JSON text)`` once changed, and as ``(stamp, offset, length, file)``
+while it is what the file on disk holds: a read decodes the text (the cheapest private
+copy), a write encodes once (the journal takes that text), the file is written from the
+texts without encoding them again, and ``stamp`` (e.g. ``updated_at``) serves expiry.
+
+A packed file is written one document per line, the stamp beside the key
+(``"7":{"key":...,"at":...,"value":{...}}``; still a plain TinyDB file), so opening it
+reads no value: each line gives its key, stamp and where its value is (`scan_packed`).
+The values stay on disk and are read by offset through a handle open on that version of
+the file (`Generation`), which stays valid after a compaction replaced the path; once a
+new version is written the values it holds are pointed at it instead. A file of another
+layout (written by hand, by plain TinyDB or by an older version) is parsed whole, as
+before, and rewritten in this layout at the next compaction.
 
 Values held here are never mutated in place (the store replaces them), so a snapshot is a
 shallow copy of the dict and can be serialized in a worker thread while the store goes on.
@@ -18,6 +28,9 @@ a snapshot taken after its last change has finished (`capture` / `written`).
 from __future__ import annotations
 
 import json
+import math
+import os
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,6 +65,8 @@ class DocFile:
         self.data: dict[str, Any] = {}
         self._changes = 0  # changes counted by `dirty = True`
         self._on_disk = 0  # the change count the file on disk holds
+        self._fresh: tuple[dict[str, Any], dict[str, tuple[int, int]], Generation] | None = None
+        self.after_write: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def dirty(self) -> bool:
@@ -69,7 +84,10 @@ class DocFile:
         return self.db.storage  # type: ignore[return-value]
 
     def load(self) -> None:
-        """Read the file through TinyDB; a file of the wrong shape is set aside."""
+        """Read the file through TinyDB; a file of the wrong shape is set aside. A packed
+        file in its own layout is only scanned (values stay on disk, see above)."""
+        if self.packed is not None and self._load_packed():
+            return
         try:
             docs = self.db.table(self.table, cache_size=0).all()
             self.data = dict(self._decode(doc) for doc in docs)
@@ -77,6 +95,32 @@ class DocFile:
             self.storage.set_aside(f"unexpected document layout: {layout_error(exc)}")
             self.data = {}
         self.dirty = False
+        if self.packed is not None and self.data:
+            self.dirty = True  # another layout: rewritten in the scannable one
+
+    def _load_packed(self) -> bool:
+        """Index a packed file written in its own layout; False if it is not one."""
+        try:
+            generation = Generation(self.path)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return False  # the TinyDB read reports it
+        data = generation.read_all()
+        index = scan_packed(data, self.table)
+        if index is None:
+            return False
+        self.data = {key: (stamp, start, length, generation)
+                     for key, (stamp, start, length) in index.items()}
+        self.dirty = False
+        return True
+
+    def text(self, held: tuple[Any, ...]) -> str:
+        """The JSON text of a packed value (read from its file if it is still there)."""
+        if len(held) == 2:
+            return str(held[1])
+        _, start, length, generation = held
+        return str(generation.read(start, length).decode("ascii"))
 
     def _decode(self, doc: dict[str, Any]) -> tuple[str, Any]:
         if self.key_field is not None:
@@ -98,14 +142,32 @@ class DocFile:
         return self._changes, dict(self.data)
 
     def written(self, changes: int) -> None:
-        """A snapshot captured at ``changes`` is on disk (and its directory synced)."""
+        """A snapshot captured at ``changes`` is on disk (and its directory synced); the
+        packed values it holds that did not change since are read from it from now on."""
         self._on_disk = max(self._on_disk, changes)
+        fresh, self._fresh = self._fresh, None
+        if fresh is None:
+            return
+        snapshot, places, generation = fresh
+        data = self.data
+        for key, held in snapshot.items():
+            if data.get(key) is held:
+                start, length = places[key]
+                data[key] = (held[0], start, length, generation)
 
     def write(self, snapshot: dict[str, Any], *, sync_dir: bool = True) -> int:
         """Write ``snapshot`` atomically (call from any thread); returns bytes written."""
         if self.packed is not None:  # ASCII JSON already: only put together
-            data = packed_table(self.table, snapshot).encode("ascii")
-            return atomic.atomic_write_bytes(self.path, data, sync_dir=sync_dir)
+            data, places = packed_file(self.table, snapshot)
+            size = atomic.atomic_write_bytes(self.path, data, sync_dir=sync_dir)
+            self._fresh = (snapshot, places, Generation(self.path))
+            return size
+        size = self._write_docs(snapshot, sync_dir)
+        if self.after_write is not None:
+            self.after_write(snapshot)
+        return size
+
+    def _write_docs(self, snapshot: dict[str, Any], sync_dir: bool) -> int:
         if self.key_field is not None:
             docs = list(snapshot.values())
         else:
@@ -126,16 +188,112 @@ def layout_error(exc: Exception) -> str:
 
 def pack(value: Any, stamp: Callable[[Any], float]) -> tuple[float, str]:
     """A value as a packed file holds it (raises TypeError if JSON cannot hold it)."""
-    return stamp(value), json.dumps(value)
+    return as_stamp(stamp(value)), json.dumps(value)
 
 
-def packed_table(table: str, snapshot: dict[str, tuple[float, str]]) -> str:
-    """A TinyDB file of ``{"key": ..., "value": ...}`` documents from packed values."""
-    docs = (
-        f'"{i}":{{"key":{json.dumps(k)},"value":{held[1]}}}'
-        for i, (k, held) in enumerate(snapshot.items(), 1)
-    )
-    return "{" + json.dumps(table) + ":{" + ",".join(docs) + "}}"
+def as_stamp(value: Any) -> float:
+    """A stamp as a packed file writes it: a finite number, else 0 (expires first)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    number = float(value)
+    return number if math.isfinite(number) else 0.0
+
+
+class Generation:
+    """A read-only handle on one version of a packed file: its values are read by offset,
+    whatever has replaced the path since. Closed when nothing refers to it any more."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def read(self, start: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, start)
+        if len(data) != length:
+            raise ValueError(f"{self.path.name}: a value ends past the end of the file")
+        return data
+
+    def read_all(self) -> bytes:
+        return self.read(0, os.fstat(self.fd).st_size)
+
+    def __del__(self) -> None:
+        fd, self.fd = getattr(self, "fd", -1), -1
+        if fd >= 0:
+            os.close(fd)
+
+
+def packed_file(
+    table: str, snapshot: dict[str, tuple[Any, ...]]
+) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """A TinyDB file of ``{"key": ..., "at": stamp, "value": ...}`` documents, one a line,
+    from packed values; and where each value is in it (key -> (offset, length))."""
+    head = ("{" + json.dumps(table) + ":{").encode("ascii")
+    parts = [head]
+    places: dict[str, tuple[int, int]] = {}
+    position = len(head)
+    whole: dict[Generation, bytes] = {}  # each older version read once, not per value
+    for i, (key, held) in enumerate(snapshot.items(), 1):
+        if len(held) == 2:
+            value = held[1].encode("ascii")
+        else:
+            _, start, length, generation = held
+            if generation not in whole:
+                whole[generation] = generation.read_all()
+            value = whole[generation][start : start + length]
+        line = f'\n"{i}":{{"key":{json.dumps(key)},"at":{held[0]!r},"value":'.encode("ascii")
+        if i > 1:
+            parts.append(b",")
+            position += 1
+        parts += [line, value, b"}"]
+        places[key] = (position + len(line), len(value))
+        position += len(line) + len(value) + 1
+    parts.append(b"\n}}")
+    return b"".join(parts), places
+
+
+_PACKED_LINE = re.compile(
+    rb'"\d+":\{"key":("(?:[^"\\\n]|\\.)*"),"at":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"value":\{'
+)
+
+
+def scan_packed(data: bytes, table: str) -> dict[str, tuple[float, int, int]] | None:
+    """key -> (stamp, offset, length) of each value in a packed file written by
+    `packed_file`, reading only the start and the end of each line; None if ``data`` is
+    not laid out that way (then it is read as any TinyDB file). A value is checked when
+    it is read, not here: one damaged value costs only that conversation."""
+    head = ("{" + json.dumps(table) + ":{").encode("ascii")
+    if not data.startswith(head):
+        return None
+    found: dict[str, tuple[float, int, int]] = {}
+    position = len(head)
+    end = len(data)
+    match = _PACKED_LINE.match
+    while True:
+        if data[position : position + 1] != b"\n":
+            return None
+        position += 1
+        if data[position:] == b"}}":
+            return found
+        line_end = data.find(b"\n", position)
+        if line_end == -1:
+            return None
+        found_line = match(data, position, line_end)
+        if found_line is None:
+            return None
+        last = data[line_end - 1 : line_end] != b","
+        value_end = line_end - (1 if last else 2)  # before the document's "}" (and ",")
+        if data[value_end : value_end + 1] != b"}" or data[value_end - 1 : value_end] != b"}":
+            return None
+        try:
+            key = json.loads(found_line.group(1))
+            stamp = float(found_line.group(2))
+        except ValueError:
+            return None
+        start = found_line.end() - 1
+        found[key] = (stamp, start, value_end - start)
+        position = line_end
+        if last:
+            return found if data[position:] == b"\n}}" and position + 3 == end else None
 
 
 def encode_table(table: str, docs: list[Any], *, ascii_only: bool) -> str:

@@ -45,7 +45,7 @@ class OrderBook:
         self.archive = Archive(folder / "archive", on_problem, cached)
 
     def load(self) -> None:
-        """Read orders.json and index the archive (each month read once).
+        """Read orders.json and index the archive (from its codes files, see archive.py).
 
         Settles what a hand edit (or an older version of the store) can leave: the same
         order in two files (the higher version wins; the other copy is dropped from
@@ -55,17 +55,17 @@ class OrderBook:
         where = {code: (LIVE, _version(o)) for code, o in self.live.data.items()}
         misplaced = [(c, LIVE) for c, o in self.live.data.items() if place_of(o) != LIVE]
         stale: list[tuple[str, str]] = []  # (code, where) of copies that lost
-        for month, doc_file in self.archive.scan():
-            for code, order in doc_file.data.items():
+        for month, codes, doc_file in self.archive.scan():  # read: a month not as written
+            for code, version in codes.items():
                 previous = where.get(code)
-                if previous is not None and _version(order) <= previous[1]:
+                if previous is not None and version <= previous[1]:
                     stale.append((code, month))
                     continue
                 if previous is not None:
                     stale.append((code, previous[0]))
-                where[code] = (month, _version(order))
+                where[code] = (month, version)
                 self.archive.index[code] = month
-                if place_of(order) != month:
+                if doc_file is not None and place_of(doc_file.data[code]) != month:
                     misplaced.append((code, month))
         for code, loc in stale:
             self._drop(code, loc)
@@ -85,7 +85,12 @@ class OrderBook:
         return self.live.data[code] if loc == LIVE else self.archive.file(loc).data[code]
 
     def _locate(self, code: str) -> str | None:
-        return LIVE if code in self.live.data else self.archive.index.get(code)
+        if code in self.live.data:
+            return LIVE
+        month = self.archive.index.get(code)
+        if month is not None and not self.archive.holds(code, month):
+            return None  # the index was behind its month (now put right)
+        return month
 
     def _drop(self, code: str, loc: str) -> None:
         if loc == LIVE:

@@ -63,8 +63,8 @@ def _updated_at(session: Any) -> Any:
     return session.get("updated_at", 0)
 
 
-def _session_newer(a: tuple[Any, str], b: tuple[Any, str]) -> bool:
-    return bool(a[0] >= b[0])  # packed: (updated_at, JSON text)
+def _session_newer(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return bool(a[0] >= b[0])  # packed: (updated_at, ...), see docfile.py
 
 
 class TinyDBStore(Store):
@@ -149,7 +149,8 @@ class TinyDBStore(Store):
                 doc_file.dirty = True
                 home = shards.for_key(key).data
                 if key in home:
-                    pending[key] = home[key] if shards.packed is None else home[key][1]
+                    pending[key] = (home[key] if shards.packed is None
+                                    else shards.for_key(key).text(home[key]))
         self._w.round()
         log.info("moved %d key(s) to their shard; removing %d retired shard file(s)",
                  len(sessions) + len(messages), len(retired))
@@ -222,8 +223,29 @@ class TinyDBStore(Store):
     # -- sessions ---------------------------------------------------------------------
     def get_session(self, key: str) -> Record | None:
         with self._mem:
-            held = self._sessions.for_key(key).data.get(key)
-        return json.loads(held[1]) if held is not None else None  # a copy of its own
+            doc_file = self._sessions.for_key(key)
+            held = doc_file.data.get(key)
+            if held is None:
+                return None
+            try:
+                session = json.loads(doc_file.text(held))  # a copy of its own
+            except (ValueError, OSError) as exc:  # damaged on disk: this conversation only
+                self._damaged_session(doc_file, key, held, exc)
+                return None
+        if not isinstance(session, dict):
+            return None
+        return session
+
+    def _damaged_session(self, doc_file: DocFile, key: str, held: Any, exc: Exception) -> None:
+        """A session whose stored text cannot be read: reported, and the conversation starts
+        over (its file is rewritten without it at the next compaction)."""
+        problem = (f"{doc_file.path}: a conversation's stored text could not be read "
+                   f"({type(exc).__name__}); it was dropped and starts over.")
+        log.error("%s", problem)  # no key: it names a person's account
+        self._problems.append(problem)
+        if doc_file.data.get(key) is held:
+            del doc_file.data[key]
+            doc_file.dirty = True
 
     def put_session(self, key: str, session: Record) -> None:
         if not isinstance(session, dict):

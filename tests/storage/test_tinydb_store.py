@@ -106,7 +106,7 @@ def test_files_on_disk_and_readable_with_plain_tinydb(
         assert db.table("orders").search(Query().status == "cancelled")[0]["code"] == "PM-2"
     with TinyDB(root / f"sessions-{shard:02d}.json") as db:  # written from the held texts
         session = make_session(1.0, slots={"items": ["cabe ½ kg 🌶"]})
-        assert db.table("sessions").all() == [{"key": "telegram:1", "value": session}]
+        assert db.table("sessions").all() == [{"key": "telegram:1", "at": 1.0, "value": session}]
 
 
 def test_shard_of_is_stable() -> None:
