@@ -374,7 +374,7 @@ async def soak(kills: int = 24, residents: int = 16, seed: int | None = None,
         "nudges (no answer in time, asked again)": figures.nudges,
         "deliveries handled from the inbox after a restart": sum(
             int(n) for n in re.findall(r"handling (\d+) (?:delivery|update)", log)),
-        "replays skipped as already handled": log.count("skipped"),
+        "redeliveries skipped as already handled": log.count("skipped"),
         "mean start (s)": round(sum(figures.starts) / len(figures.starts), 2),
         "time (s)": round(time.perf_counter() - began, 1),
         "seed": seed,
