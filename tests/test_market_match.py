@@ -226,7 +226,9 @@ def test_unrelated_text_matches_nothing(text: str) -> None:
 
 
 def test_other_market_lists_are_not_mixed_up() -> None:
-    small = Markets((Market("a", "Pasar Alpha", "ALP"), Market("b", "Pasar Beta", "BET")))
+    staff = ("console:koord-a",)  # a market without coordinators takes no orders
+    small = Markets((Market("a", "Pasar Alpha", "ALP", coordinators=staff),
+                     Market("b", "Pasar Beta", "BET", coordinators=staff)))
     assert match_market("2", small) == Matched("b")
     assert match_market("alpa", small) == Matched("a")
     assert match_market("2", MARKETS) == Matched(OPEN[1].id)
