@@ -207,3 +207,12 @@ def test_a_kelurahan_kota_bekasi_does_not_have_is_taken_as_outside() -> None:
     assert reading.missing == () and reading.address.outside == "Cipinang"
     typo = read_address("Jl. Mawar no 4 rt 1 rw 2 kel. jaksetia", wilayah=WILAYAH).address
     assert (typo.kelurahan, typo.outside) == ("Jakasetia", "")
+
+
+def test_rt_rw_numbers_are_not_a_house_number_and_a_street_named_ujung_is_no_landmark() -> None:
+    assert read_address("jl mawar rt 3 rw 4 jatibening", wilayah=WILAYAH).missing == (
+        STREET_PART,)
+    a = read_address("jl. ujung harapan gg. h. ridi no 9 rt 4 rw 8 harapan baru, pas depan "
+                     "masjid", wilayah=WILAYAH).address
+    assert (a.street, a.landmark, a.kelurahan) == ("jl. ujung harapan gg. h. ridi no 9",
+                                                   "pas depan masjid", "Harapanbaru")

@@ -51,6 +51,8 @@ _BARE_PAIR = re.compile(r"(?<![\w/.])(\d{1,3})\s*/\s*(\d{1,3})(?![\w/])")
 _LANDMARK_WORDS = (r"patokan|dekat|dkt|deket|depan|dpn|samping|smping|sebelah|sblh|belakang|"
                    r"blkg|seberang|sebrang|sebrg|pas|persis|ujung|pojok|masuk")
 _LANDMARK = re.compile(rf"\b(?:{_LANDMARK_WORDS})\b[^,;\n]*", re.IGNORECASE)
+# "Jl. Ujung Harapan" is a street, not a landmark at its end
+_STREET_BEFORE = re.compile(r"\b(?:jl|jln|jalan|gg|gang)\.?\s*$", re.IGNORECASE)
 LANDMARK_START = re.compile(rf"\s*(?:{_LANDMARK_WORDS})\b", re.IGNORECASE)  # "dekat masjid"
 _MARKERS = frozenset({"kel", "kelurahan", "kel.", "desa", "ds", "kec", "kecamatan", "kota",
                       "kab", "kabupaten"})
@@ -152,7 +154,8 @@ def read_address(text: str, has_pin: bool = False, wilayah: Wilayah | None = Non
     wilayah = wilayah or default_wilayah()
     text = " ".join(text.split())
     rt, rw, rest = _rt_rw(text)
-    landmark_m = _LANDMARK.search(rest)
+    landmark_m = next((m for m in _LANDMARK.finditer(rest)
+                       if not _STREET_BEFORE.search(rest, 0, m.start())), None)
     landmark = landmark_m.group(0).strip(" ,.") if landmark_m else ""
     if landmark_m:
         rest = rest[: landmark_m.start()] + " , " + rest[landmark_m.end() :]
@@ -187,7 +190,7 @@ def read_address(text: str, has_pin: bool = False, wilayah: Wilayah | None = Non
         outside=outside.name if outside else area_written.title(),
         area_written=area_written,
     )
-    has_street = bool(_STREET.search(text) and _HOUSE.search(text))
+    has_street = bool(_STREET.search(rest) and _HOUSE.search(rest))  # RT/RW is no house number
     written_rt = re.search(r"\b(rt|rw)\b", text, re.I)
     signals = sum(bool(x) for x in (has_street, written_rt or (rt and rw), kel, landmark,
                                      outside, kecs, kawasan))
