@@ -64,18 +64,27 @@ class Code(SimpleNamespace):
 
 def load_code(root: Path) -> Code:
     sys.path.insert(0, str(root))
-    items = importlib.import_module("bot.ordering.understanding.items")
-    catalog_mod = importlib.import_module("bot.ordering.understanding.catalog")
-    pricing = importlib.import_module("bot.ordering.understanding.pricing")
+    items = _module("understanding.items")
+    catalog_mod = _module("understanding.catalog")
+    pricing = _module("understanding.pricing")
     catalog = catalog_mod.load_catalog(root / "data" / "catalog.yaml")
     return Code(root=root, items=items, catalog=catalog, pricing=pricing,
-                edits=_optional("bot.ordering.understanding.list_edits"),
-                courier=_optional("bot.ordering.understanding.courier"))  # fmt: skip
+                edits=_optional("understanding.list_edits"),
+                courier=_optional("understanding.courier"))  # fmt: skip
+
+
+def _module(name: str) -> Any:
+    """``bot.ordering.<package>.<module>``, or ``bot.ordering.<module>`` in a checkout from
+    before bot/ordering was split into sub-packages."""
+    try:
+        return importlib.import_module(f"bot.ordering.{name}")
+    except ModuleNotFoundError:
+        return importlib.import_module(f"bot.ordering.{name.rpartition('.')[2]}")
 
 
 def _optional(name: str) -> Any:
     try:
-        return importlib.import_module(name)
+        return _module(name)
     except ImportError:
         return None
 
@@ -271,8 +280,8 @@ def _market_wanted(case: dict) -> Any:
 
 def section_markets(code: Code, repeat: int) -> list[Row]:
     """tests/data/markets_phrasings.yaml: the market a resident names (µs per match)."""
-    code.market_match = importlib.import_module("bot.ordering.understanding.market_match")
-    markets_mod = importlib.import_module("bot.ordering.domain.markets")
+    code.market_match = _module("understanding.market_match")
+    markets_mod = _module("domain.markets")
     markets = markets_mod.load_markets(code.root / "data" / "markets.yaml")
     cases = yaml.safe_load((DATA / "markets_phrasings.yaml").read_text(encoding="utf-8"))
     groups: dict[str, list[dict]] = {}
@@ -299,7 +308,7 @@ def section_addresses(code: Code, repeat: int) -> list[Row]:
     """tests/data/addresses.yaml: RT, RW and kelurahan right ("rt/rw/kelurahan"), and what
     the bot asks for and whether it warns of an address outside Kota Bekasi ("asked");
     µs per address parse. A checkout without `read_address` read no RT/RW or kelurahan."""
-    address = importlib.import_module("bot.ordering.understanding.address")
+    address = _module("understanding.address")
     cases = yaml.safe_load((DATA / "addresses.yaml").read_text(encoding="utf-8"))["cases"]
     read = getattr(address, "read_address", None)
     parts = {"street": "order.address_street", "rtrw": "order.address_rtrw",
