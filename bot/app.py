@@ -28,6 +28,7 @@ from bot.ordering.understanding.catalog import Catalog, load_catalog
 from bot.ordering.understanding.market_match import read_market_words
 from bot.ordering.understanding.vocabulary import check_folder as check_vocabulary
 from bot.ordering.understanding.wilayah import Wilayah, WilayahError, load_wilayah
+from bot.plugin import ORDERING, AppError, Setup, app_name, register_app
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class Loaded:
     wilayah: Wilayah | None = None
     registry: Registry = field(default_factory=build_registry)
     errors: list[FlowError] = field(default_factory=list)
+    setup: Setup | None = None  # another app than ordering (`app:` in config, bot/plugin.py)
 
 
 def config_errors(config: dict[str, Any]) -> list[FlowError]:
@@ -83,18 +85,8 @@ def config_errors(config: dict[str, Any]) -> list[FlowError]:
     return [FlowError(path, p.line, p.message) for p in check_config(config)]
 
 
-def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
-    """Read locales, data and flows, and validate the flows against them."""
-    loaded = Loaded()
-    loaded.errors.extend(config_errors(config))
-    locales = resolve(config, config["locales"])
-    try:
-        loaded.i18n = I18n.load(locales, config.get("language", "id"))
-    except ValueError as exc:
-        loaded.errors.append(FlowError(str(locales), 1, str(exc)))
-    phrasebook, problems = load_phrasebook(locales, config.get("language", "id"))
-    loaded.registry.phrasebook = phrasebook  # what plain words mean at each menu
-    loaded.errors.extend(FlowError(p.path, p.line, p.message) for p in problems)
+def _load_ordering(config: dict[str, Any], loaded: Loaded) -> None:
+    """The ordering app's data: markets, their names, wilayah, catalog, vocabulary."""
     markets_path = resolve(config, config["data"]["markets"])
     try:
         loaded.markets = load_markets(markets_path)
@@ -116,6 +108,58 @@ def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
             loaded.errors.append(FlowError(str(catalog_path), 1, str(exc)))
     # the words of shopping lists and coordinators, as the parser reads them (data/vocabulary/)
     loaded.errors.extend(FlowError(p.path, p.line, p.message) for p in check_vocabulary())
+
+
+# the engine's own messages (engine.*, language.*) and words (intents.yaml): another app's
+# locales need only their own messages, and may override these
+FRAMEWORK_LOCALES = Path(__file__).resolve().parents[1] / "locales"
+ENGINE_MESSAGES = ("engine.", "language.")
+
+
+def _load_app(config: dict[str, Any], loaded: Loaded, locales: Path) -> None:
+    """Another app than ordering (`app:` in config): a registry of its own names, filled by
+    its ``register``; the engine's messages and words where its locales have none."""
+    registry = Registry()
+    registry.phrasebook = loaded.registry.phrasebook
+    if not registry.phrasebook.languages:
+        registry.phrasebook, _ = load_phrasebook(FRAMEWORK_LOCALES, loaded.registry.phrasebook
+                                                 .default)
+    loaded.registry = registry
+    if loaded.i18n is not None and locales.resolve() != FRAMEWORK_LOCALES:
+        framework = I18n.load(FRAMEWORK_LOCALES, "id")
+        for language, catalog in loaded.i18n.catalogs.items():
+            base = framework.catalogs.get(language) or framework.catalogs["id"]
+            for message_id, text in base.messages.items():
+                if message_id.startswith(ENGINE_MESSAGES):
+                    catalog.messages.setdefault(message_id, text)
+    source = config.get("source")
+    where = getattr(source, "path", None) or "config"
+    try:
+        loaded.setup = register_app(app_name(config), registry, config)
+    except AppError as exc:
+        line = source.line_of("app") if hasattr(source, "line_of") else 1
+        loaded.errors.append(FlowError(where, line or 1, str(exc)))
+        return
+    loaded.errors.extend(FlowError(path, line, message)
+                         for path, line, message in loaded.setup.problems)
+
+
+def load(config: dict[str, Any], files: list[Path] | None = None) -> Loaded:
+    """Read locales, data and flows, and validate the flows against them."""
+    loaded = Loaded()
+    loaded.errors.extend(config_errors(config))
+    locales = resolve(config, config["locales"])
+    try:
+        loaded.i18n = I18n.load(locales, config.get("language", "id"))
+    except ValueError as exc:
+        loaded.errors.append(FlowError(str(locales), 1, str(exc)))
+    phrasebook, problems = load_phrasebook(locales, config.get("language", "id"))
+    loaded.registry.phrasebook = phrasebook  # what plain words mean at each menu
+    loaded.errors.extend(FlowError(p.path, p.line, p.message) for p in problems)
+    if app_name(config) == ORDERING:
+        _load_ordering(config, loaded)
+    else:
+        _load_app(config, loaded, locales)
     loaded.flows, errors = read_flow_files(files if files is not None else flow_files(config))
     loaded.errors.extend(errors)
     if loaded.i18n is not None:
@@ -131,8 +175,10 @@ class App:
         loaded = load(config)
         if loaded.errors:
             raise FlowLoadError(loaded.errors)
-        assert loaded.i18n is not None and loaded.markets is not None
+        assert loaded.i18n is not None
+        assert loaded.markets is not None or loaded.setup is not None
         self.config = config
+        self.setup = loaded.setup  # None: the ordering app
         self.i18n = loaded.i18n
         self.markets = loaded.markets
         self.store = store if store is not None else open_store(config)
@@ -148,6 +194,8 @@ class App:
             wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),
             orders=Orders(self.store),
         )
+        if loaded.setup is not None:  # another app than ordering: the services it made
+            self.services = loaded.setup.services
         self.engine = Engine(
             loaded.flows,
             loaded.registry,
@@ -163,6 +211,8 @@ class App:
         self.jobs: dict[str, Callable[[App, float], Awaitable[Any]]] = {
             "daily recap": daily.send_daily_recap,
         }
+        if loaded.setup is not None:
+            self.jobs = dict(loaded.setup.jobs)
 
     async def run_jobs(self, now: float | None = None) -> dict[str, Any]:
         """Run every periodic job once; one failing job does not stop the others."""
@@ -178,7 +228,8 @@ class App:
 
     def attach(self, adapter: Any) -> None:
         self.adapters[adapter.name] = adapter
-        if hasattr(adapter, "group_handler"):  # an adapter that carries group chats
+        # an adapter that carries group chats: the ordering app's coordinators' groups
+        if hasattr(adapter, "group_handler") and self.setup is None:
             adapter.group_handler = functools.partial(group.handle, self)
 
     async def receive(self, msg: Incoming) -> list[Reply]:

@@ -16,6 +16,7 @@ from typing import Any
 from bot.engine.yaml_lines import LineDict, load_yaml
 
 DEFAULTS: dict[str, Any] = {
+    "app": "bot.ordering",  # the app on the engine: a module with register() (bot/plugin.py)
     "language": "id",
     "flows": {"dir": "flows", "entry": "main"},
     "locales": "locales",

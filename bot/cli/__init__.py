@@ -105,10 +105,12 @@ def start_problems(config: dict) -> list[str]:
     from bot.app import config_errors
     from bot.config import resolve
     from bot.ordering.domain.markets import MarketDataError, load_markets
+    from bot.plugin import ORDERING, app_name
 
     problems = [str(e) for e in config_errors(config)]
     data = config.get("data")
-    if isinstance(data, dict) and data.get("markets"):
+    ordering = app_name(config) == ORDERING  # another app has no markets file
+    if ordering and isinstance(data, dict) and data.get("markets"):
         try:
             logs.set_timezone(load_markets(resolve(config, str(data["markets"]))).timezone)
         except MarketDataError as exc:
