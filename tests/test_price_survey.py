@@ -7,21 +7,26 @@ The dialogues in examples/price_survey/dialogues/ use the format of tests/dialog
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.app import load
+from bot.app import App, load
 from bot.config import load_config
 from bot.engine.loader import FlowLoadError
+from bot.messages import Reply
+from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
 from examples.price_survey import week_of
 from examples.price_survey.answers import AnswerFile
+from examples.price_survey.survey import TIMEZONE
 from tests.chat import ChatBot, Clock
 from tests.test_dialogues import check_step
 
@@ -123,3 +128,38 @@ def test_main_py_chat_runs_the_example(tmp_path: Path) -> None:
     assert "Rp55.000 per kg" in texts[5]
     assert "Harga dari Pasar Sumber Arta" in texts[6]
     assert len(AnswerFile(tmp_path / "data" / "price-survey.jsonl").read()) == 1
+
+
+class Outbox:
+    """The console channel's adapter, keeping what the app sends."""
+
+    name = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[Reply] = []
+
+    async def send(self, reply: Reply) -> None:
+        self.sent.append(reply)
+
+
+def invitations(config: dict[str, Any], now: float) -> list[Reply]:
+    """The app's periodic jobs run once at ``now`` in a new app on the same files."""
+    app = App(config, store=MemoryStore())
+    outbox = Outbox()
+    app.attach(outbox)
+    results = asyncio.run(app.run_jobs(now))
+    assert results["weekly invitation"] == len(outbox.sent)
+    return outbox.sent
+
+
+def test_traders_are_invited_once_a_week_across_a_restart(tmp_path: Path) -> None:
+    """The app's job (Setup.jobs): Monday from 07:00 Bekasi time, once per week."""
+    config = survey_config(tmp_path / "data")
+    monday = datetime(2026, 11, 30, 7, 5, tzinfo=TIMEZONE).timestamp()
+    assert invitations(config, monday - 3600) == []  # 06:05: not yet
+    sent = invitations(config, monday)
+    assert [r.to for r in sent] == ["console:pedagang-1", "console:pedagang-2"]
+    assert "survei harga minggu 2026-W49" in sent[0].text
+    assert invitations(config, monday + 3 * 3600) == []  # a restart: already invited
+    assert len(invitations(config, monday + 2 * 86400)) == 0  # later that week
+    assert len(invitations(config, monday + 7 * 86400)) == 2  # the next week

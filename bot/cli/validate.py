@@ -33,6 +33,7 @@ def run(config: dict, args: argparse.Namespace) -> int:
     for market in loaded.markets.unstaffed if loaded.markets else ():
         print(f"warning: {market.name} ({market.id}) is open but has no coordinators: "
               "residents are not offered it until markets.yaml names some")
+    markets = f", {len(loaded.markets.markets)} markets" if loaded.markets else ""  # ordering
     print(f"ok: {len(loaded.flows)} flows, {len(loaded.i18n.catalogs) if loaded.i18n else 0} "
-          f"languages, {len(loaded.markets.markets) if loaded.markets else 0} markets")
+          f"languages{markets}")
     return 0

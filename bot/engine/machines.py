@@ -184,8 +184,9 @@ def edges(flow: Flow) -> list[dict[str, str]]:
     for spec in transitions_of(flow, {}):
         source, dest = spec["source"], spec["dest"]
         if source in flow.states and dest in flow.states:
-            found.setdefault((spec["trigger"], source, dest), {
-                "trigger": spec["trigger"], "source": source, "dest": dest})
+            label = spec["trigger"].removeprefix("on:")  # the answer, as the flow says it
+            found.setdefault((label, source, dest), {
+                "trigger": label, "source": source, "dest": dest})
     return list(found.values())
 
 

@@ -6,15 +6,14 @@ The flow (flows/survey.yaml) names what this module registers:
 - option source ``survey_markets``: the markets of survey.yaml;
 - actions ``first_item``, ``keep_price``, ``submit``; view actions ``current_item`` and
   ``summarize`` (display values for the question being asked, never stored);
-- conditions ``more_items`` and ``answered_this_week``.
+- conditions ``more_items`` and ``answered_this_week``;
+and a periodic job that invites the traders of survey.yaml once a week (invite.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.config import resolve
 from bot.engine.context import ActionFailed, Context
@@ -23,27 +22,23 @@ from bot.i18n import rupiah
 from bot.messages import Option
 from bot.plugin import Setup
 from examples.price_survey.answers import AnswerFile
-from examples.price_survey.survey import Survey, SurveyError, load_survey
+from examples.price_survey.invite import SentWeeks, send_invitations
+from examples.price_survey.survey import Survey, SurveyError, load_survey, week_of
+
+__all__ = ["register", "week_of"]
 
 HERE = Path(__file__).resolve().parent
-TIMEZONE = ZoneInfo("Asia/Jakarta")
 
 
 class Services:
     """What the survey's names work with (``ctx.services``)."""
 
-    def __init__(self, survey: Survey, answers: AnswerFile) -> None:
-        self.survey, self.answers = survey, answers
+    def __init__(self, survey: Survey, answers: AnswerFile, invited: SentWeeks) -> None:
+        self.survey, self.answers, self.invited = survey, answers, invited
 
 
 def _services(ctx: Context) -> Services:
     return ctx.services
-
-
-def week_of(now: float) -> str:
-    """The ISO week in Bekasi: ``2026-W49``."""
-    year, week, _ = datetime.fromtimestamp(now, TIMEZONE).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def register(registry: Registry, config: dict[str, Any]) -> Setup:
@@ -53,7 +48,8 @@ def register(registry: Registry, config: dict[str, Any]) -> Setup:
     except SurveyError as exc:
         return Setup(problems=[(exc.path, exc.line, exc.message)])
     folder = resolve(config, config["storage"].get("path", "data/"))
-    services = Services(survey, AnswerFile(folder / "price-survey.jsonl"))
+    services = Services(survey, AnswerFile(folder / "price-survey.jsonl"),
+                        SentWeeks(folder / "price-survey-invited.txt"))
 
     @registry.options("survey_markets")
     def markets(ctx: Context) -> list[Option]:
@@ -117,4 +113,5 @@ def register(registry: Registry, config: dict[str, Any]) -> Setup:
             raise ActionFailed("survey.not_saved") from exc
         ctx.view.update(week=week, market_name=market_name(ctx))
 
-    return Setup(services=services)
+    # the server runs the jobs every minute; each trader is invited once a week
+    return Setup(services=services, jobs={"weekly invitation": send_invitations})
