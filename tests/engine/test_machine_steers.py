@@ -136,3 +136,23 @@ def test_start_home_and_back_are_triggers_from_outside_the_flow() -> None:
 def test_the_engine_has_no_edge_lookup_triggers_left() -> None:
     machine = build_machine(flow(), CONDITIONS)
     assert not [name for name in machine.events if "->" in name]
+
+
+def test_an_answers_last_branch_must_always_apply() -> None:
+    """As for `next`: an answer whose every branch has a condition could find no way on."""
+    from pathlib import Path
+
+    from bot.engine.registry import Registry
+    from bot.engine.validator import validate_flows
+    from bot.i18n import I18n
+
+    text = FLOW.replace("- {to: price, do: [warn], return: market}",
+                        "- {to: price, do: [warn], return: market, if: is_open}")
+    loaded, errors = read_flow(text, "survey.yaml")
+    assert loaded is not None and not errors
+    registry = Registry()
+    for name in CONDITIONS:
+        registry.condition(name)(CONDITIONS[name])
+    i18n = I18n.load(Path(__file__).resolve().parents[2] / "locales")
+    found = [str(e) for e in validate_flows({"survey": loaded}, registry, i18n, None)]
+    assert any("the last branch of answer 'yes' needs no condition" in e for e in found), found
