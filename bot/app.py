@@ -24,6 +24,7 @@ from bot.ordering.chat import coordinator, daily, group, resident, wishes
 from bot.ordering.chat.resident import Ordering
 from bot.ordering.domain.markets import MarketDataError, Markets, load_markets
 from bot.ordering.domain.repository import Orders
+from bot.ordering.domain.statuses import STATUSES
 from bot.ordering.understanding.catalog import Catalog, load_catalog
 from bot.ordering.understanding.market_match import read_market_words
 from bot.ordering.understanding.vocabulary import check_folder as check_vocabulary
@@ -42,11 +43,13 @@ def open_store(config: dict[str, Any]) -> Store:
     if backend == "memory":
         from bot.storage.memory import MemoryStore
 
-        return MemoryStore()
+        return MemoryStore(finished=STATUSES.finished)
     if backend == "tinydb":
         from bot.storage.tinydb_store import TinyDBStore
 
-        return TinyDBStore(resolve(config, storage.get("path", "data/")))
+        # the store archives the orders the app says are finished (it knows no statuses)
+        return TinyDBStore(resolve(config, storage.get("path", "data/")),
+                           finished=STATUSES.finished)
     raise ValueError(f"storage.backend {backend!r}: use tinydb or memory")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.ordering.domain.statuses import STATUSES
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import ROOT, write_config
 
@@ -30,7 +31,7 @@ def order(code: str, status: str = "new", created_at: str = "2026-11-05T08:00:00
 
 
 def with_data(tmp_path: Path) -> Path:
-    with TinyDBStore(tmp_path / "data") as store:
+    with TinyDBStore(tmp_path / "data", finished=STATUSES.finished) as store:
         store.create_order(order("KRB-1105-001"))
         store.create_order(order("KRB-1005-001", "paid", "2026-10-05T08:00:00+07:00"))
         store.put_session("console:warga", {"flow": "main", "state": "menu", "updated_at": 1})
@@ -139,7 +140,7 @@ def test_running_bot_is_information_not_a_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = with_data(tmp_path)
-    with TinyDBStore(data) as running:  # as a running bot holds it
+    with TinyDBStore(data, finished=STATUSES.finished) as running:  # as a running bot holds it
         running.create_order(order("KRB-1127-777"))  # only in its journal so far
         running.flush_sync()
         code, out = doctor(capsys, write_config(tmp_path))
@@ -176,7 +177,7 @@ def test_doctor_only_reads_and_repair_says_what_it_did(
     """A folder with every kind of trouble: doctor reports each and leaves every file
     byte-identical (same names, same modes); --repair fixes what can be fixed."""
     data = tmp_path / "data"
-    with TinyDBStore(data) as store:
+    with TinyDBStore(data, finished=STATUSES.finished) as store:
         for _ in range(3):
             store.create_order(order(f"KRB-1105-{store.next_sequence('KRB-1105'):03d}"))
             store.flush_sync()
@@ -218,7 +219,7 @@ def test_doctor_only_reads_and_repair_says_what_it_did(
     assert code == 1  # the set-aside files stay problems until someone has looked at them
     assert all("set aside earlier" in p for p in problems(out)), problems(out)
     assert len(problems(out)) == 2
-    with TinyDBStore(data) as store:
+    with TinyDBStore(data, finished=STATUSES.finished) as store:
         assert store.next_sequence("KRB-1105") == 4  # KRB-1105-002 is never given again
 
 
@@ -236,16 +237,19 @@ def test_an_order_the_app_cannot_show_is_a_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = with_data(tmp_path)
-    with TinyDBStore(data) as store:
+    with TinyDBStore(data, finished=STATUSES.finished) as store:
         store.create_order({**order("KRB-1105-002"), "resident": "Bu Ani"})  # not an object
     config = write_config(tmp_path)
-    with TinyDBStore(data) as running:  # and one only in a running bot's journal
+    # and one only in a running bot's journal
+    with TinyDBStore(data, finished=STATUSES.finished) as running:
         running.create_order({**order("KRB-1105-003"), "items": 7})
         running.flush_sync()
         code, out = doctor(capsys, config)
     assert code == 1 and "Healthy" not in out
     found = problems(out)
     assert len(found) == 2, found
-    assert "order KRB-1105-002 in orders.json cannot be shown (AttributeError" in found[0]
-    assert "order KRB-1105-003 in journal.jsonl line 1 cannot be shown (TypeError" in found[1]
+    assert ("order KRB-1105-002 in orders.json cannot be shown (resident is str, not an object"
+            in found[0])
+    assert ("order KRB-1105-003 in journal.jsonl line 1 cannot be shown (items is int, not a list"
+            in found[1])
     assert "every order can be shown" not in out

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.storage.base import FINISHED_STATUSES, Record
+from bot.ordering.domain.statuses import STATUSES
+from bot.storage.base import Record
 from bot.storage.inspect import Inspection, inspect_folder
 from bot.storage.recovery import describe, read_held
 
@@ -121,7 +122,7 @@ def run_repair(folder: Path, report: Report) -> None:
     logger.propagate = False  # printed below as "did", not twice
     logger.addHandler(handler)
     try:
-        TinyDBStore(folder).close()
+        TinyDBStore(folder, finished=STATUSES.finished).close()
     except (StoreError, OSError) as exc:
         report.problem(f"--repair could not open the data: {exc}",
                        "fix what is named above (permissions, disk), then run it again.")
@@ -154,7 +155,7 @@ def report_folder(found: Inspection, report: Report) -> None:
             report.ok(f"{label}: {count:,} ({files} file(s), {_size(size)})")
     else:
         report.ok("no data yet: no conversation or order stored")
-    finished = sum(1 for o, _ in found.orders.values() if o.get("status") in FINISHED_STATUSES)
+    finished = sum(1 for o, _ in found.orders.values() if STATUSES.finished_record(o))
     report.ok(f"orders as the bot has them (its journal included): "
               f"{len(found.orders) - finished:,} open, {finished:,} finished")
     live = found.counts.get("live orders", (0, 0, 0))[0]
@@ -239,13 +240,14 @@ def check_orders(found: Inspection, loaded: Any, report: Report) -> None:
 def why_not_shown(order: Record, show: Callable[[Record, str], None],
                   languages: list[str]) -> str | None:
     """None if ``order`` can be listed and shown in every language, else why not."""
-    from bot.ordering.domain.lifecycle import STATUSES
+    from bot.ordering.domain.order import record_problems
 
-    if not isinstance(order.get("created_at", ""), str):
-        return f"created_at is {type(order['created_at']).__name__}, not a date text"
+    wrong = record_problems(order)
+    if wrong:
+        return "; ".join(wrong)
     status = order.get("status")
     if not isinstance(status, str) or status not in STATUSES:
-        return f"status {str(status)[:20]!r} is not one of {', '.join(STATUSES)}"
+        return f"status {str(status)[:20]!r} is not one of {', '.join(STATUSES.names)}"
     try:
         for lang in languages:
             show(order, lang)
@@ -254,9 +256,11 @@ def why_not_shown(order: Record, show: Callable[[Record, str], None],
     return None
 
 
-def _show(order: Record, markets: Any, lang: str, i18n: Any) -> None:
+def _show(record: Record, markets: Any, lang: str, i18n: Any) -> None:
+    from bot.ordering.domain.order import Order
     from bot.ordering.reports import views
 
+    order = Order.from_record(record)
     views.list_line(order, markets, lang, i18n)
     views.resident_line(order, markets, lang, i18n)
     views.card(order, markets, lang, i18n, lambda user: str(user))

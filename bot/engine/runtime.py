@@ -42,7 +42,7 @@ from bot.engine.unsent import records, replies_of
 from bot.i18n import I18n
 from bot.messages import Incoming, Menu, Option, Reply, Text
 from bot.privacy import message_ref
-from bot.storage.base import Store, StoreError
+from bot.storage.base import SessionStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Engine:
         flows: dict[str, Flow],
         registry: Registry,
         i18n: I18n,
-        store: Store,
+        store: SessionStore,
         *,
         entry: str = "main",
         services: Any = None,

@@ -1,4 +1,16 @@
-"""The `Store` interface: sessions, orders and processed message ids.
+"""The storage interfaces, split by who needs them.
+
+- `SessionStore` is what the conversation engine needs: one JSON record per conversation
+  key (get, put, delete, expire), the platform message ids already handled (seen/mark:
+  webhook retries deliver duplicates) and the durable webhook inbox. Like aiogram's
+  ``BaseStorage``, it knows nothing of any app.
+- `OrderRepository` is what the ordering app needs: create, get, update with a version
+  check, query, and numbered sequences. It holds plain records and knows nothing of what
+  an order's statuses mean: the app tells a backend which values of ``status`` are
+  finished (``finished=`` when it is made), and the TinyDB backend moves those orders to
+  the month archives.
+- `Store` is a backend that is both (the memory and TinyDB backends): one folder, one
+  journal, so an order and the conversation that placed it are made durable together.
 
 Records are plain JSON-able dicts (never pickles or objects). Mutating methods change the
 store's view at once; ``await flush()`` makes everything written so far durable, and the
@@ -17,9 +29,6 @@ if TYPE_CHECKING:
     from bot.storage.inbox import Inbox
 
 Record = dict[str, Any]
-
-# Order statuses after which an order no longer changes (a backend may archive these).
-FINISHED_STATUSES = frozenset({"paid", "cancelled"})
 
 
 class StoreError(Exception):
@@ -44,8 +53,22 @@ class VersionConflict(StoreError):
         self.actual = actual
 
 
-class Store(ABC):
-    """What the engine and the app need from storage, and nothing more."""
+class Durable(ABC):  # noqa: B024 - defaults only: a backend overrides what it needs
+    """Flushing and closing, common to both interfaces."""
+
+    async def flush(self) -> None:
+        """Make everything written so far durable. The default store is in memory."""
+
+    def close(self) -> None:
+        """Flush and release files and locks."""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the stored data (for `main.py doctor`); none by default."""
+        return []
+
+
+class SessionStore(Durable):
+    """What the engine needs from storage, and nothing more."""
 
     # -- sessions: one JSON record per conversation key -------------------------------
     @abstractmethod
@@ -61,6 +84,29 @@ class Store(ABC):
     @abstractmethod
     def expire_sessions(self, older_than: float) -> int:
         """Drop sessions whose ``updated_at`` is before ``older_than``; return how many."""
+
+    # -- processed platform message ids (webhook retries deliver duplicates) ----------
+    @abstractmethod
+    def seen_message(self, channel: str, message_id: str) -> bool: ...
+
+    @abstractmethod
+    def mark_message(self, channel: str, message_id: str, at: float) -> None: ...
+
+    @abstractmethod
+    def expire_messages(self, older_than: float) -> int: ...
+
+    # -- webhook deliveries answered 200 and not yet handled (see inbox.py) ------------
+    def inbox(self, channel: str) -> Inbox:
+        """The inbox of ``channel``: the same object for the same channel. This default
+        keeps it in memory (nothing of a memory store survives the process anyway)."""
+        from bot.storage.inbox import Inbox
+
+        inboxes: dict[str, Inbox] = self.__dict__.setdefault("_inboxes", {})
+        return inboxes.setdefault(channel, Inbox(None))
+
+
+class OrderRepository(Durable):
+    """What the ordering app needs to keep its orders."""
 
     # -- orders -----------------------------------------------------------------------
     @abstractmethod
@@ -103,32 +149,6 @@ class Store(ABC):
         exclusive). ``user`` matches ``order["user"]`` (a conversation key).
         """
 
-    # -- processed platform message ids (webhook retries deliver duplicates) ----------
-    @abstractmethod
-    def seen_message(self, channel: str, message_id: str) -> bool: ...
 
-    @abstractmethod
-    def mark_message(self, channel: str, message_id: str, at: float) -> None: ...
-
-    @abstractmethod
-    def expire_messages(self, older_than: float) -> int: ...
-
-    # -- webhook deliveries answered 200 and not yet handled (see inbox.py) ------------
-    def inbox(self, channel: str) -> Inbox:
-        """The inbox of ``channel``: the same object for the same channel. This default
-        keeps it in memory (nothing of a memory store survives the process anyway)."""
-        from bot.storage.inbox import Inbox
-
-        inboxes: dict[str, Inbox] = self.__dict__.setdefault("_inboxes", {})
-        return inboxes.setdefault(channel, Inbox(None))
-
-    # -- durability -------------------------------------------------------------------
-    async def flush(self) -> None:
-        """Make everything written so far durable. The default store is in memory."""
-
-    def close(self) -> None:
-        """Flush and release files and locks."""
-
-    def problems(self) -> list[str]:
-        """What is wrong with the stored data (for `main.py doctor`); none by default."""
-        return []
+class Store(SessionStore, OrderRepository):
+    """A backend holding both sessions and orders (memory, TinyDB)."""

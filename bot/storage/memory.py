@@ -26,7 +26,9 @@ def _clone(value: Any) -> Any:
 
 
 class MemoryStore(Store):
-    def __init__(self) -> None:
+    def __init__(self, finished: Iterable[str] = ()) -> None:
+        """``finished``: accepted as the TinyDB store takes it (nothing is archived here)."""
+        self.finished = frozenset(finished)
         self._sessions: dict[str, Record] = {}
         self._orders: dict[str, Record] = {}
         self._sequences: dict[str, int] = {}

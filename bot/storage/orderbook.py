@@ -1,8 +1,9 @@
 """Where orders live on disk: ``orders.json`` while open, the month archive once finished.
 
 Invariant (restored at load if files were edited by hand): an order is in ``orders.json``
-exactly when its status is not in FINISHED_STATUSES, otherwise in the archive month of its
-``created_at``. Queries use it to skip the archive (or the live file) by status.
+exactly when its status is not one of the ``finished`` values the app gave the store,
+otherwise in the archive month of its ``created_at``. Queries use it to skip the archive
+(or the live file) by status. The store knows no status by name.
 
 Not thread-safe on its own: the store calls it under its lock. Records held here are
 never mutated in place; the store clones what goes in and what comes out.
@@ -16,7 +17,6 @@ from typing import Any
 
 from bot.storage.archive import Archive
 from bot.storage.base import (
-    FINISHED_STATUSES,
     DuplicateOrder,
     OrderNotFound,
     Record,
@@ -33,12 +33,14 @@ def _version(order: Record) -> int:
     return version if isinstance(version, int) else 0
 
 
-def place_of(order: Record) -> str:
-    return month_of(order) if order.get("status") in FINISHED_STATUSES else LIVE
+def place_of(order: Record, finished: frozenset[str]) -> str:
+    return month_of(order) if order.get("status") in finished else LIVE
 
 
 class OrderBook:
-    def __init__(self, folder: Path, on_problem: Callable[[str], None], cached: int) -> None:
+    def __init__(self, folder: Path, on_problem: Callable[[str], None], cached: int,
+                 finished: frozenset[str] = frozenset()) -> None:
+        self.finished = finished  # the status values of orders that no longer change
         self.live = DocFile(
             folder / "orders.json", "orders", key_field="code", on_problem=on_problem
         )
@@ -53,7 +55,8 @@ class OrderBook:
         """
         self.live.load()
         where = {code: (LIVE, _version(o)) for code, o in self.live.data.items()}
-        misplaced = [(c, LIVE) for c, o in self.live.data.items() if place_of(o) != LIVE]
+        misplaced = [(c, LIVE) for c, o in self.live.data.items()
+                     if place_of(o, self.finished) != LIVE]
         stale: list[tuple[str, str]] = []  # (code, where) of copies that lost
         for month, codes, doc_file in self.archive.scan():  # read: a month not as written
             for code, version in codes.items():
@@ -65,7 +68,7 @@ class OrderBook:
                     stale.append((code, previous[0]))
                 where[code] = (month, version)
                 self.archive.index[code] = month
-                if doc_file is not None and place_of(doc_file.data[code]) != month:
+                if doc_file is not None and place_of(doc_file.data[code], self.finished) != month:
                     misplaced.append((code, month))
         for code, loc in stale:
             self._drop(code, loc)
@@ -100,7 +103,7 @@ class OrderBook:
             self.archive.remove(code, loc)
 
     def _put(self, code: str, order: Record, old: str | None) -> None:
-        new = place_of(order)
+        new = place_of(order, self.finished)
         if old is not None and old != new:
             self._drop(code, old)
         if new == LIVE:
@@ -139,10 +142,10 @@ class OrderBook:
     def query(self, statuses: frozenset[str] | None, **filters: Any) -> list[Record]:
         """Matching orders (not sorted, not copied), reading only the files that can match."""
         found = []
-        if statuses is None or not statuses <= FINISHED_STATUSES:
+        if statuses is None or not statuses <= self.finished:
             live = self.live.data.values()
             found += [o for o in live if order_matches(o, statuses=statuses, **filters)]
-        if statuses is None or statuses & FINISHED_STATUSES:
+        if statuses is None or statuses & self.finished:
             archived = self.archive.orders(filters["since"], filters["until"])
             found += [o for o in archived if order_matches(o, statuses=statuses, **filters)]
         return found

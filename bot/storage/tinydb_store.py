@@ -6,7 +6,7 @@ Layout of ``<folder>``::
     journal.jsonl                  changes since the snapshot files were written
     journal.old.jsonl              only while a compaction runs (see `compaction.py`)
     sequences.json                 counters of `next_sequence`
-    orders.json                    live orders (status not in FINISHED_STATUSES)
+    orders.json                    live orders (status not one of ``finished``)
     archive/orders-YYYY-MM.json    finished orders by month of created_at
     sessions-00.json ...           sessions, spread by crc32(key) % session_shards
     messages-00.json ...           processed message ids, spread the same way
@@ -76,10 +76,14 @@ class TinyDBStore(Store):
         message_shards: int = 4,
         archive_months_cached: int = 3,
         journal_limit: int = DEFAULT_LIMIT,
+        finished: Iterable[str] = (),
     ) -> None:
         """``journal_limit``: journal bytes after which the snapshot files are rewritten
-        (at least; see `compaction.py`)."""
+        (at least; see `compaction.py`). ``finished``: the values of an order's ``status``
+        after which it no longer changes (the app's; such orders go to the month archives,
+        none when not given)."""
         self.path = Path(path)
+        self._finished = frozenset(finished)
         private_folder(self.path)
         private_folder(self.path / "archive")
         self._lock = FolderLock(self.path)
@@ -118,7 +122,7 @@ class TinyDBStore(Store):
         problem = self._problems.append
         self._sequences = DocFile(self.path / "sequences.json", "sequences", on_problem=problem)
         self._sequences.load()
-        self._orders = OrderBook(self.path, problem, cached)
+        self._orders = OrderBook(self.path, problem, cached, self._finished)
         self._orders.load()
         self._sessions = ShardSet(
             self.path, "sessions", session_shards, problem, _session_newer, _updated_at
@@ -295,7 +299,7 @@ class TinyDBStore(Store):
     def _journaled(self, order: Record) -> Record:
         """Record ``order`` (just stored) for the journal; returns a copy for the caller."""
         text, copy = order_json(order)
-        self._w.pending.orders[order["code"]] = (place_of(order), text)
+        self._w.pending.orders[order["code"]] = (place_of(order, self._orders.finished), text)
         return copy
 
     def get_order(self, code: str) -> Record | None:

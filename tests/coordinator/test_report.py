@@ -13,6 +13,7 @@ import pytest
 
 from bot.i18n import I18n
 from bot.ordering.domain.markets import load_markets
+from bot.ordering.domain.repository import Orders
 from bot.ordering.reports.report import collect, recap_text, render
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
@@ -33,7 +34,7 @@ def store() -> MemoryStore:
 
 
 def test_figures_of_one_day(store: MemoryStore) -> None:
-    report = collect(store, MARKETS.markets, D27, D27)
+    report = collect(Orders(store), MARKETS.markets, D27, D27)
     every = report.all
     assert (every.orders, every.value, every.cash) == (DAY["orders"], DAY["value"], DAY["cash"])
     assert every.median_wait == DAY["median"]
@@ -51,15 +52,15 @@ def test_figures_of_one_day(store: MemoryStore) -> None:
 
 
 def test_a_range_and_one_market(store: MemoryStore) -> None:
-    both = collect(store, MARKETS.markets, D27, D28).all
+    both = collect(Orders(store), MARKETS.markets, D27, D28).all
     assert (both.orders, both.value, both.cash, both.median_wait) == (
         BOTH_DAYS["orders"], BOTH_DAYS["value"], BOTH_DAYS["cash"], BOTH_DAYS["median"])
-    kranji = collect(store, (MARKETS.get("kranji-baru"),), D28, D28)
+    kranji = collect(Orders(store), (MARKETS.get("kranji-baru"),), D28, D28)
     assert kranji.all.orders == 1 and kranji.all.value == 10000
 
 
 def test_the_text(store: MemoryStore) -> None:
-    text = render(collect(store, MARKETS.markets, D27, D27), "id", I18N, skip_empty=True)
+    text = render(collect(Orders(store), MARKETS.markets, D27, D27), "id", I18N, skip_empty=True)
     assert text.startswith("📊 Rekap Pasar Daring · Kamis, 27 November 2025")
     assert "*Pasar Kranji Baru*: 5 pesanan" in text
     assert "menunggu koordinator 1 · sedang dibelanjakan 1 · lunas 2 · dibatalkan 1" in text
@@ -69,17 +70,17 @@ def test_the_text(store: MemoryStore) -> None:
     assert "*Semua pasar*: 9 pesanan" in text
     assert "nilai belanja Rp240.000 · tunai diterima Rp155.000" in text
     assert "Pesanan per link RT/RW: tanpa link 5 · rw05-jatibening 3 · rw03-jakasampurna 1" in text
-    english = render(collect(store, MARKETS.markets, D27, D28), "en", I18N, skip_empty=True)
+    english = render(collect(Orders(store), MARKETS.markets, D27, D28), "en", I18N, skip_empty=True)
     assert "Thursday, November 27, 2025 – Friday, November 28, 2025" in english
     assert "*All markets*: 10 orders" in english and "Rp250,000" in english
 
 
 def test_the_recap_of_one_head(store: MemoryStore) -> None:
-    text = recap_text(store, MARKETS.headed_by("console:kepala-harapan"), D27, "id", I18N)
+    text = recap_text(Orders(store), MARKETS.headed_by("console:kepala-harapan"), D27, "id", I18N)
     assert "*Pasar Harapan Jaya*: 3 pesanan" in text and "Kranji" not in text
     assert "median pesan sampai diantar 2 jam" in text
     assert "Semua pasar" not in text
-    assert recap_text(store, (), D27, "id", I18N).startswith("Belum ada pasar")
+    assert recap_text(Orders(store), (), D27, "id", I18N).startswith("Belum ada pasar")
 
 
 def report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

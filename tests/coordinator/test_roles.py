@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.ordering.domain.markets import load_markets
+from bot.ordering.domain.order import Order
 from bot.ordering.domain.roles import COORDINATOR_EVENTS, RESIDENT_EVENTS, Refused, Roles
 from bot.privacy import who
 from tests.chat import PATHS, ChatBot
@@ -18,8 +19,9 @@ K1, K2, H1 = "console:koord-kranji-1", "console:koord-kranji-2", "console:koord-
 HEAD, WARGA = "console:kepala-kranji", "console:warga"
 
 
-def order(**fields: object) -> dict:
-    return {"code": "KRB-1127-001", "market": "kranji-baru", "user": WARGA, **fields}
+def order(**fields: object) -> Order:
+    return Order.from_record({"code": "KRB-1127-001", "market": "kranji-baru", "user": WARGA,
+                              **fields})
 
 
 def test_who_is_who() -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.storage.base import Record
 from bot.storage.tinydb_store import TinyDBStore
+from tests.storage.conftest import FINISHED
 
 Maker = Callable[..., Record]
 
@@ -40,7 +41,7 @@ def readable_by_others(folder: Path) -> dict[str, str]:
 def test_every_file_and_folder_of_the_store_is_private(
     open_umask: None, data_dir: Path, make_order: Maker, make_session: Maker
 ) -> None:
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         store.create_order(make_order("PM-1"))
         store.create_order(make_order("PM-2"))
         store.update_order("PM-2", {"status": "paid"}, 1)  # to the month archive
@@ -50,7 +51,8 @@ def test_every_file_and_folder_of_the_store_is_private(
         assert {".lock", "journal.jsonl"} <= set(modes(data_dir))
         assert readable_by_others(data_dir) == {}  # while open: lock and journal
     (data_dir / "orders.json").write_text("{not json", encoding="utf-8")
-    with TinyDBStore(data_dir) as store:  # sets the damaged file aside, writes the rest
+    # sets the damaged file aside, writes the rest
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         assert store.problems()
     assert list(data_dir.glob("orders.json.corrupt-*"))
     assert list((data_dir / "archive").glob("orders-*.json"))
@@ -61,18 +63,19 @@ def test_every_file_and_folder_of_the_store_is_private(
 def test_a_folder_readable_by_others_is_made_private_at_open(
     open_umask: None, data_dir: Path, make_order: Maker, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         store.create_order(make_order("PM-1"))
     (data_dir / "markets.yaml").write_text("markets: []\n", encoding="utf-8")  # the office's
     for path in [data_dir, *data_dir.rglob("*")]:  # as an older version left it
         path.chmod(0o755 if path.is_dir() else 0o644)
-    with caplog.at_level(logging.WARNING), TinyDBStore(data_dir):
+    with caplog.at_level(logging.WARNING), TinyDBStore(data_dir, finished=FINISHED):
         pass
     assert readable_by_others(data_dir) == {"markets.yaml": "0o644"}
     said = [r.getMessage() for r in caplog.records]
     (line,) = [text for text in said if "readable by other users" in text]
     assert "orders.json" in line
     caplog.clear()
-    with caplog.at_level(logging.WARNING), TinyDBStore(data_dir):  # said once, not every start
+    # said once, not every start
+    with caplog.at_level(logging.WARNING), TinyDBStore(data_dir, finished=FINISHED):
         pass
     assert "readable by other users" not in caplog.text

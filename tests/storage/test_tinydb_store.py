@@ -24,6 +24,7 @@ from bot.storage.journal import scan
 from bot.storage.lockfile import StoreLocked
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
+from tests.storage.conftest import FINISHED
 
 Maker = Callable[..., Record]
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def journaled_orders(folder: Path) -> dict[str, int]:
 
 
 def test_reopen_keeps_everything(data_dir: Path, make_order: Maker, make_session: Maker) -> None:
-    with TinyDBStore(data_dir, session_shards=4) as store:
+    with TinyDBStore(data_dir, finished=FINISHED, session_shards=4) as store:
         for i in range(20):
             store.put_session(f"telegram:{i}", make_session(float(i), slots={"n": i}))
         store.delete_session("telegram:0")
@@ -63,7 +64,7 @@ def test_reopen_keeps_everything(data_dir: Path, make_order: Maker, make_session
         store.update_order("PM-1", {"status": "paid", "total": 41000}, 1)
         store.update_order("PM-2", {"status": "claimed"}, 1)
         store.mark_message("telegram", "77", at=5.0)
-    with TinyDBStore(data_dir, session_shards=4) as store:
+    with TinyDBStore(data_dir, finished=FINISHED, session_shards=4) as store:
         assert store.get_session("telegram:0") is None
         assert store.get_session("telegram:7") == make_session(7.0, slots={"n": 7})
         assert store.next_sequence("PM") == 4
@@ -117,11 +118,11 @@ def test_shard_of_is_stable() -> None:
 
 def test_changing_the_shard_count_moves_sessions(data_dir: Path, make_session: Maker) -> None:
     keys = [f"telegram:{i}" for i in range(60)]
-    with TinyDBStore(data_dir, session_shards=8) as store:
+    with TinyDBStore(data_dir, finished=FINISHED, session_shards=8) as store:
         for i, key in enumerate(keys):
             store.put_session(key, make_session(float(i)))
     for shards in (3, 16):
-        with TinyDBStore(data_dir, session_shards=shards) as store:
+        with TinyDBStore(data_dir, finished=FINISHED, session_shards=shards) as store:
             assert [store.get_session(k) for k in keys] == [
                 make_session(float(i)) for i in range(60)
             ]
@@ -146,12 +147,12 @@ def test_changing_the_shard_count_moves_sessions(data_dir: Path, make_session: M
 def test_unreadable_file_is_set_aside_not_overwritten(
     data_dir: Path, make_order: Maker, name: str, content: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         store.create_order(make_order("PM-1"))
     target = data_dir / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(content, encoding="utf-8")
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         problems = store.problems()
         assert len(problems) == 1 and name.split("/")[-1] in problems[0]
         assert "moved to" in problems[0]
@@ -162,18 +163,18 @@ def test_unreadable_file_is_set_aside_not_overwritten(
     (aside,) = target.parent.glob(f"{target.name}.corrupt-*")
     assert aside.read_text(encoding="utf-8") == content  # kept byte for byte
     # the set-aside file is still reported at the next start, until someone deals with it
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         assert store.get_order("PM-9") is not None
         assert any(aside.name in p for p in store.problems())
 
 
 def test_orphan_temp_files_are_removed_at_start(data_dir: Path, make_order: Maker) -> None:
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         store.create_order(make_order("PM-1"))
     orphans = [data_dir / ".orders.json.tmp-999-abcd", data_dir / "archive" / ".x.json.tmp-1-2"]
     for orphan in orphans:
         orphan.write_text('{"orders": {}}')
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         assert not any(o.exists() for o in orphans)
         assert store.get_order("PM-1") is not None
     assert not list(data_dir.rglob("*.tmp-*"))
@@ -186,7 +187,7 @@ def write_raw(path: Path, orders: list[dict]) -> None:
 
 
 def test_crash_between_file_writes_keeps_the_newest_copy(data_dir: Path, make_order: Maker) -> None:
-    TinyDBStore(data_dir).close()
+    TinyDBStore(data_dir, finished=FINISHED).close()
     month = data_dir / "archive" / "orders-2026-11.json"
     # PM-1 was being archived (archive written, orders.json not yet);
     # PM-2 was being reopened (orders.json written, its archive copy not yet dropped).
@@ -204,7 +205,7 @@ def test_crash_between_file_writes_keeps_the_newest_copy(data_dir: Path, make_or
             {**make_order("PM-2", status="paid"), "version": 2},
         ],
     )
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         assert store.get_order("PM-1") == {**make_order("PM-1", status="paid"), "version": 2}
         assert store.get_order("PM-2")["version"] == 3  # type: ignore[index]
         assert [o["status"] for o in store.query_orders()] == ["paid", "exchange"]
@@ -213,10 +214,10 @@ def test_crash_between_file_writes_keeps_the_newest_copy(data_dir: Path, make_or
 
 
 def test_misplaced_orders_are_put_back(data_dir: Path, make_order: Maker) -> None:
-    TinyDBStore(data_dir).close()
+    TinyDBStore(data_dir, finished=FINISHED).close()
     write_raw(data_dir / "orders.json", [{**make_order("PM-1", status="paid"), "version": 2}])
     write_raw(data_dir / "archive" / "orders-2026-11.json", [{**make_order("PM-2"), "version": 1}])
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         assert [o["code"] for o in store.query_orders(status="paid")] == ["PM-1"]
         assert [o["code"] for o in store.query_orders(status="new")] == ["PM-2"]
     assert order_codes(data_dir / "orders.json") == {"PM-2"}
@@ -274,7 +275,7 @@ def test_values_json_cannot_hold_fail_at_once(tiny: TinyDBStore, make_session: M
 
 
 def test_closed_store_refuses_changes(data_dir: Path, make_order: Maker) -> None:
-    store = TinyDBStore(data_dir)
+    store = TinyDBStore(data_dir, finished=FINISHED)
     store.close()
     store.close()  # twice is fine
     with pytest.raises(StoreError, match="closed"):
@@ -286,13 +287,13 @@ def test_closed_store_refuses_changes(data_dir: Path, make_order: Maker) -> None
 
 def test_second_store_on_the_same_folder_is_refused(tiny: TinyDBStore) -> None:
     with pytest.raises(StoreLocked) as info:
-        TinyDBStore(tiny.path)
+        TinyDBStore(tiny.path, finished=FINISHED)
     message = str(info.value)
     assert "Another bot process" in message and str(os.getpid()) in message
     assert str(tiny.path) in message
     assert isinstance(info.value, StoreError) and info.value.pid == os.getpid()
     tiny.close()
-    TinyDBStore(tiny.path).close()  # released by close()
+    TinyDBStore(tiny.path, finished=FINISHED).close()  # released by close()
 
 
 OPEN_IN_CHILD = """
@@ -333,11 +334,11 @@ def test_lock_of_a_killed_process_is_released(data_dir: Path) -> None:
     try:
         assert child.stdout is not None and child.stdout.readline() == "OPEN\n"
         with pytest.raises(StoreLocked, match=f"pid {child.pid}"):
-            TinyDBStore(data_dir)
+            TinyDBStore(data_dir, finished=FINISHED)
     finally:
         child.kill()
         child.communicate(timeout=60)
-    TinyDBStore(data_dir).close()
+    TinyDBStore(data_dir, finished=FINISHED).close()
 
 
 # -- group commit ---------------------------------------------------------------------------
@@ -370,7 +371,7 @@ async def test_concurrent_flushes_share_writes_and_are_durable(
     assert tiny.stats["rounds"] - rounds < 50
     assert tiny.written["journal.jsonl"] <= tiny.stats["rounds"]
     tiny.close()
-    with TinyDBStore(tiny.path) as again:
+    with TinyDBStore(tiny.path, finished=FINISHED) as again:
         assert len(again.query_orders()) == 50
         assert again.next_sequence("PM") == 51
         assert all(again.get_session(f"telegram:{i}") is not None for i in range(50))
@@ -409,11 +410,11 @@ def archive_many(store: TinyDBStore, make_order: Maker, n: int) -> None:
 def test_a_write_with_5000_archived_orders_appends_only_to_the_journal(
     data_dir: Path, make_order: Maker
 ) -> None:
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         archive_many(store, make_order, 5000)
         store.create_order(make_order("PM-1"))
     assert len(list((data_dir / "archive").glob("orders-2025-*.json"))) == 12
-    with TinyDBStore(data_dir) as store:
+    with TinyDBStore(data_dir, finished=FINISHED) as store:
         assert len(store.query_orders(status="paid")) == 5000
         sizes = []
         for version, status in enumerate(["claimed", "delivered", "paid"], 1):
@@ -433,9 +434,9 @@ def test_a_write_with_5000_archived_orders_appends_only_to_the_journal(
 
 
 def test_only_a_few_archive_months_stay_loaded(data_dir: Path, make_order: Maker) -> None:
-    with TinyDBStore(data_dir, archive_months_cached=2) as store:
+    with TinyDBStore(data_dir, finished=FINISHED, archive_months_cached=2) as store:
         archive_many(store, make_order, 120)
-    with TinyDBStore(data_dir, archive_months_cached=2) as store:
+    with TinyDBStore(data_dir, finished=FINISHED, archive_months_cached=2) as store:
         assert len(store.query_orders(since="2025-01-01", until="2026-01-01")) == 120
         assert len(store._orders.archive.loaded_months) <= 2
         assert store.get_order("OLD-0") is not None  # found again after eviction
@@ -514,16 +515,17 @@ def state(store: Store) -> tuple:
 def test_same_results_as_the_memory_store(ops: list[tuple]) -> None:
     memory = MemoryStore()
     with tempfile.TemporaryDirectory() as tmp:
-        tiny = TinyDBStore(tmp, session_shards=3, message_shards=2, archive_months_cached=1)
+        tiny = TinyDBStore(tmp, finished=FINISHED, session_shards=3, message_shards=2,
+                           archive_months_cached=1)
         try:
             for op in ops:
                 if op[0] == "reopen":
                     tiny.close()
-                    tiny = TinyDBStore(tmp, session_shards=3, message_shards=2)
+                    tiny = TinyDBStore(tmp, finished=FINISHED, session_shards=3, message_shards=2)
                     continue
                 assert apply(tiny, op) == apply(memory, op), op
             tiny.close()
-            tiny = TinyDBStore(tmp, session_shards=2, message_shards=3)
+            tiny = TinyDBStore(tmp, finished=FINISHED, session_shards=2, message_shards=3)
             assert state(tiny) == state(memory)
             assert tiny.problems() == []
         finally:
@@ -550,7 +552,7 @@ def test_threads_writing_and_flushing_at_once(
     for thread in threads:
         thread.join()
     tiny.close()
-    with TinyDBStore(tiny.path) as again:
+    with TinyDBStore(tiny.path, finished=FINISHED) as again:
         assert len(again.query_orders()) == 240
         assert len(again.query_orders(status="paid")) == 6 * 14
         assert again.get_session("t5:39") == make_session(39.0)
@@ -560,7 +562,7 @@ def test_threads_writing_and_flushing_at_once(
 WRITE_UNTIL_KILLED = """
 import sys
 from bot.storage.tinydb_store import TinyDBStore
-store = TinyDBStore(sys.argv[1], session_shards=2)
+store = TinyDBStore(sys.argv[1], finished=("paid", "cancelled"), session_shards=2)
 start = store.next_sequence("PM")
 for n in range(start, start + 100_000):
     code = f"PM-{n}"
@@ -590,7 +592,7 @@ def test_killed_while_writing_loses_no_flushed_order(data_dir: Path) -> None:
         confirmed += [child.stdout.readline().strip() for _ in range(lines)]
         child.kill()  # SIGKILL, most likely in the middle of a write
         child.communicate(timeout=60)
-        with TinyDBStore(data_dir, session_shards=2) as store:
+        with TinyDBStore(data_dir, finished=FINISHED, session_shards=2) as store:
             assert store.problems() == []
             missing = [c for c in confirmed if store.get_order(c) is None]
             assert missing == []

@@ -176,12 +176,16 @@ class Lifecycle:
 
     def change(self, orders: Any, code: str, event: str, by: str, now: datetime,
                judge: Judge | None = None, **data: Any) -> Fired:
-        """Read, fire and write an order (``orders``: a typed `OrderRepository`).
+        """Read, fire and write an order (``orders``: the app's typed `Orders`, or the
+        storage's order repository, which is wrapped in one).
 
         On a version conflict (someone else changed it meanwhile) read it again and
         re-check: of two coordinators claiming at once, the second finds it claimed."""
+        from bot.ordering.domain.repository import Orders
         from bot.storage.base import VersionConflict
 
+        if not isinstance(orders, Orders):
+            orders = Orders(orders)
         for _ in range(MAX_TRIES):
             order = orders.get(code)
             if order is None:

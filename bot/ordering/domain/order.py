@@ -443,6 +443,35 @@ class _Missing:
 _MISSING: Any = _Missing()
 
 
+# the shape of a stored order's parts: key -> (what it must be, the types that are fine)
+_SHAPES: dict[str, tuple[str, tuple[type, ...]]] = {
+    "code": ("a text", (str,)), "market": ("a text", (str,)), "status": ("a text", (str,)),
+    "user": ("a text", (str,)), "items": ("a list", (list,)),
+    "address": ("an object or a text", (dict, str)), "resident": ("an object", (dict,)),
+    "history": ("a list", (list,)), "courier": ("an object", (dict,)),
+    "exchange": ("an object", (dict,)), "total": ("a whole number", (int,)),
+    "cash": ("a whole number", (int,)), "version": ("a whole number", (int,)),
+    "created_at": ("a date text", (str,)),
+}
+
+
+def record_problems(record: Mapping[str, Any]) -> list[str]:
+    """What in a stored order is not of the shape this version writes (``resident is not an
+    object``): `Order.from_record` reads past it, `main.py doctor` reports it."""
+    found = []
+    for key, (what, types) in _SHAPES.items():
+        value = record.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, types) or isinstance(value, bool):
+            found.append(f"{key} is {type(value).__name__}, not {what}")
+    for name in ("items", "history"):
+        entries = record.get(name)
+        if isinstance(entries, list) and not all(isinstance(e, dict) for e in entries):
+            found.append(f"{name} holds something that is not an object")
+    return found
+
+
 def field_names() -> tuple[str, ...]:
     """The Order's typed fields (for documentation and tests)."""
     return tuple(f.name for f in fields(Order) if not f.name.startswith("_"))
