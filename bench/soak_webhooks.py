@@ -78,7 +78,7 @@ PROMPTS = {
     "Nomor HP yang bisa dihubungi": "phone",
     "Ringkasan pesanan": "summary",
 }
-QUIET = 0.1  # seconds without a new message: the bot's answer is complete
+QUIET = 0.25  # seconds without a new message: the bot's answer is complete
 NUDGE_AFTER = 8.0  # seconds without an answer to a message answered 200: ask again
 
 
@@ -91,6 +91,7 @@ class Round:
     address: str
     sent_lines: int = 0  # item lines answered 200
     ya: bool = False  # "ya" answered 200 on the summary
+    sent: list[str] = field(default_factory=list)  # every text answered 200, in order
     code: str | None = None  # the code of the confirmation received
 
 
@@ -161,8 +162,9 @@ class Resident:
         self.acked_event.set()
 
     async def answer_since(self, mark: int) -> str | None:
-        """The bot's messages after the first ``mark`` ones, once it has gone quiet;
-        None if nothing came for ``nudge_after`` seconds."""
+        """The bot's messages after the first ``mark`` ones, once they hold something to
+        answer and it has gone quiet (an answer in several messages is read whole); None
+        if nothing to answer came for ``nudge_after`` seconds."""
         deadline = time.monotonic() + self.nudge_after
         seen = mark
         quiet_since = time.monotonic()
@@ -172,10 +174,12 @@ class Resident:
             if len(got) > seen:
                 seen, quiet_since = len(got), now
             elif seen > mark and now - quiet_since >= QUIET:
-                return "\n".join(got[mark:])
-            elif seen == mark and now > deadline:
+                text = "\n".join(got[mark:])
+                if CODE.search(text) or any(prompt in text for prompt in PROMPTS):
+                    return text
+            if now > deadline:
                 return None
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.05)
 
     # -- ordering ---------------------------------------------------------------------
     def new_round(self) -> Round:
@@ -214,6 +218,7 @@ class Resident:
             while words is not None:
                 mark = len(self.replies.of(self.key))
                 await self.send(words)
+                r.sent.append(words)
                 if words == "ya":
                     r.ya = True
                 elif words in r.lines:
@@ -290,7 +295,8 @@ def check(data: Path, residents: list[Resident], figures: Figures) -> dict[str, 
                     problems.append(f"confirmed {r.code} of {res.key} not stored for them")
                     continue
                 if not same_items(order, r.lines):
-                    problems.append(f"{r.code}: items {order.get('items')} != {r.lines}")
+                    problems.append(f"{r.code} of {res.key}: items {order.get('items')} != "
+                                    f"{r.lines}; the resident sent {r.sent}")
                 used.add(r.code)
         for r in res.rounds:  # rounds whose "ya" was answered 200 but no confirmation came
             if r.ya and r.code is None:

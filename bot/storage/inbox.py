@@ -14,8 +14,9 @@ hands it over again; the engine's processed message ids (``seen_message``) then 
 from being handled twice, and the replies it may not have had are sent again
 (`bot.engine.unsent`). A `done` line goes to the file at once, without a sync of its own:
 a killed process loses none (the kernel has it); a machine that loses power may lose a
-few, which only hands those deliveries over again. The event loop never waits for a sync:
-the appends are synced in `GroupCommit`'s thread, outside the lock.
+few, which only hands those deliveries over again. The event loop does not wait for a
+sync: appends are synced in `GroupCommit`'s thread, outside the lock (only the rare
+rewrite of the file holds it).
 
 While a delivery is handled, `progress` records how many replies of each of its messages
 went out (``App`` reports them, see `bot.delivery`), so that after a crash only the rest
@@ -23,10 +24,10 @@ is sent (`sent_before`), not the whole answer again.
 
 File format, one JSON object per line: ``{"n": 7, "body": "<text>"}`` (``"b64"`` instead
 of ``"body"`` for bytes that are not UTF-8), ``{"sent": 7, "m": "<message id>", "k": 2}``
-and ``{"done": 7}``. A torn last line (a crash
-while appending; never acknowledged, as its sync did not finish) and damaged lines are
-skipped. The file is rewritten with only the entries not yet done at open, at `close`
-and whenever it grows past ``rewrite_at`` bytes (at a sync).
+and ``{"done": 7}``. A torn last line (a crash while appending; never acknowledged, as
+its sync did not finish) and damaged lines are skipped. The file is rewritten with only
+the entries not yet done at open, at `close` and whenever it grows past ``rewrite_at``
+bytes (at a sync).
 """
 
 from __future__ import annotations
