@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "sessions": {"resume_after_hours": 6, "expire_after_days": 30},
     "admins": [],
     "recap": {"time": "20:00"},
+    "escalation": {"claim_minutes": 60, "office_minutes": 120},
+    "complaints": {"days": 3},
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1_048_576},
     "telegram": {
         "enabled": False,
@@ -36,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
         "bot_username": "",
         "poll_timeout": 30,
         "max_concurrent": 64,
+        "max_in_flight": 8,
         "retries": 3,
         "retry_backoff": 0.5,
         "reconnect_max": 60,

@@ -88,6 +88,25 @@ class ChatBot:
         self.replies = asyncio.run(self.app.engine.handle(msg))
         return self.replies
 
+    def tick(self) -> list[Reply]:
+        """The server's periodic jobs, once, at the test's clock: what they send becomes
+        the replies read by `to` and `text`."""
+        sent: list[Reply] = []
+
+        class Collect:  # the console channel's adapter, keeping what it is given
+            name = "console"
+
+            async def send(self, reply: Reply) -> None:
+                sent.append(reply)
+
+        self.app.adapters["console"] = Collect()
+        try:
+            asyncio.run(self.app.run_jobs(self.clock()))
+        finally:
+            self.app.adapters.pop("console", None)
+        self.replies = sent
+        return sent
+
     def say(self, text: str, user: str = "warga") -> list[Reply]:
         return self.push(user, text)
 

@@ -13,8 +13,14 @@ Each file has ``steps``; a step is what a user does and what must follow:
       to: {koord-kranji-1: ["KRB-"]}      # replies to other users
     - restart: true                # reopen the app on the same data files
     - wait_hours: 7                # let the clock run
+    - tick: true                   # the server's periodic jobs run once (timers, recap);
+                                   # what they send is checked with `to:` (and `says:`)
     - orders: 1                    # how many orders the sender has
       order: {market: kranji-baru, status: new, "resident.name": Bu Ani}
+      order_of: warga              # whose latest order `order` reads (default: the sender,
+                                   # or warga for staff, who place none)
+
+A top-level ``config:`` overrides config sections for the whole story (and its restarts).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import pytest
 import yaml
 
 from bot.storage.tinydb_store import TinyDBStore
-from tests.chat import ChatBot
+from tests.chat import ChatBot, test_config
 
 DIALOGUES = sorted((Path(__file__).parent / "dialogues").glob("*.yaml"))
 
@@ -61,8 +67,9 @@ def check_step(bot: ChatBot, step: dict[str, Any], user: str, where: str) -> Non
             assert wanted in got, f"{where}: {wanted!r} not sent to {other}:\n{got}"
     if "orders" in step:
         assert len(bot.orders(user)) == step["orders"], f"{where}: {bot.orders(user)}"
-    if "order" in step:
-        order = bot.orders(user)[-1]
+    if "order" in step:  # the sender's latest order (staff have none: the resident's)
+        owner = step.get("order_of") or (user if bot.orders(user) else "warga")
+        order = bot.orders(owner)[-1]
         for key, value in step["order"].items():
             assert dig(order, key) == value, f"{where}: order {key} = {dig(order, key)!r}"
 
@@ -70,16 +77,19 @@ def check_step(bot: ChatBot, step: dict[str, Any], user: str, where: str) -> Non
 def run_dialogue(path: Path, data_dir: Path) -> None:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     store = TinyDBStore(data_dir)
-    bot = ChatBot(store=store)
+    config = test_config(**(spec.get("config") or {}))
+    bot = ChatBot(store=store, config=config)
     try:
         for number, step in enumerate(spec["steps"], 1):
             where = f"{path.name} step {number}"
             user = str(step.get("user", "warga"))
             if step.get("restart"):
                 bot.store.close()
-                bot = ChatBot(store=TinyDBStore(data_dir), clock=bot.clock)
+                bot = ChatBot(store=TinyDBStore(data_dir), config=config, clock=bot.clock)
             if "wait_hours" in step:
                 bot.clock.advance(float(step["wait_hours"]) * 3600)
+            if step.get("tick"):
+                bot.tick()
             if "send" in step:
                 bot.push(user, str(step["send"]))
             elif "choose" in step:

@@ -69,8 +69,10 @@ def test_a_whole_order_across_users(tmp_path: Path) -> None:
         {"user": "koord-kranji-2", "text": "0813-1111-2222"},       # 10
         {"user": "koord-kranji-2", "choice": "delivered"},          # 11
         {"user": "koord-kranji-2", "choice": "paid"},               # 12
-        {"user": "koord-kranji-2", "text": "40rb"},                 # 13
+        {"user": "koord-kranji-2", "text": "40rb"},                 # 13 asks to confirm
         {"user": "kepala-kranji", "text": "rekap"},                 # 14
+        {"user": "koord-kranji-2", "text": "ya"},                   # 15 paid
+        {"user": "kepala-kranji", "text": "rekap"},                 # 16
     ]
     everything = chat(tmp_path, hello + order + steps)
     first, out = everything[:len(hello + order)], everything[len(hello + order):]
@@ -98,8 +100,10 @@ def test_a_whole_order_across_users(tmp_path: Path) -> None:
     assert "*Pak Joko* (0813-1111-2222)" in to(out[10], "warga")
     assert f"komplain {code}" in to(out[11], "warga")
     assert options(out[11], "warga") == [f"report:{code}"]
-    assert "Pembayaran Rp40.000" in to(out[13], "warga")
-    recap = to(out[14], "kepala-kranji")
+    assert "Tandai *KRB" in to(out[13], "koord-kranji-2") and to(out[13], "warga") == ""
+    assert "lunas 1" not in to(out[14], "kepala-kranji")  # nothing recorded before "ya"
+    assert "Pembayaran Rp40.000" in to(out[15], "warga")
+    recap = to(out[16], "kepala-kranji")
     assert "*Pasar Kranji Baru*: 1 pesanan" in recap and "lunas 1" in recap
     assert "nilai belanja Rp40.000 · tunai diterima Rp40.000" in recap
 

@@ -32,7 +32,8 @@ class Outbox:
 
 def bot_at(moment: float, store=None, **config) -> tuple[ChatBot, Outbox]:
     bot = ChatBot(store=store, clock=Clock(moment),
-                  config=chat.test_config(admins=["console:kantor-pasar"], **config))
+                  config=chat.test_config(admins=["console:kantor-pasar"],
+                                          escalation={"claim_minutes": 0}, **config))
     outbox = Outbox()
     bot.app.attach(outbox)
     return bot, outbox
@@ -44,19 +45,19 @@ def test_the_recap_goes_out_once_at_the_time(tmp_path: Path) -> None:
     fill(bot.store)
     for user in ("kepala-kranji", "kantor-pasar"):
         bot.say("halo", user)
-    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0}  # 19:05: not yet
+    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0, "escalation": 0}  # 19:05: not yet
     bot.clock.advance(3600)
-    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 2}
+    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 2, "escalation": 0}
     to = {r.to: r.text for r in outbox.sent}
     assert set(to) == {"console:kepala-kranji", "console:kantor-pasar"}  # Pak Hendra never chatted
     assert "*Pasar Kranji Baru*: 5 pesanan" in to["console:kepala-kranji"]
     assert "Harapan" not in to["console:kepala-kranji"]
     assert "*Semua pasar*: 9 pesanan" in to["console:kantor-pasar"]
-    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0}  # once a day
+    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0, "escalation": 0}  # once a day
     store.close()
     # a restarted bot does not send it again the same evening
     again, outbox = bot_at(EVENING + 600, TinyDBStore(tmp_path / "data"))
-    assert asyncio.run(again.app.run_jobs()) == {"daily recap": 0}
+    assert asyncio.run(again.app.run_jobs()) == {"daily recap": 0, "escalation": 0}
     assert outbox.sent == []
     again.store.close()
 
@@ -69,7 +70,8 @@ def test_the_time_is_configurable_and_can_be_off() -> None:
         recap_time({"recap": {"time": "jam delapan"}})
     bot, outbox = bot_at(EVENING, recap={"time": ""})
     bot.say("halo", "kepala-kranji")
-    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0} and outbox.sent == []
+    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0, "escalation": 0}
+    assert outbox.sent == []
 
 
 def test_a_failing_job_does_not_stop_the_others() -> None:
@@ -84,4 +86,5 @@ def test_a_failing_job_does_not_stop_the_others() -> None:
 
     bot.app.jobs["broken"] = broken
     bot.app.jobs["other"] = fine
-    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0, "broken": None, "other": "ok"}
+    assert asyncio.run(bot.app.run_jobs()) == {"daily recap": 0, "escalation": 0, "broken": None,
+                                             "other": "ok"}

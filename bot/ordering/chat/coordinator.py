@@ -16,7 +16,7 @@ from typing import Any
 from bot.engine.context import ActionFailed, Context
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering.chat import follow, links, routing
+from bot.ordering.chat import escalation, follow, links, payments, routing
 from bot.ordering.chat.changes import act, current, lifecycle, now, orders
 from bot.ordering.domain.events import Offer
 from bot.ordering.domain.lifecycle import Lifecycle
@@ -85,6 +85,8 @@ def intake(ctx: Context) -> None:
         open_order(ctx)
         if command.verb == "claim":
             claim_order(ctx)
+        elif command.verb == "assign":
+            ctx.slots["wants"] = "assign"
     except ActionFailed as failed:
         ctx.say(failed.message_id, **failed.params)
         if failed.message_id in ("coord.no_such_order", "coord.not_your_market"):
@@ -261,12 +263,13 @@ def register(registry: Registry) -> None:
         "coord_start_shopping": _fire("start_shopping"),
         "coord_send_courier": _fire("send_courier", courier=("courier_name", "courier_phone")),
         "coord_delivered": _fire("deliver"),
-        "coord_paid": _fire("pay", cash="cash"),
         "coord_cancel": _fire("cancel_by_coordinator", reason="reason"),
         "coord_exchanged": _fire("finish_exchange", note="exchange_note"),
     }
     for name, fn in simple.items():
         registry.action(name)(fn)
+    payments.register(registry)
+    escalation.register(registry)
     routing.register(registry)
     follow.register(registry)
     links.register(registry)

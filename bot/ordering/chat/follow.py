@@ -9,7 +9,7 @@ task. A resident sees and acts on only their own orders (`roles.check`).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from bot.engine.context import ActionFailed, Context
@@ -78,6 +78,23 @@ def may_report(ctx: Context) -> None:
         raise ActionFailed("status.no_such_order", code=str(ctx.slots.get("code") or ""))
     if "request_exchange" not in lifecycle(ctx).allowed_events(order.status):
         raise _refuse(ctx, order, "exchange.cannot_report")
+    if too_late(ctx, order):
+        raise ActionFailed("exchange.too_late", code=order.code,
+                           days=str(ctx.services.complaint_days))
+
+
+def too_late(ctx: Context, order: Order) -> bool:
+    """A paid order's problem may be reported within ``complaints.days`` of payment."""
+    if order.status != "paid":
+        return False
+    paid = order.payment.paid_at or order.at("paid")
+    if not paid:
+        return False
+    try:
+        since = now_local(ctx.now, ctx.services.markets.timezone) - datetime.fromisoformat(paid)
+    except (TypeError, ValueError):
+        return False
+    return since > timedelta(days=ctx.services.complaint_days)
 
 
 def open_mine(ctx: Context) -> None:
@@ -143,7 +160,7 @@ def actions(ctx: Context) -> list[Option]:
     options = []
     if "cancel_by_resident" in allowed:
         options.append(Option("cancel", ctx.t("status.opt_cancel")))
-    if "request_exchange" in allowed:
+    if "request_exchange" in allowed and order is not None and not too_late(ctx, order):
         options.append(Option("report", ctx.t("status.opt_report")))
     return [*options, Option("done", ctx.t("status.opt_done"))]
 
@@ -210,6 +227,8 @@ def register(registry: Registry) -> None:
     registry.condition("resident_has_order")(lambda ctx: _order(ctx) is not None)
     registry.condition("resident_wants_cancel")(lambda ctx: ctx.slots.get("wants") == "cancel")
     registry.condition("resident_wants_report")(lambda ctx: ctx.slots.get("wants") == "report")
+    registry.condition("resident_order_paid")(
+        lambda ctx: (order := _order(ctx)) is not None and order.status == "paid")
     for name, fn in {
         "resident_intake": intake, "resident_show": show, "resident_list": list_mine,
         "list_my_orders": list_with_hint,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from bot.engine.context import Context
 from bot.engine.inputs.phone import display_phone
@@ -104,10 +105,23 @@ def _values(ctx: Context, fired: Fired) -> dict[str, Param]:
         "reason": after.cancel_reason,
         "wanted": views.exchange_items(after),
         "assignee": ctx.services.roles.display_name(after.coordinator or ""),
+        "payment_note": lambda lang: payment_note(after, lang, i18n),
         "refund": lambda lang: money((after.exchange.refund if after.exchange else 0) or 0,
                                      lang, i18n),
         "note": (exchange.note if exchange else "") or "-",
     }
+
+
+def payment_note(order: Order, lang: str, i18n: Any) -> str:
+    """What the resident is told besides the cash: what is still owed, or the discount."""
+    payment = order.payment
+    if payment.outstanding:
+        return i18n.t(lang, "status.paid_outstanding",
+                      outstanding=money(payment.outstanding, lang, i18n))
+    if payment.discount:
+        return i18n.t(lang, "status.paid_discount", discount=money(payment.discount, lang, i18n),
+                      reason=payment.discount_reason or "-")
+    return ""
 
 
 def _audience(ctx: Context, fired: Fired, to: str) -> list[str]:

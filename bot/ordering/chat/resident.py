@@ -55,6 +55,7 @@ class Ordering:
     bot_username: str = ""  # config telegram.bot_username, for referral links
     wa_number: str = ""  # config whatsapp.display_number, for referral links
     unstaffed_warned: set[str] = field(default_factory=set)  # markets already logged
+    complaint_days: int = 3  # config complaints.days: a problem reported after payment
     wilayah: Wilayah | None = None  # data/wilayah.yaml, for reading addresses
     orders: Orders | None = None  # the app's orders (typed), over the store's repository
 

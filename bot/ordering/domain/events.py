@@ -265,7 +265,7 @@ EVENT_TABLE: tuple[Event, ...] = (
           offer=Offer("delivered", "coord.opt_delivered")),
     Event("pay", ("delivered", "exchange_done"), "paid", COORDINATORS, _pay,
           needs=("claimed", "cash", "short_decided"),
-          tells=(Tell(TO_RESIDENT, "status.note_paid", ("cash",)),),
+          tells=(Tell(TO_RESIDENT, "status.note_paid", ("cash", "payment_note")),),
           offer=Offer("paid", "coord.opt_paid")),
     Event("cancel_by_resident", ("new", "claimed"), "cancelled", frozenset({RESIDENT}),
           _cancel, tells=(Tell(TO_HOLDER, "coord.cancelled_by_resident"),)),

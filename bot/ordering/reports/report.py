@@ -22,6 +22,22 @@ NO_TAG = ""
 
 
 @dataclass
+class PersonFigures:
+    """One coordinator's orders in a report: the head's recap has a line per coordinator."""
+
+    name: str
+    claimed: int = 0
+    delivered: int = 0
+    paid: int = 0
+    outstanding: int = 0  # rupiah residents still owe on their orders
+    waits: list[float] = field(default_factory=list)
+
+    @property
+    def median_wait(self) -> float | None:
+        return statistics.median(self.waits) if self.waits else None
+
+
+@dataclass
 class Figures:
     """One market's figures (or all markets' together)."""
 
@@ -33,6 +49,9 @@ class Figures:
     waits: list[float] = field(default_factory=list)  # minutes from order to delivery
     exchanges: int = 0
     referrals: Counter[str] = field(default_factory=Counter)
+    outstanding: int = 0  # what residents still owe on paid orders
+    staff: dict[str, str] | None = None  # coordinators' names: a line per coordinator
+    people: dict[str, PersonFigures] = field(default_factory=dict)
 
     @property
     def orders(self) -> int:
@@ -58,6 +77,16 @@ class Figures:
         if order.exchange:
             self.exchanges += 1
         self.referrals[order.referral or NO_TAG] += 1
+        self.outstanding += order.payment.outstanding
+        if self.staff is not None and order.coordinator:
+            person = self.people.setdefault(order.coordinator, PersonFigures(
+                self.staff.get(order.coordinator) or order.coordinator.partition(":")[2]))
+            person.claimed += 1
+            person.delivered += order.delivered_at is not None
+            person.paid += order.status == "paid"
+            person.outstanding += order.payment.outstanding
+            if wait is not None:
+                person.waits.append(wait)
 
 
 @dataclass
@@ -80,7 +109,7 @@ def minutes_to_delivery(order: Order) -> float | None:
 def build(orders: Iterable[Order], markets: Sequence[Market], first: date,
           last: date) -> Report:
     """Figures of ``orders`` for ``markets`` (each listed, even without orders)."""
-    per = {m.id: Figures(m.id, m.name) for m in markets}
+    per = {m.id: Figures(m.id, m.name, staff=dict(m.names)) for m in markets}
     every = Figures("", "")
     for order in orders:
         figures = per.get(order.market)
@@ -136,6 +165,15 @@ def figures_lines(figures: Figures, lang: str, i18n: I18n) -> list[str]:
         lines.append("  " + i18n.t(
             lang, "report.more_line", wait=duration(figures.median_wait, lang, i18n),
             exchanges=figures.exchanges, cancellations=figures.cancellations))
+        if figures.outstanding:
+            lines.append("  " + i18n.t(lang, "report.outstanding",
+                                       amount=money(figures.outstanding, lang, i18n)))
+        for person in sorted(figures.people.values(), key=lambda p: p.name):
+            lines.append("  " + i18n.t(
+                lang, "report.coordinator_line", name=person.name, claimed=person.claimed,
+                delivered=person.delivered, paid=person.paid,
+                outstanding=money(person.outstanding, lang, i18n),
+                wait=duration(person.median_wait, lang, i18n)))
     return lines
 
 

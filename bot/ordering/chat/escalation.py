@@ -1,0 +1,181 @@
+"""Nobody waits forever: an order no coordinator claims is escalated, and the head of the
+market unit can give it to a coordinator.
+
+The timer is the order itself: an order in ``new`` is due for escalation once it has
+waited ``escalation.claim_minutes`` (config; from when it was placed, or from the market's
+opening for an order taken while the market was closed), and due again for the market
+office ``escalation.office_minutes`` later. `escalate_due` is a periodic job of the app
+(`App.jobs`, run every minute by the server, with the app's clock): it fires the events
+``escalate`` / ``escalate_office`` of the event table as the app (no role check). Each
+event needs that it has not happened yet (the order's history says so) and is stored with
+the order's version check, so it fires once, across restarts and processes, and after a
+restart an order that came due meanwhile is escalated at the next run. The row's ``tells``
+say who is told (the head, else the office; the office), with an "assign" button.
+
+The head (or an admin) answers with ``assign``: which coordinator of the market takes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from bot.engine.context import ActionFailed, Context
+from bot.engine.registry import Registry
+from bot.messages import Menu, Option, Reply, Text
+from bot.ordering.chat.changes import act, current
+from bot.ordering.domain.errors import LifecycleError
+from bot.ordering.domain.events import TO_HEAD, TO_OFFICE, Tell
+from bot.ordering.domain.lifecycle import LIFECYCLE, Fired
+from bot.ordering.domain.order import Order
+from bot.ordering.domain.repository import Orders
+
+log = logging.getLogger(__name__)
+
+BY = "system:timer"  # who fired a timer's event, in the order's history
+DEFAULTS = {"claim_minutes": 60, "office_minutes": 120}
+
+
+def delays(config: dict[str, Any]) -> tuple[float, float]:
+    """(minutes before the head is told, minutes more before the office is); 0: never."""
+    section = {**DEFAULTS, **(config.get("escalation") or {})}
+
+    def minutes(key: str) -> float:
+        try:
+            return max(float(section.get(key) or 0), 0.0)
+        except (TypeError, ValueError):
+            return 0.0
+
+    return minutes("claim_minutes"), minutes("office_minutes")
+
+
+def waiting_since(order: Order) -> datetime | None:
+    """When the order started waiting for a coordinator: placed, or the market's opening
+    for one taken while it was closed."""
+    try:
+        start = datetime.fromisoformat(order.created_at)
+        if order.scheduled_for:
+            start = max(start, datetime.fromisoformat(order.scheduled_for))
+    except (TypeError, ValueError):
+        return None
+    return start
+
+
+def due_event(order: Order, now: datetime, first: float, second: float) -> str | None:
+    """The timer's event due for ``order`` at ``now``, if any."""
+    start = waiting_since(order)
+    if order.status != "new" or start is None or first <= 0:
+        return None
+    waited = (now - start).total_seconds() / 60
+    done = {entry.event for entry in order.history}
+    if "escalate" not in done:
+        return "escalate" if waited >= first else None
+    if "escalate_office" not in done and second > 0 and waited >= first + second:
+        return "escalate_office"
+    return None
+
+
+def _audience(app: Any, order: Order, tell: Tell) -> list[str]:
+    """Those the row's tell names who have chatted with the bot (it may write to them)."""
+    market = app.services.markets.get(order.market)
+    office = sorted(app.services.admins)
+    wanted = office if tell.to == TO_OFFICE else (
+        [market.head] if market is not None and market.head else [])
+    reachable = [u for u in wanted if u and app.store.get_session(u) is not None]
+    if not reachable and tell.to == TO_HEAD:  # no head, or one who never chatted: the office
+        reachable = [u for u in office if app.store.get_session(u) is not None]
+    return reachable
+
+
+def _replies(app: Any, fired: Fired, minutes: int) -> list[Reply]:
+    order, i18n, engine = fired.after, app.engine.i18n, app.engine
+    market = app.services.markets.get(order.market)
+    replies: list[Reply] = []
+    for tell in fired.tells:
+        users = _audience(app, order, tell)
+        if not users:
+            log.warning("order %s: %s, but nobody to tell has chatted with the bot",
+                        order.code, fired.event.name)
+        for user in users:
+            lang = engine.language_of(user)
+            text = i18n.t(lang, tell.message_id, code=order.code, minutes=minutes,
+                          name=order.resident.name or "-",
+                          market=market.name if market else order.market)
+            if tell.button:
+                verb, label = tell.button
+                option = Option(f"{verb}:{order.code}", i18n.t(lang, label))
+                replies.append(Menu(to=user, text=text, options=(option,)))
+            else:
+                replies.append(Text(to=user, text=text))
+    return replies
+
+
+async def escalate_due(app: Any, now: float) -> int:
+    """Escalate every order whose timer has come; the number of escalations."""
+    first, second = delays(app.config)
+    if first <= 0:
+        return 0
+    moment = datetime.fromtimestamp(now, app.services.markets.timezone)
+    orders = getattr(app.services, "orders", None) or Orders(app.store)
+    machine = getattr(app.services, "lifecycle", None) or LIFECYCLE
+    fired_count = 0
+    for order in orders.query(status="new"):
+        event = due_event(order, moment, first, second)
+        if event is None:
+            continue
+        minutes = round(first if event == "escalate" else first + second)
+        try:
+            fired = machine.change(orders, order.code, event, BY, moment, None)
+        except LifecycleError:  # claimed meanwhile, or escalated by another process
+            continue
+        fired_count += 1
+        flush = getattr(app.store, "flush", None)
+        if flush is not None:
+            await flush()  # stored before anyone is told: never told twice
+        await app.deliver(_replies(app, fired, minutes))
+    if fired_count:
+        log.info("%d order(s) escalated", fired_count)
+    return fired_count
+
+
+# -- the head gives the order to a coordinator ---------------------------------------
+def _market_coordinators(ctx: Context) -> list[str]:
+    order = current(ctx)
+    market = ctx.services.markets.get(order.market) if order is not None else None
+    return list(market.coordinators) if market is not None else []
+
+
+def assign_prompt(ctx: Context) -> None:
+    order = current(ctx)
+    roles = ctx.services.roles
+    if order is None:
+        raise ActionFailed("coord.no_such_order", code=str(ctx.slots.get("code") or ""))
+    if not (roles.is_head(ctx.key, order.market) or roles.is_admin(ctx.key)):
+        roles.refused(ctx.key, "assign", order.code)
+        raise ActionFailed("coord.head_only", code=order.code)
+    ctx.view["code"] = order.code
+
+
+def assignees(ctx: Context) -> list[Option]:
+    roles = ctx.services.roles
+    return [Option(f"c{number}", roles.display_name(user))
+            for number, user in enumerate(_market_coordinators(ctx), 1)]
+
+
+def assign(ctx: Context) -> None:
+    chosen = str(ctx.slots.get("assignee") or "")
+    users = _market_coordinators(ctx)
+    number = int(chosen[1:]) if chosen[1:].isdecimal() else 0
+    if not 1 <= number <= len(users):
+        raise ActionFailed("coord.assignee_missing", code=str(ctx.slots.get("code") or ""))
+    order = act(ctx, "assign", to=users[number - 1])
+    ctx.say("coord.assigned", code=order.code,
+            name=ctx.services.roles.display_name(users[number - 1]))
+
+
+def register(registry: Registry) -> None:
+    registry.condition("coord_wants_assign")(lambda ctx: ctx.slots.get("wants") == "assign")
+    registry.options("coord_assignees")(assignees)
+    registry.action("coord_assign_prompt")(assign_prompt)
+    registry.action("coord_assign")(assign)
