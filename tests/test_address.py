@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli.orders import exported, write_csv
+from bot.ordering.domain.order import Order
+from bot.ordering.reports.export import as_json, write_csv
 from bot.ordering.understanding.address import (
     AREA_PART,
     RTRW_PART,
@@ -119,18 +120,19 @@ def test_export_carries_the_structured_address() -> None:
     stored = {**reading.address.to_dict(), "location": {"latitude": -6.25, "longitude": 107.0}}
     order = {"code": "KRB-1127-001", "market": "kranji-baru", "status": "new", "items": [],
              "address": stored, "resident": {}, "created_at": "2026-11-27T08:00:00+07:00"}
-    record = exported(order)["address"]
+    record = as_json(Order.from_record(order))["address"]
     assert (record["street"], record["rt"], record["rw"], record["kelurahan"],
             record["kecamatan"], record["landmark"]) == (
         "Jl. Kemuning Raya 21", "004", "005", "Jakasetia", "Bekasi Selatan", "dekat masjid")
     out = io.StringIO()
-    write_csv([order], out)
-    header, row = list(csv.reader(io.StringIO(out.getvalue())))
+    write_csv([Order.from_record(order)], out)
+    text = out.getvalue().removeprefix("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text), delimiter=";"))
     columns = dict(zip(header, row, strict=True))
-    assert (columns["rt"], columns["rw"], columns["kelurahan"], columns["latitude"]) == (
-        "004", "005", "Jakasetia", "-6.25")
+    assert (columns["address_rt"], columns["address_rw"], columns["address_kelurahan"],
+            columns["address_latitude"]) == ("004", "005", "Jakasetia", "-6.25")
     # an order stored before addresses were read keeps its text, other columns empty
-    old = exported({**order, "address": {"text": "Jl. Melati 3"}})["address"]
+    old = as_json(Order.from_record({**order, "address": {"text": "Jl. Melati 3"}}))["address"]
     assert old["text"] == "Jl. Melati 3" and old["rt"] is None
     assert Address.from_dict("Jl. Melati 3").text == "Jl. Melati 3"
 

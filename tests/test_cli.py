@@ -49,14 +49,16 @@ def test_chat_json_places_a_whole_order(tmp_path: Path) -> None:
     assert len(orders) == 1
     order = orders[0]
     assert order["market"] == "kranji-baru" and order["status"] == "new"
-    assert order["items"][1] == {"name": "cabe rawit", "quantity": None, "unit": None,
-                                 "budget": 5000, "note": ""}
+    assert order["items"][1] == {"number": 2, "name": "cabe rawit", "quantity": None,
+                                 "unit": None, "budget": 5000, "note": "", "price": None,
+                                 "unavailable": False, "substitute": None}
+    assert order["history"][0]["from"] is None and order["history"][0]["to"] == "new"
     assert order["address"]["text"] == "no 12 pagar hijau, dekat masjid"
     assert order["resident"] == {"name": "Bu Ani", "phone": "+6281234567890"}
     assert order["channel"] == "console" and order["created_at"]
     csv_out = run(tmp_path, "orders", "export", "--format", "csv", "--market", "kranji-baru")
-    assert csv_out.stdout.splitlines()[0].startswith("code,market,status,items")
-    assert "cabe rawit Rp5.000" in csv_out.stdout
+    assert csv_out.stdout.splitlines()[0].startswith("\ufeffcode;market;status;created_at")
+    assert ";cabe rawit;;;5000;" in csv_out.stdout  # name, quantity, unit, budget
 
 
 def test_chat_with_piped_text(tmp_path: Path) -> None:

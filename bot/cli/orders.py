@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import difflib
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from bot.ordering.domain.lifecycle import STATUSES
-
-EXPORT_FIELDS = (
-    "code", "market", "status", "items", "address", "resident", "channel", "referral",
-    "estimate", "total", "created_at", "updated_at",
-)
+from bot.ordering.domain.order import Order
+from bot.ordering.domain.statuses import STATUSES
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -25,9 +20,10 @@ def add_parser(sub: Any, name: str) -> None:
         p = actions.add_parser(action, help=text, description=f"Orders: {text}.")
         p.add_argument("--market", help="only this market id (e.g. kranji-baru)")
         p.add_argument("--status", help="only these statuses, comma-separated: "
-                       f"{', '.join(STATUSES)}, or their words in the bot (lunas = paid)")
+                       f"{', '.join(STATUSES.names)}, or their words in the bot (lunas = paid)")
         p.add_argument("--since", type=_day, help="created on or after this date (YYYY-MM-DD)")
-        p.add_argument("--until", type=_day, help="created before this date (YYYY-MM-DD)")
+        p.add_argument("--until", type=_day,
+                       help="created on or before this date, inclusive (YYYY-MM-DD)")
         if action == "export":
             p.add_argument("--format", choices=("json", "csv"), default="json")
         p.set_defaults(run=run)
@@ -43,10 +39,10 @@ def _day(text: str) -> str:
 def status_words(i18n: Any) -> dict[str, str]:
     """Every word ``--status`` takes: the statuses, and what the bot calls them in each of
     its languages (``lunas`` -> paid, ``dibatalkan`` -> cancelled), lower-cased."""
-    words = {status: status for status in STATUSES}
+    words = {status.name: status.name for status in STATUSES}
     for lang in i18n.languages if i18n is not None else ():
         for status in STATUSES:
-            words.setdefault(i18n.t(lang, f"status.{status}").strip().lower(), status)
+            words.setdefault(i18n.t(lang, status.message_id).strip().lower(), status.name)
     return words
 
 
@@ -59,7 +55,7 @@ def chosen_statuses(text: str, words: dict[str, str]) -> list[str]:
             close = difflib.get_close_matches(part.lower(), list(words), n=1)
             guess = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"--status {part!r} is not a status{guess}; use one of: "
-                             f"{', '.join(STATUSES)}")
+                             f"{', '.join(STATUSES.names)}")
         chosen.append(status)
     return list(dict.fromkeys(chosen))
 
@@ -92,62 +88,53 @@ def _filters(config: dict, args: argparse.Namespace) -> dict[str, Any] | None:
     return filters
 
 
-def exported(order: dict[str, Any]) -> dict[str, Any]:
-    from bot.ordering.understanding.address import Address
+def _names(config: dict) -> Any:
+    """A coordinator's name as the market office gave it (their user key if unknown)."""
+    from bot.config import resolve
+    from bot.ordering.domain.markets import MarketDataError, load_markets
+    from bot.ordering.domain.roles import Roles
 
-    record = {key: order.get(key) for key in EXPORT_FIELDS}
-    if order.get("address") is not None:  # every field: street, rt, rw, kelurahan, ...
-        record["address"] = Address.from_dict(order["address"]).to_dict()
-    return record
-
-
-def items_line(items: list[dict[str, Any]]) -> str:
-    from bot.ordering.understanding.items import Item, describe
-
-    return "; ".join(describe(Item.from_dict(i)) for i in items)
+    try:
+        return Roles(load_markets(resolve(config, config["data"]["markets"]))).display_name
+    except (MarketDataError, OSError, KeyError):
+        return lambda user: user
 
 
-def write_csv(orders: list[dict[str, Any]], out: Any) -> None:
-    from bot.ordering.understanding.address import EXPORT_COLUMNS, export_columns
+def items_line(order: Order) -> str:
+    from bot.ordering.reports.views import item_text
 
-    writer = csv.writer(out)
-    writer.writerow(["code", "market", "status", "items", "address", "name", "phone",
-                     "channel", "referral", "estimate", "total", "created_at",
-                     *EXPORT_COLUMNS])
-    for o in orders:
-        resident = o.get("resident") or {}
-        writer.writerow([
-            o["code"], o["market"], o["status"], items_line(o.get("items") or []),
-            (o.get("address") or {}).get("text", ""), resident.get("name", ""),
-            resident.get("phone") or "", o.get("channel", ""), o.get("referral") or "",
-            o.get("estimate") or "", o.get("total") or "", o.get("created_at", ""),
-            *export_columns(o.get("address")),
-        ])
+    return "; ".join(item_text(item) for item in order.items)
 
 
 def run(config: dict, args: argparse.Namespace) -> int:
     from bot.cli.common import open_orders
+    from bot.ordering.domain.repository import Orders
+    from bot.ordering.reports import export
 
     filters = _filters(config, args)
     if filters is None:
         return 2
+    if filters["until"]:  # inclusive, as report --to: every order of that day
+        filters["until"] = (date.fromisoformat(filters["until"]) + timedelta(days=1)).isoformat()
     store = open_orders(config, "orders")
     if store is None:
         return 1
     try:
-        orders = store.query_orders(**filters)
+        orders = Orders(store).query(**filters)
     finally:
         store.close()
     if args.action == "list":
         for o in orders:
-            name = (o.get("resident") or {}).get("name", "")
-            items = items_line(o.get("items") or [])
-            print(f"{o['code']}\t{o['status']}\t{o['created_at']}\t{name}\t{items}")
+            print(f"{o.code}\t{o.status}\t{o.created_at}\t{o.resident.name}\t{items_line(o)}")
         chosen = f" ({', '.join(filters['status'])})" if filters["status"] else ""
         print(f"{len(orders)} order(s){chosen}", file=sys.stderr)
     elif args.format == "json":
-        json.dump([exported(o) for o in orders], sys.stdout, ensure_ascii=False, indent=2)
+        name_of = _names(config)
+        json.dump([export.as_json(o, name_of) for o in orders], sys.stdout, ensure_ascii=False,
+                  indent=2)
         print()
     else:
-        write_csv(orders, sys.stdout)
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(encoding="utf-8", newline="")  # the BOM says UTF-8
+        export.write_csv(orders, sys.stdout, _names(config))
     return 0

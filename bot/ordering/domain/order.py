@@ -230,6 +230,9 @@ class HistoryEntry:
     event: str | None = None
     note: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # the keys the stored entry had (an entry written anew keeps its shape)
+    keys: frozenset[str] = field(default=frozenset({"at", "by", "from", "to"}),
+                                 compare=False, repr=False)
 
     KEYS = ("at", "by", "from", "to", "event", "note")
 
@@ -239,10 +242,11 @@ class HistoryEntry:
         return cls(at=_text(data.get("at")), by=_text(data.get("by")),
                    from_=_opt_text(data.get("from")), to=_text(data.get("to")),
                    event=_opt_text(data.get("event")), note=_text(data.get("note")),
-                   extra=_extra(data, cls.KEYS))
+                   extra=_extra(data, cls.KEYS), keys=frozenset(data))
 
     def to_record(self) -> Record:
-        out: Record = {"at": self.at, "by": self.by, "from": self.from_, "to": self.to}
+        base: Record = {"at": self.at, "by": self.by, "from": self.from_, "to": self.to}
+        out = {k: v for k, v in base.items() if k in self.keys or v}
         if self.event:
             out["event"] = self.event
         if self.note:

@@ -1,0 +1,152 @@
+"""The market office's export: every order whole, as JSON or as a CSV a spreadsheet set to
+Indonesian opens as it is.
+
+JSON (`as_json`): one object per order, documented field by field in README.md ("The
+orders export"). CSV (`write_csv`): the same as flat columns, one row per item of an order
+(the order's columns repeated on each, an order without items gets one row), so a
+spreadsheet can filter and sum the prices. The file starts with a UTF-8 byte order mark
+and separates columns with ``;``: a spreadsheet set to Indonesian reads ``,`` as the
+decimal mark, and without the mark it takes the text for Windows-1252 ("Rp" stays, "é"
+and "½" break). Amounts are whole rupiah without separators. CSV rather than XLSX: it
+streams to stdout, needs no extra package, and diff/grep/Python read it as well.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from bot.ordering.domain.order import Order, OrderItem
+from bot.ordering.understanding.address import EXPORT_COLUMNS, export_columns
+
+NameOf = Callable[[str], str]
+BOM = "\ufeff"
+DELIMITER = ";"
+
+
+def _person(user: str | None, name_of: NameOf) -> dict[str, str] | None:
+    return {"user": user, "name": name_of(user)} if user else None
+
+
+def _item(number: int, item: OrderItem) -> dict[str, Any]:
+    return {"number": number, "name": item.name, "quantity": item.quantity, "unit": item.unit,
+            "budget": item.budget, "note": item.note, "price": item.price,
+            "unavailable": item.unavailable, "substitute": item.substitute}
+
+
+def _exchange(order: Order, name_of: NameOf) -> dict[str, Any] | None:
+    ex = order.exchange
+    if ex is None:
+        return None
+    return {
+        "items": list(ex.items),
+        "item_names": [order.items[n - 1].name for n in ex.items if 0 < n <= len(order.items)],
+        "note": ex.note, "photo": ex.photo, "requested_at": ex.requested_at,
+        "requested_by": ex.requested_by, "resolution": getattr(ex, "resolution", ""),
+        "refund": getattr(ex, "refund", None), "done_at": ex.done_at,
+        "done_by": _person(ex.done_by, name_of), "done_note": ex.done_note,
+    }
+
+
+def as_json(order: Order, name_of: NameOf = lambda user: user) -> dict[str, Any]:
+    """The whole order for the market office (``name_of``: the name the office gave a
+    coordinator's user key)."""
+    payment = asdict(order.payment)
+    cancel = order.cancellation
+    return {
+        "code": order.code,
+        "market": order.market,
+        "status": order.status,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "scheduled_for": order.scheduled_for,
+        "channel": order.channel,
+        "user": order.user,
+        "referral": order.referral,
+        "resident": {"name": order.resident.name, "phone": order.resident.phone},
+        "address": order.address.to_dict(),
+        "note": order.note,
+        "items": [_item(n, item) for n, item in enumerate(order.items, 1)],
+        "estimate": order.estimate,
+        "total": order.total,
+        "coordinator": _person(order.coordinator, name_of),
+        "claimed_at": order.claimed_at,
+        "courier": ({"name": order.courier.name, "phone": order.courier.phone}
+                    if order.courier else None),
+        "sent_at": order.sent_at,
+        "delivered_at": order.delivered_at,
+        "payment": payment,
+        "exchange": _exchange(order, name_of),
+        "cancellation": ({"reason": cancel.reason, "by": cancel.by, "at": cancel.at}
+                         if cancel else None),
+        "history": [{"at": h.at, "by": h.by, "from": h.from_, "to": h.to, "event": h.event,
+                     "note": h.note} for h in order.history],
+    }
+
+
+ORDER_COLUMNS = (
+    "code", "market", "status", "created_at", "updated_at", "channel", "referral",
+    "resident_name", "resident_phone", "address", *(f"address_{c}" for c in EXPORT_COLUMNS),
+    "note", "item_count", "estimate", "total", "coordinator", "coordinator_name",
+    "claimed_at", "courier_name", "courier_phone", "sent_at", "delivered_at", "cash",
+    "paid_at", "outstanding", "discount", "discount_reason", "exchange_items",
+    "exchange_note", "exchange_resolution", "refund", "exchange_done_at", "cancel_reason",
+    "cancelled_by", "cancelled_at", "history",
+)
+ITEM_COLUMNS = ("item_no", "item_name", "item_quantity", "item_unit", "item_budget",
+                "item_note", "item_price", "item_unavailable", "item_substitute")
+COLUMNS = (*ORDER_COLUMNS, *ITEM_COLUMNS)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ya" if value else ""
+    return str(value)
+
+
+def _history(order: Order) -> str:
+    """``2025-11-27T07:33:20+07:00 console:warga -> new | ...``: who, when, from, to."""
+    return " | ".join(
+        f"{h.at} {h.by} {h.from_ or ''}->{h.to}" + (f" {h.event}" if h.event else "")
+        + (f" ({h.note})" if h.note else "") for h in order.history)
+
+
+def rows(order: Order, name_of: NameOf = lambda user: user) -> list[list[str]]:
+    """The order as CSV rows of `COLUMNS`: one per item (one when it has none)."""
+    data = as_json(order, name_of)
+    pay, ex, cancel = data["payment"], data["exchange"] or {}, data["cancellation"] or {}
+    head = [
+        order.code, order.market, order.status, order.created_at, order.updated_at,
+        order.channel, order.referral, order.resident.name, order.resident.phone,
+        order.address.text, *export_columns(order.address.to_dict()), order.note,
+        len(order.items), order.estimate, order.total, order.coordinator,
+        name_of(order.coordinator) if order.coordinator else "", order.claimed_at,
+        order.courier.name if order.courier else "", order.courier.phone if order.courier
+        else "", order.sent_at, order.delivered_at, pay["cash"], pay["paid_at"],
+        pay["outstanding"], pay["discount"], pay["discount_reason"],
+        ",".join(str(n) for n in ex.get("items", [])), ex.get("note"), ex.get("resolution"),
+        ex.get("refund"), ex.get("done_at"), cancel.get("reason"), cancel.get("by"),
+        cancel.get("at"), _history(order),
+    ]
+    items = data["items"] or [None]
+    out = []
+    for item in items:
+        tail = ([item["number"], item["name"], item["quantity"], item["unit"], item["budget"],
+                 item["note"], item["price"], item["unavailable"], item["substitute"]]
+                if item else [""] * len(ITEM_COLUMNS))
+        out.append([_cell(v) for v in (*head, *tail)])
+    return out
+
+
+def write_csv(orders: Iterable[Order], out: TextIO,
+              name_of: NameOf = lambda user: user) -> None:
+    """`COLUMNS` then the rows, ``;``-separated, after a UTF-8 byte order mark."""
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for order in orders:
+        writer.writerows(rows(order, name_of))
