@@ -94,11 +94,11 @@ def known_users(config: dict, store: Any, folder: Path | None = None) -> dict[st
         if market.head:
             users.setdefault(market.head,
                              f"head {market.staff_name(market.head)} ({market.name})")
-    for order in store.query_orders() if store is not None else ():
-        user = order.get("user")
-        if user and user not in users:
-            name = (order.get("resident") or {}).get("name") or ""
-            users[user] = f"resident {name}".strip()
+    from bot.ordering.domain.repository import Orders
+
+    for order in Orders(store).query() if store is not None else ():
+        if order.user and order.user not in users:
+            users[order.user] = f"resident {order.resident.name}".strip()
     for user in sorted(session_keys(folder)) if folder is not None else ():
         users.setdefault(user, "chatted with the bot")
     return users
