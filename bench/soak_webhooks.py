@@ -134,12 +134,14 @@ class Replies:
 class Resident:
     def __init__(self, channel: str, user: str, rng: random.Random, poster: Poster,
                  replies: Replies, bot_api: FakeBotAPI, figures: Figures,
-                 acked: asyncio.Event, nudge_after: float = NUDGE_AFTER) -> None:
+                 acked: asyncio.Event, nudge_after: float = NUDGE_AFTER,
+                 quiet: float = QUIET) -> None:
         self.channel, self.user, self.rng = channel, user, rng
         self.key = f"{channel}:{user}"
         self.poster, self.replies, self.bot_api, self.figures = poster, replies, bot_api, figures
         self.acked_event = acked
         self.nudge_after = nudge_after
+        self.quiet = quiet
         self.rounds: list[Round] = []
 
     # -- talking ----------------------------------------------------------------------
@@ -173,7 +175,7 @@ class Resident:
             now = time.monotonic()
             if len(got) > seen:
                 seen, quiet_since = len(got), now
-            elif seen > mark and now - quiet_since >= QUIET:
+            elif seen > mark and now - quiet_since >= self.quiet:
                 text = "\n".join(got[mark:])
                 if CODE.search(text) or any(prompt in text for prompt in PROMPTS):
                     return text
@@ -325,11 +327,12 @@ def check(data: Path, residents: list[Resident], figures: Figures) -> dict[str, 
 
 async def soak(kills: int = 24, residents: int = 16, seed: int | None = None,
                folder: Path | None = None, *, delay: tuple[float, float] = (0.02, 1.5),
-               nudge_after: float = NUDGE_AFTER) -> dict[str, Any]:
+               nudge_after: float = NUDGE_AFTER, quiet: float = QUIET) -> dict[str, Any]:
     """Run the soak; returns its figures (``problems`` empty when every check held).
 
     ``delay``: seconds from a start (its /healthz answering) to the kill; ``nudge_after``:
-    seconds a resident waits for an answer before asking again."""
+    seconds a resident waits for an answer before asking again; ``quiet``: seconds without
+    a new message after which an answer is read as complete."""
     seed = int.from_bytes(os.urandom(4), "big") if seed is None else seed
     rng = random.Random(seed)
     graph = FakeGraph()
@@ -350,7 +353,7 @@ async def soak(kills: int = 24, residents: int = 16, seed: int | None = None,
                 Resident("telegram" if i % 2 else "whatsapp",
                          str(700100 + i) if i % 2 else f"62813770{i:05d}",
                          random.Random(rng.random()), poster, replies, bot_api, figures, acked,
-                         nudge_after)
+                         nudge_after, quiet)
                 for i in range(residents)]
             killer = asyncio.create_task(kill_loop(serve, kills, rng, figures, acked, delay))
             tasks = [asyncio.create_task(p.order(stop)) for p in people]
