@@ -131,6 +131,8 @@ class Engine:
         assert msg is not None
         self._remember_profile(session, msg)
         command = parse_command(msg.text) if msg.choice is None else None
+        if command is not None and command.name in self._takes(session):
+            command = None  # the question reads this word itself (its input's `takes:`)
         if command is None and self._opens_conversation(session, msg):
             command = Command("start", msg.text or "")  # a referral link's message
         if command is not None:
@@ -177,6 +179,13 @@ class Engine:
             await self._ask(ctx, state)
         elif isinstance(result, Accept):
             await self._answered(ctx, state, result.value, before)
+
+    def _takes(self, session: Session) -> tuple[str, ...]:
+        """Global commands the current question reads as an answer instead (``takes:
+        [cancel]`` on an order's card: ``batal`` there means "cancel this order?")."""
+        state = self._state(session) if session.in_flow else None
+        takes = state.input.params.get("takes") if state and state.input else None
+        return tuple(str(t) for t in takes) if isinstance(takes, list) else ()
 
     def _remember_profile(self, session: Session, msg: Incoming) -> None:
         if msg.profile_name and not session.profile.get("name"):

@@ -92,8 +92,10 @@ def card(order: Order, markets: Markets, lang: str, i18n: I18n,
         item_lines(order, lang, i18n),
         "💰 " + i18n.t(lang, "coord.card_total", total=total(order, lang, i18n)),
     ]
-    if order.scheduled_for:
+    if order.scheduled_for and order.status in WAITING_FOR_MARKET:  # only while it is true
         lines.append("🕔 " + scheduled(order, lang, i18n))
+    lines += [mark + i18n.t(lang, message_id, amount=money(amount, lang, i18n), reason=reason)
+              for mark, message_id, amount, reason in _money_lines(order) if amount]
     if order.coordinator:
         lines.append("🧑‍🌾 " + i18n.t(lang, "coord.card_coordinator",
                                       name=name_of(order.coordinator)))
@@ -106,6 +108,21 @@ def card(order: Order, markets: Markets, lang: str, i18n: I18n,
     if order.cancel_reason:
         lines.append("❌ " + order.cancel_reason)
     return "\n".join(lines)
+
+
+# an order taken while its market was closed is shopped at the opening: said while no one
+# has started shopping for it, never after
+WAITING_FOR_MARKET = ("new", "claimed")
+
+
+def _money_lines(order: Order) -> list[tuple[str, str, int | None, str]]:
+    """What the card says about money besides the total: owed, discounted, refunded."""
+    payment, exchange = order.payment, order.exchange
+    return [
+        ("⚠️ ", "coord.card_outstanding", payment.outstanding, ""),
+        ("🏷️ ", "coord.card_discount", payment.discount, payment.discount_reason or "-"),
+        ("💸 ", "coord.card_refund", exchange.refund if exchange else None, ""),
+    ]
 
 
 def exchange_items(order: Order) -> str:

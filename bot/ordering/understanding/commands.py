@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.engine.commands import parse_command
 from bot.engine.context import Context
 from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, Invalid, Result, answer_text
@@ -107,6 +108,9 @@ class CommandKind(ChoiceKind):
     def parse(self, ctx: Context, spec: InputSpec, msg: Incoming, value: Any = None) -> Result:
         command = read_command(msg)
         verbs = spec.params.get("verbs") or ["claim", "view"]
+        taken = parse_command(answer_text(msg)) if msg.choice is None else None
+        if taken is not None and taken.name in (spec.params.get("takes") or ()):
+            return Accept(taken.name)  # a global word the question takes (``batal``)
         if command is not None and command.code:
             ctx.slots["code"] = command.code
             return Accept(command.verb if command.verb in verbs else "view")
