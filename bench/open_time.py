@@ -7,9 +7,10 @@ the store's own file classes (as `bench/engine.py` does): the session shard file
 (``sessions-00.json`` ...) and the archive months (``archive/orders-YYYY-MM.json``, 24
 months before this one). Sessions are real ones, taken from one conversation in memory:
 nine in ten are idle after a finished order, one in ten is mid-order at the summary (the
-biggest a session gets). Then ``python3 main.py chat --json`` runs as a real process on a
-fresh copy of the folder; the time is from starting the process to the first line of its
-reply to a new user's ``halo``. Memory is the process's peak RSS when that reply came
+biggest a session gets); then the store of this checkout opens and closes it once, as a
+bot that ran leaves it. Then ``python3 main.py chat --json`` runs as a real process on a
+fresh copy of the folder (hard links: the store replaces files, never writes in them);
+the time is from starting the process to the first line of its reply to a new user's ``halo``. Memory is the process's peak RSS when that reply came
 (``VmHWM`` from ``/proc``), and over the whole run, close included (``ru_maxrss``).
 
 ``--before DIR`` also runs an older checkout (``git worktree add /tmp/old <commit>``) on
@@ -82,6 +83,11 @@ def build(folder: Path, sessions: int, archived: int) -> dict[str, int]:
     del shards
     engine.write_archive(folder, engine.archived_orders(order, archived))
     gc.collect()
+    prime = ("import sys; from bot.storage.tinydb_store import TinyDBStore as S; "
+             "S(sys.argv[1], finished=('paid', 'cancelled')).close()")
+    # opened and closed once by this checkout's store, as a running bot leaves it (the
+    # indexes it keeps beside its files written); an older store ignores them
+    subprocess.run([sys.executable, "-c", prime, str(folder)], cwd=ROOT, check=True)
     return {"idle": len(json.dumps(idle)), "busy": len(json.dumps(busy))}
 
 
@@ -113,7 +119,7 @@ def first_reply(checkout: Path, built: Path, work: Path) -> tuple[float, int, in
     data = work / "data"
     if data.exists():
         shutil.rmtree(data)
-    shutil.copytree(built, data)
+    shutil.copytree(built, data, copy_function=os.link)  # the store never writes in place
     config = work / "config.yaml"
     write_config(checkout, data, config)
     line = json.dumps({"user": "wargabaru", "text": "halo"}) + "\n"

@@ -8,7 +8,7 @@ asked for, changed, or a query's dates can match it.
 
 The index is built at start without reading the months: beside each month file its codes
 and their versions are kept in ``archive/codes-YYYY-MM.json``, written after each write
-of the month with the month file's size and modification time. A month whose file does
+of the month with the month file's inode, size and modification time. A month whose file does
 not match its codes file (edited by hand, written by an older version, a crash between
 the two writes) is read whole once, as before, and its codes file written anew; and a
 month read for any reason puts its index right from what it holds.
@@ -25,13 +25,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from bot.storage import atomic
 from bot.storage.base import Record
-from bot.storage.docfile import DocFile
+from bot.storage.docfile import DocFile, stat_key
+from bot.storage.floor import numbered
 from bot.storage.query import month_in_range
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,19 @@ CODES = "codes-"  # the codes file of a month: not ``orders-*.json`` (that is a 
 
 def _stat_key(path: Path) -> list[int] | None:
     try:
-        info = path.stat()
+        return stat_key(path.stat())
     except OSError:
         return None
-    return [info.st_size, info.st_mtime_ns]
+
+
+def _floor(codes: Iterable[str]) -> dict[str, int]:
+    """The highest number of each sequence among ``codes`` (see `floor.numbered`)."""
+    best: dict[str, int] = {}
+    for code in codes:
+        found = numbered(code)
+        if found is not None and found[1] > best.get(found[0], 0):
+            best[found[0]] = found[1]
+    return best
 
 
 def _version(order: Any) -> int:
@@ -64,6 +74,9 @@ class Archive:
         self.months: set[str] = set()
         self._loaded: OrderedDict[str, DocFile] = OrderedDict()
         self._unread: set[str] = set()  # months indexed from their codes file, not read yet
+        # month -> the highest number of each sequence among its codes (see floor.py):
+        # kept with the codes, so no step per archived order at start
+        self.floors: dict[str, dict[str, int]] = {}
 
     def path(self, month: str) -> Path:
         return self.folder / f"{PREFIX}{month}.json"
@@ -84,6 +97,7 @@ class Archive:
                 yield month, codes, None
                 continue
             doc_file = self.file(month)
+            self.raise_floor(month, doc_file.data)
             yield month, {c: _version(o) for c, o in doc_file.data.items()}, doc_file
             if not doc_file.dirty:
                 self._write_codes(month, doc_file.data)
@@ -100,12 +114,11 @@ class Archive:
             log.warning("%s could not be read; reading its month instead", path.name)
             return None
         if not isinstance(held, dict) or held.get("file") != _stat_key(self.path(month)):
+            return None  # written for another version of the month file
+        codes, floor = held.get("codes"), held.get("floor")
+        if not isinstance(codes, dict) or not isinstance(floor, dict):
             return None
-        codes = held.get("codes")
-        if not isinstance(codes, dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in codes.values()
-        ):
-            return None
+        self.floors[month] = floor
         return codes
 
     def _write_codes(self, month: str, orders: dict[str, Any], *, sync_dir: bool = False) -> None:
@@ -114,8 +127,8 @@ class Archive:
         stat = _stat_key(self.path(month))
         if stat is None:
             return
-        text = json.dumps({"file": stat, "codes": {c: _version(o) for c, o in orders.items()}},
-                          separators=(",", ":"))
+        text = json.dumps({"file": stat, "codes": {c: _version(o) for c, o in orders.items()},
+                           "floor": _floor(orders)}, separators=(",", ":"))
         try:
             atomic.atomic_write_bytes(self.codes_path(month), text.encode("utf-8"),
                                       sync_dir=sync_dir)
@@ -150,9 +163,17 @@ class Archive:
             del self.index[code]
         for code in doc_file.data:
             self.index.setdefault(code, month)
+        self.raise_floor(month, doc_file.data)
         if listed:
             log.warning("archive %s held %d order(s) fewer than its codes file said",
                         month, len(listed))
+
+    def raise_floor(self, month: str, codes: Iterable[str]) -> None:
+        """Count ``codes`` (now in ``month``) in the month's floor."""
+        floor = self.floors.setdefault(month, {})
+        for name, number in _floor(codes).items():
+            if number > floor.get(name, 0):
+                floor[name] = number
 
     def holds(self, code: str, month: str) -> bool:
         """Whether ``month`` holds ``code`` (reading the month)."""
@@ -168,6 +189,7 @@ class Archive:
         doc_file.dirty = True
         self.index[code] = month
         self.months.add(month)
+        self.raise_floor(month, (code,))
 
     def remove(self, code: str, month: str) -> None:
         """Drop the copy of ``code`` held in ``month`` (the order lives elsewhere now)."""

@@ -79,8 +79,16 @@ class Floor:
             self.least[name] = number
 
     def codes(self, codes: Iterable[str]) -> None:
+        """As `code` for each (inline: every order code of the folder at each start)."""
+        best: dict[str, int] = {}
         for code in codes:
-            self.code(code)
+            name, dash, digits = code.rpartition("-")
+            if dash and name and digits.isdigit() and len(digits) <= MAX_DIGITS:
+                number = int(digits)
+                if number > best.get(name, 0):
+                    best[name] = number
+        for name, number in best.items():
+            self.number(name, number)
 
     def read(self, data: bytes, *, documents: bool = False) -> None:
         """Codes and sequence numbers written in raw bytes (a damaged or set-aside file)."""

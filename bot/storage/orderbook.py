@@ -23,6 +23,7 @@ from bot.storage.base import (
     VersionConflict,
 )
 from bot.storage.docfile import DocFile
+from bot.storage.floor import Floor
 from bot.storage.query import month_of, order_matches
 
 LIVE = "live"  # location of an order that is not archived (months are YYYY-MM / undated)
@@ -58,9 +59,18 @@ class OrderBook:
         misplaced = [(c, LIVE) for c, o in self.live.data.items()
                      if place_of(o, self.finished) != LIVE]
         stale: list[tuple[str, str]] = []  # (code, where) of copies that lost
+        index = self.archive.index
+        months: dict[str, dict[str, int]] = {}  # month -> its codes and their versions
         for month, codes, doc_file in self.archive.scan():  # read: a month not as written
+            months[month] = codes
+            clash = not codes.keys().isdisjoint(where) or not codes.keys().isdisjoint(index)
+            if doc_file is None and not clash:
+                index.update(dict.fromkeys(codes, month))  # as the store wrote it: nothing
+                continue  # to settle, no step per order
             for code, version in codes.items():
                 previous = where.get(code)
+                if previous is None and code in index:  # in a month indexed above
+                    previous = (index[code], months[index[code]][code])
                 if previous is not None and version <= previous[1]:
                     stale.append((code, month))
                     continue
@@ -112,9 +122,13 @@ class OrderBook:
         else:
             self.archive.put(code, order, new)
 
-    def codes(self) -> list[str]:
-        """The code of every order held, live or archived (from the index: no file read)."""
-        return [*self.live.data, *self.archive.index]
+    def raise_floor(self, floor: Floor) -> None:
+        """Count the code of every order held, live or archived, in ``floor`` (archived:
+        each month's highest numbers, kept with its codes: no file read)."""
+        floor.codes(self.live.data)
+        for highest in self.archive.floors.values():
+            for name, number in highest.items():
+                floor.number(name, number)
 
     def get(self, code: str) -> Record | None:
         loc = self._locate(code)

@@ -8,7 +8,9 @@ Layout of ``<folder>``::
     sequences.json                 counters of `next_sequence`
     orders.json                    live orders (status not one of ``finished``)
     archive/orders-YYYY-MM.json    finished orders by month of created_at
+    archive/codes-YYYY-MM.json     the codes (and versions) of a month (see `archive.py`)
     sessions-00.json ...           sessions, spread by crc32(key) % session_shards
+    sessions-00.idx ...            where each session is in its file (see `docfile.py`)
     messages-00.json ...           processed message ids, spread the same way
 
 Everything is held in memory. A change updates memory, marks its file dirty and records
@@ -132,7 +134,7 @@ class TinyDBStore(Store):
         retired = self._sessions.retired + self._messages.retired
         targets = Targets(self._sequences, self._orders, self._sessions, self._messages)
         fold = replay_journals(self._w.journal, targets, self._problems, floor)
-        floor.codes(self._orders.codes())
+        self._orders.raise_floor(floor)
         if floor.raise_(self._sequences):
             fold = True  # made durable now, before a code is given
         if stray[0] or stray[1] or retired:
@@ -160,6 +162,7 @@ class TinyDBStore(Store):
                  len(sessions) + len(messages), len(retired))
         for doc_file in retired:
             doc_file.path.unlink(missing_ok=True)
+            doc_file.index_path.unlink(missing_ok=True)
         fsync_dir(self.path)
 
     # -- plumbing ---------------------------------------------------------------------
