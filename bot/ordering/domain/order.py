@@ -303,6 +303,8 @@ class Order:
     # -- reading and writing the stored record --------------------------------------
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Order:
+        """The order a stored record holds. The record is kept as it is (not copied: the
+        caller hands it over, as the store hands over a fresh copy) for `to_record`."""
         r = record
         courier = Courier.from_record(r.get("courier"))
         cancelled = any(k in r for k in ("cancel_reason", "cancelled_by", "cancelled_at"))
@@ -345,10 +347,15 @@ class Order:
                 history if isinstance(history, list) else [])),
             extra=_extra(r, _KNOWN),
         )
-        source = copy.deepcopy(dict(record))
-        object.__setattr__(order, "_source", source)
-        object.__setattr__(order, "_read", order._fields())
+        object.__setattr__(order, "_source", record)
         return order
+
+    def _as_read(self) -> Record:
+        """The typed fields of the record read, as `_fields` writes them (computed when
+        first written: reading lists of orders does not pay for it)."""
+        if self._read is None:
+            object.__setattr__(self, "_read", Order.from_record(self._source or {})._fields())
+        return self._read  # type: ignore[return-value]
 
     def _fields(self) -> Record:
         """The record's top-level keys as this order's typed fields write them."""
@@ -384,13 +391,14 @@ class Order:
     def to_record(self) -> Record:
         """The record to store: what was read, with the changed parts written anew."""
         fresh = self._fields()
-        if self._source is None or self._read is None:
+        if self._source is None:
             return {**copy.deepcopy(dict(self.extra)), **fresh}
-        out = copy.deepcopy(self._source)
+        read = self._as_read()
+        out = copy.deepcopy(dict(self._source))
         for key, value in fresh.items():
-            if self._read.get(key, _MISSING) != value:
+            if read.get(key, _MISSING) != value:
                 out[key] = value
-        for key in self._read.keys() - fresh.keys():
+        for key in read.keys() - fresh.keys():
             if key not in _ALWAYS:
                 out.pop(key, None)  # a part cleared since it was read
         for key in self.extra.keys() - out.keys():
