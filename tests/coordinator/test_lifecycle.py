@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.ordering.domain.lifecycle import advance as lifecycle_advance
 from bot.ordering.domain.lifecycle import (
     EVENTS,
     STATUSES,
@@ -22,6 +21,7 @@ from bot.ordering.domain.lifecycle import (
     allowed_events,
     change,
 )
+from bot.ordering.domain.lifecycle import advance as lifecycle_advance
 from bot.ordering.domain.order import Order
 from bot.ordering.domain.repository import Orders
 from bot.storage.base import Record
