@@ -296,3 +296,26 @@ async def test_flush_and_close(store: Store, make_order: Maker) -> None:
     await store.flush()
     await store.flush()  # nothing new: fine
     assert store.get_order("PM-1") is not None
+
+
+# -- who needs which interface ---------------------------------------------------------------
+
+
+def test_the_engine_needs_only_the_session_store() -> None:
+    """bot/engine imports `SessionStore` and calls none of the order repository's methods:
+    another app on the engine keeps its data as it likes."""
+    import ast
+
+    engine = Path(__file__).resolve().parents[2] / "bot" / "engine"
+    order_methods = {"next_sequence", "create_order", "get_order", "update_order",
+                     "query_orders"}
+    imported, called = set(), set()
+    for path in engine.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.storage"):
+                imported |= {alias.name for alias in node.names}
+            if isinstance(node, ast.Attribute) and node.attr in order_methods:
+                called.add(f"{path.name}: {node.attr}")
+    assert "SessionStore" in imported
+    assert imported <= {"SessionStore", "StoreError", "Record"}, imported
+    assert not called
