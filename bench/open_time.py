@@ -10,8 +10,10 @@ nine in ten are idle after a finished order, one in ten is mid-order at the summ
 biggest a session gets); then the store of this checkout opens and closes it once, as a
 bot that ran leaves it. Then ``python3 main.py chat --json`` runs as a real process on a
 fresh copy of the folder (hard links: the store replaces files, never writes in them);
-the time is from starting the process to the first line of its reply to a new user's ``halo``. Memory is the process's peak RSS when that reply came
-(``VmHWM`` from ``/proc``), and over the whole run, close included (``ru_maxrss``).
+the time is from starting the process to the first line of its reply to a new user's
+``halo``. Memory is the process's peak RSS when that reply came (``VmHWM`` from
+``/proc``), and over the whole run, close included (``VmHWM`` read every 5 ms until it
+exits; not ``ru_maxrss``, which a child inherits from the bench at fork).
 
 ``--before DIR`` also runs an older checkout (``git worktree add /tmp/old <commit>``) on
 copies of the same folders, one after the other, and prints the ratios. Not a test: the
@@ -87,7 +89,8 @@ def build(folder: Path, sessions: int, archived: int) -> dict[str, int]:
              "S(sys.argv[1], finished=('paid', 'cancelled')).close()")
     # opened and closed once by this checkout's store, as a running bot leaves it (the
     # indexes it keeps beside its files written); an older store ignores them
-    subprocess.run([sys.executable, "-c", prime, str(folder)], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", prime, str(folder)], cwd=ROOT, check=True,
+                   stderr=subprocess.DEVNULL)
     return {"idle": len(json.dumps(idle)), "busy": len(json.dumps(busy))}
 
 
@@ -115,7 +118,7 @@ def hwm_kb(pid: int) -> int:
 
 
 def first_reply(checkout: Path, built: Path, work: Path) -> tuple[float, int, int, str]:
-    """(seconds to the first reply, VmHWM kB then, ru_maxrss kB of the run, reply)."""
+    """(seconds to the first reply, VmHWM kB then, VmHWM kB at the end, reply)."""
     data = work / "data"
     if data.exists():
         shutil.rmtree(data)
@@ -135,13 +138,19 @@ def first_reply(checkout: Path, built: Path, work: Path) -> tuple[float, int, in
     reply = proc.stdout.readline()
     seconds = time.perf_counter() - start
     at_reply = hwm_kb(proc.pid)
+    peak = at_reply
     proc.stdin.close()
+    while proc.poll() is None:
+        try:
+            peak = max(peak, hwm_kb(proc.pid))
+        except (OSError, ValueError):  # exiting
+            break
+        time.sleep(0.005)
     proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = status
+    proc.wait()
     if not reply.startswith('{"replies"'):
         raise RuntimeError(f"{checkout}: no reply, got {reply[:200]!r}")
-    return seconds, at_reply, usage.ru_maxrss, reply
+    return seconds, at_reply, peak, reply
 
 
 def main() -> None:
