@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "sessions": {"resume_after_hours": 6, "expire_after_days": 30},
     "admins": [],
     "recap": {"time": "20:00"},
-    "escalation": {"claim_minutes": 60, "office_minutes": 120},
+    "escalation": {"claim_minutes": 60, "office_minutes": 120, "substitute_minutes": 30},
     "complaints": {"days": 3},
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1_048_576},
     "telegram": {

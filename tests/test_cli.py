@@ -219,7 +219,8 @@ def test_config_and_markets_problems_stop_the_start_all_with_their_lines(
         f"{config}:8: recap.time: '8 malam' is not a time like 20:00 or 20.00; use a time "
         'like "20:00", or "" for no daily recap',
         f"{markets}:8: market kranji-lama: unknown key 'nama' (did you mean 'name'? known: "
-        "id, name, code, kecamatan, status, hours, coordinators, head, group, aliases)",
+        "id, name, code, kecamatan, status, hours, coordinators, head, group, aliases, "
+        "substitutes)",
         f"{markets}:10: market kranji-lama: code 'KRB' is already the code of kranji-baru "
         "(line 6); order codes must tell markets apart",
         "4 problems in the config and data: nothing was started",

@@ -63,6 +63,13 @@ LEGAL = {
     ("new", "assign"): "claimed",
     ("claimed", "assign"): "claimed",
     ("shopping", "assign"): "shopping",
+    # a substitute the resident is asked about (item 4)
+    ("shopping", "accept_substitutes"): "shopping",
+    ("shopping", "refuse_substitutes"): "shopping",
+    ("shopping", "substitutes_unanswered"): "shopping",
+    ("on_the_way", "accept_substitutes"): "on_the_way",
+    ("on_the_way", "refuse_substitutes"): "on_the_way",
+    ("on_the_way", "substitutes_unanswered"): "on_the_way",
 }
 # What each event needs to be complete.
 DATA: dict[str, dict[str, Any]] = {
@@ -82,6 +89,9 @@ BEFORE: dict[str, dict[str, Any]] = {
         {"at": "2025-11-27T07:33:20+07:00", "by": WARGA, "from": None, "to": "new"},
         {"at": "2025-11-27T08:33:20+07:00", "by": "system:timer", "from": "new", "to": "new",
          "event": "escalate"}]},
+    **{event: {"items": [{"name": "telur", "substitute": "telur bebek", "price": 8000,
+                          "substitute_answer": "asked"}]}
+       for event in ("accept_substitutes", "refuse_substitutes", "substitutes_unanswered")},
 }
 ALL_PAIRS = [(s, e) for s in STATUSES for e in EVENTS]
 
@@ -123,7 +133,7 @@ def test_every_status_and_event(status: str, event: str) -> None:
 
 
 def test_the_matrix_is_complete() -> None:
-    assert len(ALL_PAIRS) == len(STATUSES) * len(EVENTS) == 10 * 15
+    assert len(ALL_PAIRS) == len(STATUSES) * len(EVENTS) == 10 * 18
     assert {s for s, _ in LEGAL} | {"cancelled"} == set(STATUSES)
     assert allowed_events("paid") == ["request_exchange"]  # a complaint, within days
     assert allowed_events("cancelled") == []

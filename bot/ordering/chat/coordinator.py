@@ -16,7 +16,7 @@ from typing import Any
 from bot.engine.context import ActionFailed, Context
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering.chat import escalation, follow, links, payments, routing
+from bot.ordering.chat import escalation, follow, links, payments, routing, substitutes
 from bot.ordering.chat.changes import act, current, lifecycle, now, orders
 from bot.ordering.domain.events import Offer
 from bot.ordering.domain.lifecycle import Lifecycle
@@ -218,9 +218,11 @@ def prices_left(ctx: Context) -> bool:
 
 
 def save_prices(ctx: Context) -> None:
-    order = act(ctx, "record_prices", prices=ctx.slots.get("prices") or [])
+    order = act(ctx, "record_prices", prices=ctx.slots.get("prices") or [],
+                ask_substitutes=substitutes.asks(ctx))
     ctx.say("coord.prices_saved", code=order.code,
             total=views.total(order, ctx.lang, ctx.engine.i18n))
+    substitutes.ask_resident(ctx, order)
 
 
 def _fire(event: str, **from_slots: str | tuple[str, str]) -> Any:
@@ -269,6 +271,7 @@ def register(registry: Registry) -> None:
     for name, fn in simple.items():
         registry.action(name)(fn)
     payments.register(registry)
+    substitutes.register(registry)
     escalation.register(registry)
     routing.register(registry)
     follow.register(registry)

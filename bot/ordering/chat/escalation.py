@@ -26,7 +26,7 @@ from bot.engine.registry import Registry
 from bot.messages import Menu, Option, Reply, Text
 from bot.ordering.chat.changes import act, current
 from bot.ordering.domain.errors import LifecycleError
-from bot.ordering.domain.events import TO_HEAD, TO_OFFICE, Tell
+from bot.ordering.domain.events import TO_HEAD, TO_HOLDER, TO_OFFICE, Tell
 from bot.ordering.domain.lifecycle import LIFECYCLE, Fired
 from bot.ordering.domain.order import Order
 from bot.ordering.domain.repository import Orders
@@ -34,7 +34,8 @@ from bot.ordering.domain.repository import Orders
 log = logging.getLogger(__name__)
 
 BY = "system:timer"  # who fired a timer's event, in the order's history
-DEFAULTS = {"claim_minutes": 60, "office_minutes": 120}
+DEFAULTS = {"claim_minutes": 60, "office_minutes": 120, "substitute_minutes": 30}
+ASKING = ("shopping", "on_the_way")  # statuses where a substitute question may wait
 
 
 def delays(config: dict[str, Any]) -> tuple[float, float]:
@@ -48,6 +49,27 @@ def delays(config: dict[str, Any]) -> tuple[float, float]:
             return 0.0
 
     return minutes("claim_minutes"), minutes("office_minutes")
+
+
+def substitute_delay(config: dict[str, Any]) -> float:
+    """Minutes a resident has to answer about a substitute; 0: no timeout."""
+    section = {**DEFAULTS, **(config.get("escalation") or {})}
+    try:
+        return max(float(section.get("substitute_minutes") or 0), 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def substitute_due(order: Order, now: datetime, delay: float) -> bool:
+    """A substitute question unanswered for ``delay`` minutes since the prices."""
+    if delay <= 0 or not any(i.substitute_answer == "asked" for i in order.items):
+        return False
+    asked = next((e.at for e in reversed(order.history) if e.event == "record_prices"), None)
+    try:
+        return asked is not None and (now - datetime.fromisoformat(asked)).total_seconds() \
+            >= delay * 60
+    except (TypeError, ValueError):
+        return False
 
 
 def waiting_since(order: Order) -> datetime | None:
@@ -83,6 +105,9 @@ def _audience(app: Any, order: Order, tell: Tell) -> list[str]:
     wanted = office if tell.to == TO_OFFICE else (
         [market.head] if market is not None and market.head else [])
     reachable = [u for u in wanted if u and app.store.get_session(u) is not None]
+    if tell.to == TO_HOLDER:
+        wanted = [order.coordinator or ""]
+        reachable = [u for u in wanted if u and app.store.get_session(u) is not None]
     if not reachable and tell.to == TO_HEAD:  # no head, or one who never chatted: the office
         reachable = [u for u in office if app.store.get_session(u) is not None]
     return reachable
@@ -112,19 +137,25 @@ def _replies(app: Any, fired: Fired, minutes: int) -> list[Reply]:
 
 
 async def escalate_due(app: Any, now: float) -> int:
-    """Escalate every order whose timer has come; the number of escalations."""
+    """Fire every timer that has come (escalations, unanswered substitute questions);
+    the number fired."""
     first, second = delays(app.config)
-    if first <= 0:
-        return 0
     moment = datetime.fromtimestamp(now, app.services.markets.timezone)
     orders = getattr(app.services, "orders", None) or Orders(app.store)
     machine = getattr(app.services, "lifecycle", None) or LIFECYCLE
+    due: list[tuple[Order, str, int]] = []
+    if first > 0:
+        for order in orders.query(status="new"):
+            event = due_event(order, moment, first, second)
+            if event is not None:
+                due.append((order, event, round(first if event == "escalate"
+                                                else first + second)))
+    delay = substitute_delay(app.config)
+    if delay > 0:
+        due += [(order, "substitutes_unanswered", round(delay))
+                for order in orders.query(status=ASKING) if substitute_due(order, moment, delay)]
     fired_count = 0
-    for order in orders.query(status="new"):
-        event = due_event(order, moment, first, second)
-        if event is None:
-            continue
-        minutes = round(first if event == "escalate" else first + second)
+    for order, event, minutes in due:
         try:
             fired = machine.change(orders, order.code, event, BY, moment, None)
         except LifecycleError:  # claimed meanwhile, or escalated by another process

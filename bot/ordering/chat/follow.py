@@ -18,6 +18,7 @@ from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_te
 from bot.engine.matching import normalize
 from bot.engine.registry import Registry
 from bot.messages import Incoming, Menu, Option, Reply
+from bot.ordering.chat import substitutes
 from bot.ordering.chat.changes import act, lifecycle, orders
 from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import now_local, status_label
@@ -48,6 +49,10 @@ def intake(ctx: Context) -> None:
         ctx.slots.pop("code", None)
         return
     try:
+        if command.verb in substitutes.ANSWERS:
+            substitutes.answer(ctx, command.verb)
+            ctx.slots["wants"] = "substitutes"
+            return
         if command.verb == "cancel":
             may_cancel(ctx)
         elif command.verb == "report":

@@ -139,6 +139,9 @@ NEEDS: dict[str, Need] = {
     "escalated": Need(lambda o, d: _happened(o, "escalate")
                       and not _happened(o, "escalate_office"), "coord.escalated_already",
                       lambda o: {"code": o.code}),
+    "substitutes_asked": Need(lambda o, d: any(i.substitute_answer == "asked"
+                                               for i in o.items),
+                              "status.no_substitute_question", lambda o: {"code": o.code}),
     "items": Need(lambda o, d: isinstance(d.get("items"), list) and bool(d["items"])
                   and all(isinstance(i, int) and not isinstance(i, bool)
                           and 1 <= i <= len(o.items) for i in d["items"]),
@@ -169,7 +172,9 @@ def _prices(order: Order, by: str, when: str, data: Data) -> tuple[dict[str, Any
             raise MissingData("coord.prices_incomplete", count=len(order.items))
         total += amount
         substitute = str(price["substitute"]) if price.get("substitute") else None
-        items.append(replace(asked, price=amount, substitute=substitute))
+        answer = "asked" if substitute and data.get("ask_substitutes") else None
+        items.append(replace(asked, price=amount, substitute=substitute,
+                             substitute_answer=answer))
     return {"items": tuple(items), "total": total}, ""
 
 
@@ -233,6 +238,26 @@ def _reject(order: Order, by: str, when: str, data: Data) -> tuple[dict[str, Any
     return {"exchange": exchange}, reason
 
 
+def _substitutes(answer: str) -> Apply:
+    """The resident's (or, after the timeout, the coordinator's) word on the substitutes
+    asked about; a refused one is not bought, and the total follows."""
+
+    def apply(order: Order, by: str, when: str, data: Data) -> tuple[dict[str, Any], str]:
+        items = []
+        for item in order.items:
+            if item.substitute_answer != "asked":
+                items.append(item)
+            elif answer == "refused":
+                items.append(replace(item, price=None, unavailable=True,
+                                     substitute_answer="refused"))
+            else:
+                items.append(replace(item, substitute_answer=answer))
+        total = sum(i.price or 0 for i in items if not i.unavailable)
+        return {"items": tuple(items), "total": total}, answer
+
+    return apply
+
+
 def _assign(order: Order, by: str, when: str, data: Data) -> tuple[dict[str, Any], str]:
     """The order given to a coordinator (by the head, or by its coordinator to a
     colleague); an unclaimed one is claimed for them."""
@@ -294,6 +319,17 @@ EVENT_TABLE: tuple[Event, ...] = (
           COORDINATORS, _reject, needs=("claimed", "reason"),
           tells=(Tell(TO_RESIDENT, "status.note_complaint_rejected", ("reason",)),),
           offer=Offer("reject", "coord.opt_reject"), dest_from={"complaint": "paid"}),
+    # a substitute the market asks the resident about: accepted, refused (not bought, the
+    # total follows), or left to the coordinator when no answer came in time (the timer)
+    Event("accept_substitutes", ("shopping", "on_the_way"), None, frozenset({RESIDENT}),
+          _substitutes("accepted"), needs=("substitutes_asked",),
+          tells=(Tell(TO_HOLDER, "coord.substitutes_accepted"),)),
+    Event("refuse_substitutes", ("shopping", "on_the_way"), None, frozenset({RESIDENT}),
+          _substitutes("refused"), needs=("substitutes_asked",),
+          tells=(Tell(TO_HOLDER, "coord.substitutes_refused"),)),
+    Event("substitutes_unanswered", ("shopping", "on_the_way"), None, frozenset({SYSTEM}),
+          _substitutes("coordinator"), needs=("substitutes_asked",),
+          tells=(Tell(TO_HOLDER, "coord.substitutes_unanswered", ("minutes",)),)),
     # nobody waits forever: an order nobody claimed is escalated by the app's timer to the
     # head of unit, then to the market office (each once: the history says it happened)
     Event("escalate", ("new",), None, frozenset({SYSTEM}), _nothing,

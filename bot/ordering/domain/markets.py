@@ -29,6 +29,7 @@ class Market:
     group: str = ""
     names: tuple[tuple[str, str], ...] = ()  # (user key, name) of coordinators and head
     aliases: tuple[str, ...] = ()  # other names residents use ("Pasar Proyek")
+    substitutes: str = "ask"  # ask: the resident accepts a substitute first; allowed: not
 
     def staff_name(self, user: str) -> str:
         return next((name for key, name in self.names if key == user), "")
@@ -96,10 +97,11 @@ class Markets:
 
 
 MARKET_KEYS = ("id", "name", "code", "kecamatan", "status", "hours", "coordinators", "head",
-               "group", "aliases")
+               "group", "aliases", "substitutes")
 TOP_KEYS = ("timezone", "default_hours", "markets")
 PERSON_KEYS = ("user", "name")
 STATUSES = ("open", "coming")
+SUBSTITUTES = ("ask", "allowed")
 CODE = re.compile(MARKET_CODE)  # the letters of its order codes (KRB-0427-013)
 
 
@@ -177,6 +179,11 @@ class _Reader:
         lines = getattr(coordinators, "item_lines", [])
         people = [self.person(c, at, where) for c, at in zip(coordinators, lines, strict=True)]
         head = self.person(entry.get("head"), entry.line_of("head"), where)
+        substitutes = str(entry.get("substitutes") or "ask")
+        if substitutes not in SUBSTITUTES:
+            self.problem(entry.line_of("substitutes"), f"{where}substitutes must be one of "
+                         f"{', '.join(SUBSTITUTES)}, got {substitutes!r}")
+            substitutes = "ask"
         aliases = entry.get("aliases") or []
         if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip()
                                                     for a in aliases):
@@ -195,6 +202,7 @@ class _Reader:
             group=str(entry.get("group") or ""),
             names=tuple((user, name) for user, name in (*people, head) if user and name),
             aliases=tuple(str(a).strip() for a in aliases),
+            substitutes=substitutes,
         )
 
     def timezone(self, raw: LineDict) -> ZoneInfo:

@@ -59,13 +59,16 @@ class OrderItem:
     price: int | None = None
     unavailable: bool = False
     substitute: str | None = None
+    # the resident's word on the substitute: asked, accepted, refused, or left to the
+    # coordinator (no answer in time); None where the market buys substitutes unasked
+    substitute_answer: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     # the keys the stored line had (a line written anew keeps its shape)
     keys: frozenset[str] = field(default=frozenset({"name", "quantity", "unit", "budget",
                                                     "note"}), compare=False, repr=False)
 
     KEYS = ("name", "quantity", "unit", "budget", "note", "price", "unavailable",
-            "substitute")
+            "substitute", "substitute_answer")
 
     @classmethod
     def from_record(cls, data: Any) -> OrderItem:
@@ -81,6 +84,7 @@ class OrderItem:
             price=_int(data.get("price")),
             unavailable=bool(data.get("unavailable")),
             substitute=_opt_text(data.get("substitute")),
+            substitute_answer=_opt_text(data.get("substitute_answer")),
             extra=_extra(data, cls.KEYS),
             keys=frozenset(data),
         )
@@ -95,6 +99,8 @@ class OrderItem:
             out["price"] = self.price
         if self.substitute:
             out["substitute"] = self.substitute
+        if self.substitute_answer:
+            out["substitute_answer"] = self.substitute_answer
         return {**copy.deepcopy(dict(self.extra)), **out}
 
     @property
@@ -109,7 +115,8 @@ class OrderItem:
 
     def asked(self) -> OrderItem:
         """The line as the resident asked for it, without what was found at the market."""
-        return replace(self, price=None, unavailable=False, substitute=None)
+        return replace(self, price=None, unavailable=False, substitute=None,
+                       substitute_answer=None)
 
 
 @dataclass(frozen=True)

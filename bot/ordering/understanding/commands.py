@@ -38,6 +38,7 @@ VERBS = {
     "komplain": "report", "lapor": "report", "laporkan": "report", "tukar": "report",
     "masalah": "report", "complain": "report", "report": "report",
     "serahkan": "assign", "assign": "assign",
+    "setuju": "subok", "subok": "subok", "tolak": "subno", "subno": "subno",
 }
 WORDS = {
     "rekap": "recap", "recap": "recap", "laporan": "recap",
