@@ -21,7 +21,7 @@ from bot.ordering.chat.changes import act, current, lifecycle, now, orders
 from bot.ordering.domain.events import Offer
 from bot.ordering.domain.lifecycle import Lifecycle
 from bot.ordering.domain.order import Order
-from bot.ordering.domain.orders import status_label
+from bot.ordering.domain.orders import money, status_label
 from bot.ordering.domain.roles import Refused, Roles
 from bot.ordering.reports import views
 from bot.ordering.reports.report import recap_text
@@ -210,7 +210,18 @@ def price_prompt(ctx: Context) -> None:
 
 
 def take_price(ctx: Context) -> None:
-    ctx.slots["prices"] = [*(ctx.slots.get("prices") or []), ctx.slots.get("price")]
+    prices = ctx.slots.get("prices") or []
+    price = ctx.slots.get("price")
+    order = current(ctx)
+    if order is not None and len(prices) < len(order.items) and isinstance(price, dict):
+        item, amount = order.items[len(prices)], price.get("price")
+        if item.budget and isinstance(amount, int) and amount > item.budget:
+            # the resident named a budget for this item: the coordinator sees it is passed
+            i18n = ctx.engine.i18n
+            ctx.say("coord.over_budget", item=views.item_text(item),
+                    price=money(amount, ctx.lang, i18n), budget=money(item.budget, ctx.lang,
+                                                                      i18n))
+    ctx.slots["prices"] = [*prices, price]
 
 
 def prices_left(ctx: Context) -> bool:
