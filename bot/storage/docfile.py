@@ -304,7 +304,8 @@ def packed_file(
     parts = [head]
     places: dict[str, tuple[int, int]] = {}
     position = len(head)
-    whole = b""  # the older version, read once (not once per value)
+    whole = memoryview(b"")  # the older version, read once (not once per value); its
+    # values are joined from views of it, not copied one by one
     for i, (key, held) in enumerate(snapshot.items(), 1):
         if len(held) == 2:
             value = held[1].encode("ascii")
@@ -312,7 +313,7 @@ def packed_file(
             if not whole:
                 if generation is None:
                     raise ValueError("a value read from no file")
-                whole = generation.read_all()
+                whole = memoryview(generation.read_all())
             _, start, length = held
             value = whole[start : start + length]
         line = f'\n"{i}":{{"key":{json.dumps(key)},"at":{held[0]!r},"value":'.encode("ascii")
