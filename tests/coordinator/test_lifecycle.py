@@ -63,6 +63,9 @@ LEGAL = {
     ("new", "assign"): "claimed",
     ("claimed", "assign"): "claimed",
     ("shopping", "assign"): "shopping",
+    ("claimed", "hand_over"): "claimed",
+    ("shopping", "hand_over"): "shopping",
+    ("claimed", "hand_back"): "new",
     # a substitute the resident is asked about (item 4)
     ("shopping", "accept_substitutes"): "shopping",
     ("shopping", "refuse_substitutes"): "shopping",
@@ -82,6 +85,7 @@ DATA: dict[str, dict[str, Any]] = {
     "refund": {"amount": 5000},
     "reject_complaint": {"reason": "sudah dicek, masih segar"},
     "assign": {"to": "console:koord-kranji-2"},
+    "hand_over": {"to": "console:koord-kranji-2"},
 }
 # what the order must already hold for an event (the office is told after the head)
 BEFORE: dict[str, dict[str, Any]] = {
@@ -133,7 +137,7 @@ def test_every_status_and_event(status: str, event: str) -> None:
 
 
 def test_the_matrix_is_complete() -> None:
-    assert len(ALL_PAIRS) == len(STATUSES) * len(EVENTS) == 10 * 18
+    assert len(ALL_PAIRS) == len(STATUSES) * len(EVENTS) == 10 * 20
     assert {s for s, _ in LEGAL} | {"cancelled"} == set(STATUSES)
     assert allowed_events("paid") == ["request_exchange"]  # a complaint, within days
     assert allowed_events("cancelled") == []

@@ -57,6 +57,7 @@ DATA: dict[str, dict[str, Any]] = {
     "refund": {"amount": 5000},
     "reject_complaint": {"reason": "sudah dicek"},
     "assign": {"to": K2},
+    "hand_over": {"to": K2},
 }
 # what the order must already hold for an event (data cannot give it): a substitute the
 # resident was asked about

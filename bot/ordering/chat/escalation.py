@@ -205,7 +205,40 @@ def assign(ctx: Context) -> None:
             name=ctx.services.roles.display_name(users[number - 1]))
 
 
+# -- a coordinator who cannot finish: to a colleague, or back to the open orders -------
+def colleagues(ctx: Context) -> list[Option]:
+    """The market's other coordinators (numbered as in the market's list), then "back to
+    the open orders" while nobody has started shopping, then "keep it"."""
+    roles, order = ctx.services.roles, current(ctx)
+    options = [Option(f"c{number}", roles.display_name(user))
+               for number, user in enumerate(_market_coordinators(ctx), 1) if user != ctx.key]
+    if order is not None and order.status == "claimed":
+        options.append(Option("release", ctx.t("coord.opt_release")))
+    return [*options, Option("keep", ctx.t("coord.opt_keep"))]
+
+
+def hand_over(ctx: Context) -> None:
+    chosen = str(ctx.slots.get("colleague") or "")
+    code = str(ctx.slots.get("code") or "")
+    if chosen == "keep":
+        ctx.say("coord.kept", code=code)
+        return
+    if chosen == "release":
+        act(ctx, "hand_back")
+        ctx.say("coord.released", code=code)
+        return
+    users = _market_coordinators(ctx)
+    number = int(chosen[1:]) if chosen[1:].isdecimal() else 0
+    if not 1 <= number <= len(users):
+        raise ActionFailed("coord.assignee_missing", code=code)
+    act(ctx, "hand_over", to=users[number - 1])
+    ctx.say("coord.assigned", code=code,
+            name=ctx.services.roles.display_name(users[number - 1]))
+
+
 def register(registry: Registry) -> None:
+    registry.options("coord_colleagues")(colleagues)
+    registry.action("coord_hand_over")(hand_over)
     registry.condition("coord_wants_assign")(lambda ctx: ctx.slots.get("wants") == "assign")
     registry.options("coord_assignees")(assignees)
     registry.action("coord_assign_prompt")(assign_prompt)

@@ -258,6 +258,11 @@ def _substitutes(answer: str) -> Apply:
     return apply
 
 
+def _release(order: Order, by: str, when: str, data: Data) -> tuple[dict[str, Any], str]:
+    """Back to the open orders: nobody holds it."""
+    return {"coordinator": None, "claimed_at": None}, ""
+
+
 def _assign(order: Order, by: str, when: str, data: Data) -> tuple[dict[str, Any], str]:
     """The order given to a coordinator (by the head, or by its coordinator to a
     colleague); an unclaimed one is claimed for them."""
@@ -298,6 +303,16 @@ EVENT_TABLE: tuple[Event, ...] = (
           COORDINATORS, _cancel, needs=("reason",),
           tells=(Tell(TO_RESIDENT, "status.note_cancelled", ("reason",)),),
           offer=Offer("cancel", "coord.opt_cancel", "cancel")),
+    # a coordinator who cannot finish gives the order to a colleague, or back to the list
+    Event("hand_over", ("claimed", "shopping"), None, COORDINATORS, _assign,
+          needs=("claimed", "assignee"),
+          tells=(Tell(TO_ASSIGNEE, "coord.assigned_to_you", ("coordinator",),
+                      button=("view", "coord.opt_view")),
+                 Tell(TO_RESIDENT, "status.note_assigned", ("assignee",))),
+          offer=Offer("handover", "coord.opt_handover")),
+    Event("hand_back", ("claimed",), "new", COORDINATORS, _release, needs=("claimed",),
+          tells=(Tell(TO_OTHER_COORDINATORS, "coord.handed_back", ("coordinator",),
+                      button=("claim", "coord.opt_claim")),)),
     # after payment too (within `complaint_days`, checked where it is asked for)
     Event("request_exchange", ("delivered", "paid"), "exchange_requested",
           frozenset({RESIDENT}), _request_exchange, needs=("items",),
