@@ -155,8 +155,9 @@ class Traffic:
         self.waiters[chat] = Waiter(chat, expect, future)
         start = time.perf_counter()
         await deliver()
-        try:
-            done = await asyncio.wait_for(future, 60)
+        try:  # asyncio.timeout: 3.11's wait_for can swallow a cancel (the run's end)
+            async with asyncio.timeout(60):
+                done = await future
         except TimeoutError:
             raise RuntimeError(f"no reply to resident {chat} in 60 s") from None
         self.latencies.append(done - start)
@@ -398,12 +399,13 @@ async def drive(make: Callable[[int], Any], traffic: Traffic, pid: int, bot: str
     (a resident's next order starts with ``halo`` again): WARMUP seconds, then the
     measured WINDOW; then they stop where they are."""
     turns = itertools.cycle(range(residents))
+    ended = False
     busy: set[int] = set()
     orders = 0
 
     async def loop() -> None:
         nonlocal orders
-        while True:
+        while not ended:
             n = next(turns)
             while n in busy:
                 n = next(turns)
@@ -431,9 +433,13 @@ async def drive(make: Callable[[int], Any], traffic: Traffic, pid: int, bot: str
             if task.done():
                 task.result()
     finally:
+        ended = True
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait(tasks, timeout=5)  # residents stop where they are
+        for task in tasks:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: a resident cut off at the end is no news
     return Run(bot, residents, concurrent, done, len(latencies), seconds, cpu,
                mine / seconds, peak_rss_mb(pid), calls, latencies)
 
@@ -482,8 +488,9 @@ async def telegram_run(bot: str, residents: int, concurrent: int, folder: Path) 
                     raise RuntimeError(f"{bot} did not start polling:\n"
                                        + log.read_text(errors="replace")[-3000:])
                 await asyncio.sleep(0.05)
-            return await drive(lambda n: TelegramResident(api, traffic, n), traffic,
-                               process.pid, bot, residents, concurrent)
+            return await asyncio.wait_for(
+                drive(lambda n: TelegramResident(api, traffic, n), traffic, process.pid, bot,
+                      residents, concurrent), WARMUP + WINDOW + 30)
         finally:
             api.closing = True  # the long poll answers now
             await api.notify()
@@ -513,8 +520,9 @@ async def whatsapp_run(residents: int, concurrent: int, folder: Path) -> Run:
                         raise RuntimeError("ours (whatsapp) did not start:\n"
                                            + log.read_text(errors="replace")[-3000:])
                     await asyncio.sleep(0.05)
-                return await drive(lambda n: WhatsAppResident(client, traffic, n), traffic,
-                                   process.pid, "wa", residents, concurrent)
+                return await asyncio.wait_for(
+                    drive(lambda n: WhatsAppResident(client, traffic, n), traffic,
+                          process.pid, "wa", residents, concurrent), WARMUP + WINDOW + 30)
         finally:
             await stop_process(process, log)
 
@@ -595,6 +603,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bots' folders")
     parser.add_argument("--rate", type=float, default=RATE,
                         help="ours: telegram.rate_per_second (the shipped default is 30)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="niceness of a session of its own for this run and the bots "
+                        "(e.g. -10, as root: a busy shared machine disturbs the figures less)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="ours: another telegram setting, e.g. max_concurrent=8")
     args = parser.parse_args()
@@ -602,7 +613,28 @@ def main() -> None:
     for pair in args.set:
         key, value = pair.split("=", 1)
         OURS[key] = yaml.safe_load(value)
+    if args.nice and not os.environ.get("E2E_NICED"):
+        sys.exit(niced_session(args.nice))
     asyncio.run(main_async(args))
+
+
+def niced_session(nice: int) -> int:
+    """This script again, in a session of its own, niced: with the kernel's scheduler
+    autogroups (/proc/sys/kernel/sched_autogroup_enabled) a nice value counts only within
+    a session, so the session's own nice is set too (/proc/<pid>/autogroup). The bots,
+    started from there, share it."""
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, *sys.argv], start_new_session=True,
+                             env={**os.environ, "E2E_NICED": "1"},
+                             preexec_fn=lambda: os.nice(nice))
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{child.pid}/autogroup").write_text(str(nice))
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        return child.wait()
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
         "bot_username": "",
         "poll_timeout": 30,
         "max_concurrent": 64,
-        "max_in_flight": 8,
+        "max_in_flight": 4,
         "retries": 3,
         "retry_backoff": 0.5,
         "reconnect_max": 60,

@@ -63,6 +63,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "admins": _user_keys,
     "telegram.poll_timeout": _positive,
     "telegram.max_concurrent": _positive,
+    "telegram.max_in_flight": _whole_positive,
     "telegram.rate_per_second": _positive,
     "telegram.retries": _not_negative,
     "telegram.retry_backoff": _not_negative,

@@ -21,7 +21,9 @@ on; the engine alone decides whether it still counts (bot/engine/presses.py): a 
 claim button works for as long as the order can be claimed, a second "ya" places nothing.
 Sending: `AIORateLimiter` paces outgoing calls and retries ``RetryAfter``; timeouts and
 network errors are retried here with a bounded backoff. A failed send is logged by the app
-and never stops the update loop.
+and never stops the update loop. At most ``max_in_flight`` calls are on the wire at once
+(`BoundedRequest`); a press's answerCallbackQuery and its menu's ✓ mark go out beside the
+engine's handling, never before the reply's turn.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import hmac
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from starlette.requests import Request
@@ -117,6 +119,7 @@ class TelegramAdapter(BaseAdapter):
         self._inbox: Inbox | None = None
         self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
         self._replayed: set[int] = set()  # update_ids handed over again from the inbox
+        self._asides: set[asyncio.Task[None]] = set()  # calls nothing waits for (_aside)
         self.application = build_application(settings, self._on_update, self._on_error)
 
     # -- lifecycle ------------------------------------------------------------------
@@ -212,6 +215,8 @@ class TelegramAdapter(BaseAdapter):
                 log.warning("telegram: polling had stopped (%s)", describe(error, self._token))
         if self.application.running:
             await self.application.stop()  # waits for queued and running updates
+        while self._asides:  # answers and menu marks still going out
+            await asyncio.gather(*self._asides, return_exceptions=True)
         await self.application.shutdown()
         logging.getLogger("httpx").removeFilter(self._token_filter)
         for name in PTB_LOGGERS:
@@ -380,7 +385,9 @@ class TelegramAdapter(BaseAdapter):
             await self._answer(query, self.app.i18n.t(lang, "tg.button_expired"))
             await self._edit_markup(chat.id, message.message_id, None)
             return
-        await self._answer(query)
+        # the answer and the menu's mark go out while the engine handles the press: the
+        # reply waits for neither (they take their place in the calls in flight first)
+        self._aside(self._answer(query))
         sender = query.from_user
         incoming = Incoming(
             channel=CHANNEL, user=str(chat.id), choice=choice, prompt=data.prompt,
@@ -391,8 +398,14 @@ class TelegramAdapter(BaseAdapter):
         # (the engine says why); a notice keeps its buttons
         if data.prompt is not None and judge(self.app.engine, incoming) is not Press.STALE:
             label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
-            await self._edit_markup(chat.id, message.message_id, chosen_keyboard(label))
+            self._aside(self._edit_markup(chat.id, message.message_id, chosen_keyboard(label)))
         await self.app.receive(incoming)
+
+    def _aside(self, call: Coroutine[Any, Any, None]) -> None:
+        """A call that nothing waits for (it logs its own failure); `stop` lets it end."""
+        task = asyncio.create_task(call)
+        self._asides.add(task)
+        task.add_done_callback(self._asides.discard)
 
     def _resolve(self, data: Pressed, pressed: tuple[int, int]) -> str | None:
         """The option id a button stands for; None for an index into a menu we do not know

@@ -12,6 +12,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.config import ConfigError
 from bot.engine.locks import KeyLocks
@@ -19,6 +20,11 @@ from bot.engine.locks import KeyLocks
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# Bot API calls in flight at once (all chats), and connections kept to the API. Measured
+# with bench/e2e.py (see bench/README.md): the CPU per call grows with the calls in flight
+# (httpcore checks every pooled connection, and every queued request, on each request);
+# with a few at once and as many connections, the round trips still overlap.
+MAX_IN_FLIGHT = 4
 # python-telegram-bot's loggers that log a failed Bot API call with its traceback
 PTB_LOGGERS = ("telegram.ext", "telegram.ext.Updater", "telegram.ext.Application")
 
@@ -66,6 +72,21 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         pass
+
+
+class BoundedRequest(HTTPXRequest):
+    """PTB's httpx request with at most ``slots`` calls in flight, on a pool of as many
+    kept-alive connections. A call beyond that waits here, first come first served, for
+    as long as it takes (not in httpcore's pool, where each waiting request costs every
+    other request a scan, and where ``pool_timeout`` would fail it)."""
+
+    def __init__(self, slots: int, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size=slots, **kwargs)
+        self._slots = asyncio.Semaphore(slots)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        async with self._slots:
+            return await super().do_request(*args, **kwargs)
 
 
 class TokenFilter(logging.Filter):
@@ -142,11 +163,14 @@ def build_application(
     """The Application: token and base_url as configured, outgoing calls paced by
     `AIORateLimiter` (which retries ``RetryAfter``), updates through `ChatOrderedProcessor`,
     every update to ``on_update``. No updater in webhook mode (updates come from our route).
+    Calls (except getUpdates, which has its own connection) go through `BoundedRequest`:
+    ``max_in_flight`` at once.
     """
     builder = (
         Application.builder()
         .token(str(settings["token"]))
         .base_url(str(settings.get("base_url") or DEFAULT_BASE_URL))
+        .request(BoundedRequest(int(settings.get("max_in_flight", MAX_IN_FLIGHT))))
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=float(settings.get("rate_per_second", 30)),

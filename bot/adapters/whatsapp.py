@@ -54,7 +54,12 @@ from bot.adapters.whatsapp_render import (
     render_menu,
     template_body,
 )
-from bot.adapters.whatsapp_send import OUTSIDE_WINDOW, RETRY_DELAYS, GraphSender
+from bot.adapters.whatsapp_send import (
+    OUTSIDE_WINDOW,
+    RETRY_DELAYS,
+    GraphSender,
+    client_limits,
+)
 from bot.adapters.whatsapp_window import WindowBook
 from bot.config import ConfigError
 from bot.delivery import replies_sent
@@ -146,7 +151,8 @@ class WhatsAppAdapter(BaseAdapter):
     def sender(self) -> GraphSender:
         if self._sender is None:
             if self._client is None:
-                self._client = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0))
+                self._client = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0),
+                                                 limits=client_limits())
             self._sender = GraphSender(
                 self._client, str(self.settings.get("api_base_url") or ""),
                 self.phone_number_id, str(self.settings["access_token"]),

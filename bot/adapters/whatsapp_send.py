@@ -29,6 +29,16 @@ RETRY_CODES = frozenset({THROUGHPUT_LIMIT, PAIR_RATE_LIMIT})
 # Waits before the 2nd, 3rd and 4th attempt. The pair rate allows about one message per
 # 6 s to a user sustained, so the waits together outlast one such interval.
 RETRY_DELAYS = (1.0, 3.0, 7.0)
+# Posts in flight at once, and the connections the adapter's client keeps (see
+# `client_limits`). httpx's pool checks each of its connections, and each waiting request,
+# on every request: a few at once keep that cheap while the round trips still overlap
+# (measured with bench/e2e.py, bench/README.md). Beyond that a post waits here, in order.
+MAX_IN_FLIGHT = 4
+
+
+def client_limits(in_flight: int = MAX_IN_FLIGHT) -> httpx.Limits:
+    """Connections for a client sending ``in_flight`` posts at once, all kept alive."""
+    return httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
 
 
 @dataclass(frozen=True)
@@ -77,12 +87,14 @@ class GraphSender:
         *,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.client = client
         self.url = f"{api_base_url.rstrip('/')}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self.retry_delays = tuple(retry_delays)
         self._sleep = sleep
+        self._slots = asyncio.Semaphore(in_flight)  # posts on the wire at once
 
     async def post(self, body: dict[str, Any]) -> SendResult:
         """Send one body; retried while the failure is a rate limit or transient."""
@@ -101,7 +113,8 @@ class GraphSender:
 
     async def _once(self, body: dict[str, Any]) -> SendResult:
         try:
-            response = await self.client.post(self.url, json=body, headers=self._headers)
+            async with self._slots:
+                response = await self.client.post(self.url, json=body, headers=self._headers)
         except httpx.HTTPError as exc:
             return SendResult(False, detail=f"{type(exc).__name__}: {exc}")
         try:
