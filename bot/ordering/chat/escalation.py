@@ -189,13 +189,19 @@ def assign_prompt(ctx: Context) -> None:
 
 
 def assignees(ctx: Context) -> list[Option]:
+    """The market's coordinators, then the head (or admin) themself: "I take it"."""
     roles = ctx.services.roles
-    return [Option(f"c{number}", roles.display_name(user))
-            for number, user in enumerate(_market_coordinators(ctx), 1)]
+    return [*(Option(f"c{number}", roles.display_name(user))
+              for number, user in enumerate(_market_coordinators(ctx), 1)),
+            Option("me", ctx.t("coord.opt_take"))]
 
 
 def assign(ctx: Context) -> None:
     chosen = str(ctx.slots.get("assignee") or "")
+    if chosen == "me":
+        order = act(ctx, "assign", to=ctx.key)
+        ctx.say("coord.claimed", code=order.code)
+        return
     users = _market_coordinators(ctx)
     number = int(chosen[1:]) if chosen[1:].isdecimal() else 0
     if not 1 <= number <= len(users):

@@ -99,6 +99,8 @@ class Roles:
             found.add(COORDINATOR if not holder or holder == user else COLLEAGUE)
         if self.is_head(user, order.market) or self.is_admin(user):
             found.add(HEAD)
+            if order.coordinator == user:  # a head who took the order acts as its coordinator
+                found.add(COORDINATOR)
         return frozenset(found or {STRANGER})
 
     def refusal(self, user: str, event: Event, order: Order) -> Refused | None:
