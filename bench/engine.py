@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))  # run as a plain script
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
+from bot.ordering.domain.statuses import STATUSES  # noqa: E402
 from bot.storage.base import Store  # noqa: E402
 from bot.storage.docfile import DocFile  # noqa: E402
 from bot.storage.memory import MemoryStore  # noqa: E402
@@ -273,12 +274,12 @@ def open_case(kind: str, folder: Path, archives: Archives, archived: int, sessio
     The bench keeps no reference to the orders it made: a run must not pay for the
     bench's own objects (the garbage collector walks every live container)."""
     if kind == "memory":
-        store: Store = MemoryStore()
+        store: Store = MemoryStore(finished=STATUSES.finished)
         for orders in archives.orders(archived).values():  # bulk: no files to write
             store._orders.update(orders)  # type: ignore[attr-defined]
     else:
         shutil.copytree(archives.folder(archived), folder / "archive")
-        store = TinyDBStore(folder)
+        store = TinyDBStore(folder, finished=STATUSES.finished)  # as the app opens it
     put_sessions(store, session, sessions)
     if isinstance(store, TinyDBStore):
         store.flush_sync()
