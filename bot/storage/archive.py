@@ -73,7 +73,8 @@ class Archive:
         self.index: dict[str, str] = {}
         self.months: set[str] = set()
         self._loaded: OrderedDict[str, DocFile] = OrderedDict()
-        self._unread: set[str] = set()  # months indexed from their codes file, not read yet
+        self._unread: dict[str, int] = {}  # months indexed from their codes file, not read
+        # yet -> how many codes the file listed
         # month -> the highest number of each sequence among its codes (see floor.py):
         # kept with the codes, so no step per archived order at start
         self.floors: dict[str, dict[str, int]] = {}
@@ -93,7 +94,7 @@ class Archive:
             self.months.add(month)
             codes = self._read_codes(month)
             if codes is not None:
-                self._unread.add(month)
+                self._unread[month] = len(codes)
                 yield month, codes, None
                 continue
             doc_file = self.file(month)
@@ -149,8 +150,11 @@ class Archive:
             doc_file.load()
             doc_file.after_write = lambda orders: self._write_codes(month, orders)
             self._loaded[month] = doc_file
-            if month in self._unread:
-                self._unread.discard(month)
+            listed = self._unread.pop(month, None)
+            if listed is not None and not (
+                len(doc_file.data) == listed
+                and all(self.index.get(code) == month for code in doc_file.data)
+            ):  # not as its codes file said (checked once, in the month's own size)
                 self._reconcile(month, doc_file)
         self._loaded.move_to_end(month)
         return doc_file
