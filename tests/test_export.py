@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 
 from bot.cli import main
@@ -145,3 +146,31 @@ def test_until_is_inclusive_like_the_reports_to(tmp_path: Path,
     assert main(["--config", config, "report", "--from", "2025-11-27", "--to",
                  "2025-11-27"]) == 0
     assert "Semua pasar: 2 pesanan" in capsys.readouterr().out  # the same two orders
+
+
+def test_xlsx_keeps_text_as_text_and_amounts_as_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a spreadsheet opening the CSV would guess wrong (RT 004 -> 4, a phone number ->
+    6.28E+12), the XLSX says: text stays text, amounts are numbers."""
+    config = str(write_config(tmp_path))
+    with TinyDBStore(tmp_path / "data", finished=LIFECYCLE.statuses.finished) as store:
+        orders = Orders(store)
+        fill(orders)
+        every = orders.query()
+    assert main(["--config", config, "orders", "export", "--format", "xlsx"]) == 2
+    assert "--output" in capsys.readouterr().err
+    out = tmp_path / "pesanan.xlsx"
+    assert main(["--config", config, "orders", "export", "--format", "xlsx", "--output",
+                 str(out)]) == 0
+    sheet = openpyxl.load_workbook(out)["pesanan"]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header == list(COLUMNS) and len(rows) == 9
+    table = [dict(zip(header, r, strict=True)) for r in rows]
+    first = table[0]
+    assert (first["address_rt"], first["resident_phone"]) == ("004", "+6281234567890")
+    assert (first["total"], first["cash"], first["item_price"]) == (31500, 31500, 12000)
+    for order in every:
+        mine = [r for r in table if r["code"] == order.code]
+        assert [(r["item_name"], r["item_price"], r["item_substitute"]) for r in mine] == [
+            (i.name, i.price, i.substitute) for i in order.items]

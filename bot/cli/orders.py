@@ -7,6 +7,7 @@ import difflib
 import json
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.ordering.domain.order import Order
@@ -25,7 +26,10 @@ def add_parser(sub: Any, name: str) -> None:
         p.add_argument("--until", type=_day,
                        help="created on or before this date, inclusive (YYYY-MM-DD)")
         if action == "export":
-            p.add_argument("--format", choices=("json", "csv"), default="json")
+            p.add_argument("--format", choices=("json", "csv", "xlsx"), default="json",
+                           help="json (every field), csv (';', UTF-8 with BOM) or xlsx "
+                           "(typed cells: the one to open in a spreadsheet; needs --output)")
+            p.add_argument("--output", metavar="FILE", help="write here instead of stdout")
         p.set_defaults(run=run)
 
 
@@ -109,7 +113,6 @@ def items_line(order: Order) -> str:
 def run(config: dict, args: argparse.Namespace) -> int:
     from bot.cli.common import open_orders
     from bot.ordering.domain.repository import Orders
-    from bot.ordering.reports import export
 
     filters = _filters(config, args)
     if filters is None:
@@ -128,13 +131,50 @@ def run(config: dict, args: argparse.Namespace) -> int:
             print(f"{o.code}\t{o.status}\t{o.created_at}\t{o.resident.name}\t{items_line(o)}")
         chosen = f" ({', '.join(filters['status'])})" if filters["status"] else ""
         print(f"{len(orders)} order(s){chosen}", file=sys.stderr)
-    elif args.format == "json":
-        name_of = _names(config)
-        json.dump([export.as_json(o, name_of) for o in orders], sys.stdout, ensure_ascii=False,
-                  indent=2)
-        print()
     else:
-        if hasattr(sys.stdout, "reconfigure"):
-            sys.stdout.reconfigure(encoding="utf-8", newline="")  # the BOM says UTF-8
-        export.write_csv(orders, sys.stdout, _names(config))
+        return _export(config, args, orders)
     return 0
+
+
+def _export(config: dict, args: argparse.Namespace, orders: list[Order]) -> int:
+    from bot.ordering.reports import export
+
+    name_of = _names(config)
+    if args.format == "xlsx":
+        if not args.output:
+            print("orders: --format xlsx writes a file: add --output FILE.xlsx", file=sys.stderr)
+            return 2
+        try:
+            export.write_xlsx(orders, Path(args.output), name_of)
+        except ImportError:
+            print("orders: --format xlsx needs openpyxl (pip install -r requirements.txt)",
+                  file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"orders: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return 1
+        print(f"{len(orders)} order(s) written to {args.output}", file=sys.stderr)
+        return 0
+    if not args.output:
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(encoding="utf-8", newline="")  # the CSV's BOM says UTF-8
+        _write_text(args.format, orders, sys.stdout, name_of)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            _write_text(args.format, orders, out, name_of)
+    except OSError as exc:
+        print(f"orders: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_text(fmt: str, orders: list[Order], out: Any, name_of: Any) -> None:
+    from bot.ordering.reports import export
+
+    if fmt == "json":
+        json.dump([export.as_json(o, name_of) for o in orders], out, ensure_ascii=False,
+                  indent=2)
+        out.write("\n")
+    else:
+        export.write_csv(orders, out, name_of)

@@ -1,14 +1,17 @@
-"""The market office's export: every order whole, as JSON or as a CSV a spreadsheet set to
-Indonesian opens as it is.
+"""The market office's export: every order whole, as JSON, CSV or XLSX.
 
 JSON (`as_json`): one object per order, documented field by field in README.md ("The
-orders export"). CSV (`write_csv`): the same as flat columns, one row per item of an order
-(the order's columns repeated on each, an order without items gets one row), so a
-spreadsheet can filter and sum the prices. The file starts with a UTF-8 byte order mark
-and separates columns with ``;``: a spreadsheet set to Indonesian reads ``,`` as the
-decimal mark, and without the mark it takes the text for Windows-1252 ("Rp" stays, "é"
-and "½" break). Amounts are whole rupiah without separators. CSV rather than XLSX: it
-streams to stdout, needs no extra package, and diff/grep/Python read it as well.
+orders export"). CSV (`write_csv`) and XLSX (`write_xlsx`): the same as flat columns
+(`COLUMNS`), one row per item of an order (the order's columns repeated on each, an order
+without items gets one row), so a spreadsheet can filter and sum the prices.
+
+The CSV starts with a UTF-8 byte order mark and separates columns with ``;``: a
+spreadsheet set to Indonesian reads ``,`` as the decimal mark, and without the mark it
+takes the text for Windows-1252 ("é", "½" break). Amounts are whole rupiah without
+separators. It streams to a pipe and any tool reads it, but a spreadsheet opening it
+guesses each cell's type: ``004`` (an RT) becomes 4 and ``+6281234567890`` a number. The
+XLSX (openpyxl) says each cell's type: amounts are numbers to sum, phone numbers, RT/RW
+and codes stay text as written; it is the one to hand to the market office.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.ordering.domain.order import Order, OrderItem
@@ -117,6 +121,12 @@ def _history(order: Order) -> str:
 
 def rows(order: Order, name_of: NameOf = lambda user: user) -> list[list[str]]:
     """The order as CSV rows of `COLUMNS`: one per item (one when it has none)."""
+    return [[_cell(v) for v in row] for row in values(order, name_of)]
+
+
+def values(order: Order, name_of: NameOf = lambda user: user) -> list[list[Any]]:
+    """The order's rows of `COLUMNS` as values: whole rupiah and counts as int, the rest
+    text (None where unknown)."""
     data = as_json(order, name_of)
     pay, ex, cancel = data["payment"], data["exchange"] or {}, data["cancellation"] or {}
     head = [
@@ -138,8 +148,31 @@ def rows(order: Order, name_of: NameOf = lambda user: user) -> list[list[str]]:
         tail = ([item["number"], item["name"], item["quantity"], item["unit"], item["budget"],
                  item["note"], item["price"], item["unavailable"], item["substitute"]]
                 if item else [""] * len(ITEM_COLUMNS))
-        out.append([_cell(v) for v in (*head, *tail)])
+        out.append([*head, *tail])
     return out
+
+
+NUMBERS = frozenset({"item_count", "estimate", "total", "cash", "outstanding", "discount",
+                     "refund", "item_no", "item_budget", "item_price"})
+
+
+def write_xlsx(orders: Iterable[Order], path: Path,
+               name_of: NameOf = lambda user: user) -> None:
+    """`COLUMNS` then the rows in one sheet ("pesanan"): amounts as numbers, every other
+    cell as text (so ``004`` and ``+62...`` stay as written)."""
+    from openpyxl import Workbook  # only the export needs it
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("pesanan")
+    sheet.append(list(COLUMNS))
+    numeric = [c in NUMBERS for c in COLUMNS]
+    for order in orders:
+        for row in values(order, name_of):
+            sheet.append([
+                (v if isinstance(v, int) and not isinstance(v, bool) else _cell(v) or None)
+                if is_number else (_cell(v) or None)
+                for v, is_number in zip(row, numeric, strict=True)])
+    book.save(path)
 
 
 def write_csv(orders: Iterable[Order], out: TextIO,
