@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bot.engine.context import ActionFailed, Context
 from bot.engine.registry import Registry
-from bot.ordering.chat.changes import act, current
+from bot.ordering.chat.changes import act, current, lifecycle
 from bot.ordering.domain.orders import money, status_label
 from bot.ordering.reports import views
 
@@ -97,6 +97,19 @@ def not_recorded(ctx: Context) -> None:
     ctx.say("coord.pay_not_recorded", code=str(ctx.slots.get("code") or ""))
 
 
+def may_cancel(ctx: Context) -> None:
+    """Cancelling is offered on this order to this person (``batal`` typed on any order's
+    menu comes here too): else say why not, and stay."""
+    order = current(ctx)
+    if order is None:
+        raise ActionFailed("coord.no_such_order", code=str(ctx.slots.get("code") or ""))
+    event = lifecycle(ctx).events.get("cancel_by_coordinator")
+    if (event is None or order.status not in event.sources
+            or not ctx.services.roles.allows(ctx.key, event, order)):
+        raise ActionFailed("coord.cannot_cancel", code=order.code,
+                           status=status_label(ctx.engine.i18n, ctx.lang, order.status))
+
+
 def cancel_question(ctx: Context) -> None:
     _question(ctx)
 
@@ -141,6 +154,7 @@ def register(registry: Registry) -> None:
         "coord_mark_discount": mark_discount, "coord_payment_question": payment_question,
         "coord_paid": pay, "coord_pay_not_recorded": not_recorded,
         "coord_cancel_question": cancel_question, "coord_cancel_kept": cancel_kept,
+        "coord_may_cancel": may_cancel,
         "coord_check_refund": check_refund, "coord_refund_question": refund_question,
         "coord_refund": refund,
         "coord_refund_kept": refund_kept, "coord_reject": reject,
