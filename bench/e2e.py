@@ -306,7 +306,8 @@ async def served(app: Any) -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
+    # "critical": a long poll cut off when a bot stops is no news
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off",
                                            timeout_graceful_shutdown=1))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
