@@ -231,6 +231,11 @@ def check_markets(config: dict, loaded: Any, report: Report) -> None:
             report.note(f"no coordinators for {', '.join(alone)}: residents are not offered "
                         "these markets (shown as not taking orders yet). Add coordinators "
                         "in markets.yaml.")
+        headless = [m.name for m in markets.open if not m.head]
+        if headless and not config.get("admins"):
+            report.note(f"no head of unit for {', '.join(headless)} and no admins: an order "
+                        "nobody claims there is escalated to no one. Add a head in "
+                        "markets.yaml or admins in config.yaml.")
     catalog_path = resolve(config, config["data"]["catalog"])
     if loaded.catalog is not None:
         report.ok(f"catalog: {len(loaded.catalog.entries)} items with reference prices")

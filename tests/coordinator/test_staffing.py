@@ -62,3 +62,11 @@ def test_every_open_market_shipped_has_a_coordinator() -> None:
     markets = load_markets(ROOT / "data" / "markets.yaml")
     assert not markets.unstaffed
     assert {m.id for m in markets.open} >= {"jatiasih", "bintara", "rawalumbu", "family"}
+
+
+def test_doctor_warns_when_an_escalation_would_reach_no_one(
+        tmp_path: Path, markets_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path, data={"markets": str(markets_file),
+                                          "catalog": str(ROOT / "data" / "catalog.yaml")})
+    main(["--config", str(config), "doctor"])
+    assert "no head of unit for Pasar Kranji Baru and no admins" in capsys.readouterr().out
