@@ -230,7 +230,8 @@ def prices_left(ctx: Context) -> bool:
 
 def save_prices(ctx: Context) -> None:
     order = act(ctx, "record_prices", prices=ctx.slots.get("prices") or [],
-                ask_substitutes=substitutes.asks(ctx))
+                ask_substitutes=substitutes.asks(ctx),
+                cap_substitutes=substitutes.capped(ctx))
     ctx.say("coord.prices_saved", code=order.code,
             total=views.total(order, ctx.lang, ctx.engine.i18n))
     substitutes.ask_resident(ctx, order)

@@ -6,7 +6,8 @@ resident gets the prices and a question with two buttons, ``subok:KRB-1127-001``
 refused substitute is not bought and the total follows; either answer reaches the
 coordinator. No answer within ``escalation.substitute_minutes``: the coordinator decides
 (`escalation.escalate_due` fires ``substitutes_unanswered``). A market with
-``substitutes: allowed`` buys substitutes without asking.
+``substitutes: allowed`` buys substitutes without asking, up to the price the resident
+wrote for the item ("tomat 1/2 kg max 15rb"); above it, it asks.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ def asks(ctx: Context) -> bool:
     order = current(ctx)
     market = ctx.services.markets.get(order.market) if order is not None else None
     return market is None or market.substitutes == "ask"
+
+
+def capped(ctx: Context) -> bool:
+    """A market that allows substitutes up to the price the resident wrote (above it, the
+    resident is asked)."""
+    return not asks(ctx)
 
 
 def lines(order: Order, lang: str, ctx: Context) -> str:

@@ -172,7 +172,11 @@ def _prices(order: Order, by: str, when: str, data: Data) -> tuple[dict[str, Any
             raise MissingData("coord.prices_incomplete", count=len(order.items))
         total += amount
         substitute = str(price["substitute"]) if price.get("substitute") else None
-        answer = "asked" if substitute and data.get("ask_substitutes") else None
+        # asked: always where the market asks; where it allows substitutes, only above the
+        # price the resident wrote for the item ("tomat 1/2 kg max 15rb")
+        over = item.budget is not None and amount > item.budget
+        asking = data.get("ask_substitutes") or (data.get("cap_substitutes") and over)
+        answer = "asked" if substitute and asking else None
         items.append(replace(asked, price=amount, substitute=substitute,
                              substitute_answer=answer))
     return {"items": tuple(items), "total": total}, ""
