@@ -20,7 +20,7 @@ from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering.chat import coordinator, daily, group, resident, wishes
+from bot.ordering.chat import coordinator, daily, escalation, group, resident, wishes
 from bot.ordering.chat.resident import Ordering
 from bot.ordering.domain.markets import MarketDataError, Markets, load_markets
 from bot.ordering.domain.repository import Orders
@@ -195,6 +195,7 @@ class App:
             admins=frozenset(str(a) for a in config.get("admins") or ()),
             bot_username=str((config.get("telegram") or {}).get("bot_username") or ""),
             wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),
+            complaint_days=int((config.get("complaints") or {}).get("days", 3) or 0),
             orders=Orders(self.store),
         )
         if loaded.setup is not None:  # another app than ordering: the services it made
@@ -213,6 +214,7 @@ class App:
         # the server calls `run_jobs` every minute, each job decides whether it is due
         self.jobs: dict[str, Callable[[App, float], Awaitable[Any]]] = {
             "daily recap": daily.send_daily_recap,
+            "escalation": escalation.escalate_due,  # orders nobody claimed (durable timers)
         }
         if loaded.setup is not None:
             self.jobs = dict(loaded.setup.jobs)
