@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
         env["PASAR_CRASH_SEED"] = argv[1]
     test = "tests/durability/test_crash.py::test_sigkill_while_ordering_loses_no_confirmed_order"
     return subprocess.call(
-        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", test],
+        [sys.executable, "-m", "pytest", "-q", "-s", "-n", "0", "-p", "no:cacheprovider", test],
         cwd=ROOT, env=env,
     )
 

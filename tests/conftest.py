@@ -12,6 +12,7 @@ from tests.logcheck import (  # noqa: F401  the session-wide log check's hooks
     pytest_runtest_logstart,
     pytest_sessionfinish,
     pytest_sessionstart,
+    pytest_testnodedown,
 )
 
 

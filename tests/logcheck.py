@@ -128,17 +128,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                     for number, line in enumerate(text.splitlines(), 1):
                         found += [Leak(f"{path}:{number}", kind, line[:400])
                                   for kind, _ in leaks_in(line)]
-    if not found:
+    lines = [f"log leak: {leak.kind} in {leak.where}: {leak.line}" for leak in found]
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # a pytest-xdist worker: the controller reports them
+        worker_output["log_leaks"] = lines
+        return
+    lines += _from_workers
+    if not lines:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    lines = [f"log leak: {leak.kind} in {leak.where}: {leak.line}" for leak in found[:50]]
-    if len(found) > 50:
-        lines.append(f"... and {len(found) - 50} more")
+    shown = lines[:50] + ([f"... and {len(lines) - 50} more"] if len(lines) > 50 else [])
     if reporter is not None:
         reporter.section("personal data or secrets in the logs", sep="=", red=True)
-        for line in lines:
+        for line in shown:
             reporter.line(line, red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_from_workers: list[str] = []  # on the pytest-xdist controller: what the workers found
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist (controller): a worker finished; keep the leaks its session found."""
+    _from_workers.extend(getattr(node, "workeroutput", {}).get("log_leaks", []))
 
 
 def _basetemp(session: pytest.Session) -> Path | None:

@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.chat import ROOT
 from tests.logcheck import leaks_in
 
 CONFTEST = "from tests.logcheck import pytest_runtest_logstart, pytest_sessionfinish, " \
-           "pytest_sessionstart  # noqa\n"
+           "pytest_sessionstart, pytest_testnodedown  # noqa\n"
 PLANTED = """
 import logging
 from bot import privacy
@@ -46,9 +48,12 @@ def test_the_patterns() -> None:
         assert not leaks_in(clean), clean
 
 
-def test_planted_leaks_fail_the_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [[], ["-p", "xdist.plugin", "-n", "2"]],
+                         ids=["one process", "xdist workers"])
+def test_planted_leaks_fail_the_run(tmp_path: Path, parallel: list[str]) -> None:
     """A record with a number, a log file with an address, and a token logged after a test
-    ran the CLI's redaction in the process: each named; the tests themselves pass."""
+    ran the CLI's redaction in the process: each named; the tests themselves pass. With
+    pytest-xdist (the suite's default) the workers hand what they found to the controller."""
     inner = tmp_path / "inner"
     inner.mkdir()
     (inner / "conftest.py").write_text(CONFTEST, encoding="utf-8")
@@ -56,7 +61,7 @@ def test_planted_leaks_fail_the_run(tmp_path: Path) -> None:
     base = Path(os.environ.get("TMPDIR", "/tmp")) / f"logcheck-{os.getpid()}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel, "--rootdir",
          str(inner), "--basetemp", str(base), str(inner)],
         cwd=inner, env=env, capture_output=True, text=True, timeout=120)
     shutil.rmtree(base, ignore_errors=True)  # outside this run's folder: its check skips it
