@@ -35,16 +35,28 @@ def _kinds() -> dict[str, type[Reply]]:
     return found
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}  # a reply class -> its field names, looked up once
+
+
+def _names(kind: type) -> tuple[str, ...]:
+    names = _NAMES.get(kind)
+    if names is None:
+        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
 def records(replies: list[Reply]) -> list[dict[str, Any]]:
-    """``replies`` as JSON-able records."""
+    """``replies`` as JSON-able records (written with every message: no `asdict`, whose deep
+    copy cost ~100 us per menu)."""
     out = []
     for reply in replies:
         record: dict[str, Any] = {"type": type(reply).__name__}
-        for f in dataclasses.fields(reply):
-            value = getattr(reply, f.name)
-            if f.name == "options":
-                value = [dataclasses.asdict(option) for option in value]
-            record[f.name] = value
+        for name in _names(type(reply)):
+            value = getattr(reply, name)
+            if name == "options":
+                value = [{"id": o.id, "label": o.label, "description": o.description}
+                         for o in value]
+            record[name] = value
         out.append(record)
     return out
 
