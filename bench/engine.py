@@ -55,7 +55,11 @@ sys.path.insert(0, str(ROOT))  # run as a plain script
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
-from bot.ordering.domain.statuses import STATUSES  # noqa: E402
+
+try:  # --before runs this file on checkouts from before the order domain's tables too
+    from bot.ordering.domain.statuses import STATUSES
+except ModuleNotFoundError:  # there the stores knew the finished statuses themselves
+    STATUSES = None
 from bot.storage.base import Store  # noqa: E402
 from bot.storage.docfile import DocFile  # noqa: E402
 from bot.storage.memory import MemoryStore  # noqa: E402
@@ -274,12 +278,12 @@ def open_case(kind: str, folder: Path, archives: Archives, archived: int, sessio
     The bench keeps no reference to the orders it made: a run must not pay for the
     bench's own objects (the garbage collector walks every live container)."""
     if kind == "memory":
-        store: Store = MemoryStore(finished=STATUSES.finished)
+        store: Store = MemoryStore(**_finished())
         for orders in archives.orders(archived).values():  # bulk: no files to write
             store._orders.update(orders)  # type: ignore[attr-defined]
     else:
         shutil.copytree(archives.folder(archived), folder / "archive")
-        store = TinyDBStore(folder, finished=STATUSES.finished)  # as the app opens it
+        store = TinyDBStore(folder, **_finished())  # as the app opens it
     put_sessions(store, session, sessions)
     if isinstance(store, TinyDBStore):
         store.flush_sync()
@@ -335,6 +339,11 @@ PACED = [1_000, 2_000]  # messages/s arriving, at 1k sessions
 PACED_SECONDS = 4.0  # residents keep starting this long, so the rate is held, not a burst
 THINK_SECONDS = 0.1  # between an answer and the next message (people take longer: the
 # short pause only lets the bench reach the rate with fewer residents in memory)
+
+
+def _finished() -> dict[str, Any]:
+    """The store's ``finished=`` argument, as the app gives it (none on older checkouts)."""
+    return {} if STATUSES is None else {"finished": STATUSES.finished}
 
 
 def engine_cost(residents: int) -> float:
