@@ -23,6 +23,9 @@ from tests.chat import PATHS, ChatBot, test_config
     ("12", None), ("0812-3456-7890", None), ("rw05 jatibening", None), ("rw05!", None),
     ("rw-05", None), ("rwa-jatibening", None), ("rw05-" + "a" * 60, None), ("", None),
     (None, None),
+    # a Lurah's group: kel and at least one word; "kel" or a word starting with it is none
+    ("kel-jatibening", "kel-jatibening"), ("Kel_Jaka_Setia", "kel_jaka_setia"),
+    ("kel", None), ("kelapa", None), ("kel jatibening", None),
 ])
 def test_what_is_a_referral_tag(text: str | None, tag: str | None) -> None:
     assert referral_tag(text) == tag

@@ -39,8 +39,9 @@ def add_parser(sub: Any, name: str) -> None:
     parser.set_defaults(run=run)
 
 
-TAG_RULE = ("a tag is rw or rt, the number, then lower-case words joined by - or _ "
-            "(e.g. rw05-jatibening, rt03_pekayon); the bot reads nothing else as one")
+TAG_RULE = ("a tag is rw or rt, the number, then lower-case words joined by - or _, or kel "
+            "then such words (e.g. rw05-jatibening, rt03_pekayon, kel-jatibening); the bot "
+            "reads nothing else as one")
 
 
 def valid_referral(referral: str) -> bool:
