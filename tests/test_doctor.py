@@ -253,3 +253,25 @@ def test_an_order_the_app_cannot_show_is_a_problem(
     assert ("order KRB-1105-003 in journal.jsonl line 1 cannot be shown (items is int, not a list"
             in found[1])
     assert "every order can be shown" not in out
+
+
+def test_a_damaged_conversation_is_reported_as_one_not_as_its_whole_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The store drops only a damaged session value (tests/storage/test_open_lazily.py);
+    doctor says that, not that the whole file is unreadable and set aside."""
+    data = with_data(tmp_path)
+    with TinyDBStore(data, finished=STATUSES.finished) as store:
+        store.put_session("console:tetangga", {"flow": "main", "state": "menu",
+                                               "updated_at": 2, "slots": {"name": "Bu Tetangga"}})
+    [path] = [p for p in data.glob("sessions-*.json") if b"Bu Tetangga" in p.read_bytes()]
+    raw = path.read_bytes()
+    start = raw.index(b'"Bu Tetangga"')  # damaged in place, same length: a bad disk block
+    path.write_bytes(raw[:start] + b"\x00\xff garbage!!" + raw[start + 13:])
+    before = files_of(data)
+    code, out = doctor(capsys, write_config(tmp_path))
+    assert code == 1, out
+    [problem] = problems(out)
+    assert path.name in problem and "1 damaged conversation(s)" in problem
+    assert "cannot be read" not in out and "tetangga" not in out
+    assert files_of(data) == before  # doctor only reads

@@ -172,6 +172,11 @@ def report_folder(found: Inspection, report: Report) -> None:
                        "aside as a .corrupt file and starts that file empty.",
                        "stop the bot and run doctor --repair (or start the bot): the file "
                        "is kept as .corrupt; then restore what it held from that copy.")
+    for path, damaged in found.damaged_values:
+        report.problem(f"{path} holds {damaged} damaged conversation(s); the rest of the file "
+                       "reads. The bot drops only those conversations when it reads them "
+                       "(those residents start over).",
+                       "nothing to restore: a conversation holds no confirmed order.")
     for damage in found.damaged:
         report.problem(
             f"{damage.path} {damage.lines} ({damage.size} bytes) {damage.reason}; "

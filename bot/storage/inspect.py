@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.storage.atomic import CORRUPT_MARK, TEMP_MARK
 from bot.storage.base import Record
+from bot.storage.docfile import scan_packed
 from bot.storage.floor import Floor
 from bot.storage.journal import Journal, Scan
 from bot.storage.lockfile import LOCK_NAME
@@ -46,6 +47,9 @@ class Inspection:
     folder: Path
     running: int | None = None  # pid of a bot holding the folder (0: pid unknown)
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # would be set aside
+    # session files whose layout holds but some values are damaged: (file, how many); the
+    # store drops only those conversations when it reads them
+    damaged_values: list[tuple[Path, int]] = field(default_factory=list)
     damaged: list[JournalDamage] = field(default_factory=list)
     torn: list[tuple[Path, int]] = field(default_factory=list)
     set_aside: list[Path] = field(default_factory=list)
@@ -87,6 +91,13 @@ def inspect_folder(folder: str | Path) -> Inspection:
         count = 0
         for path in paths:
             docs, why = read_documents(path, table, key_field)
+            if docs is None and label == "sessions":
+                values = _packed_values(path)
+                if values is not None:
+                    count += values[0]
+                    if values[1]:
+                        found.damaged_values.append((path, values[1]))
+                    continue
             if docs is None:
                 found.unreadable.append((path, why))
                 continue
@@ -103,6 +114,26 @@ def inspect_folder(folder: str | Path) -> Inspection:
     floor.codes(found.orders)
     found.behind = {n: (_int(sequences.get(n)), v) for n, v in floor.below(sequences).items()}
     return found
+
+
+def _packed_values(path: Path) -> tuple[int, int] | None:
+    """(values, damaged values) of a session file in the store's packed layout whose whole
+    text does not parse, or None if its layout is not that one (then it is unreadable)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    where = scan_packed(raw, "sessions")
+    if where is None:
+        return None
+    damaged = 0
+    for _, start, length in where.values():
+        try:
+            value = json.loads(raw[start:start + length].decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            value = None
+        damaged += not isinstance(value, dict)
+    return len(where), damaged
 
 
 def read_documents(
