@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
         "poll_timeout": 30,
         "max_concurrent": 64,
         "max_in_flight": 4,
+        "mark_pressed": True,
         "retries": 3,
         "retry_backoff": 0.5,
         "reconnect_max": 60,

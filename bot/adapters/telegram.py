@@ -115,6 +115,9 @@ class TelegramAdapter(BaseAdapter):
         self._token_filter = TokenFilter(self._token)
         self._quiet = QuietApiErrors(self._token)
         self.reconnect_max = float(settings.get("reconnect_max", 60))
+        # mark a pressed question's menu "✓ choice" (one editMessageReplyMarkup per press; off:
+        # the buttons stay and a press on them is refused by the engine, one call fewer)
+        self.mark_pressed = bool(settings.get("mark_pressed", True))
         self._connecting: asyncio.Task[None] | None = None  # reaching the Bot API again
         self._inbox: Inbox | None = None
         self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
@@ -396,7 +399,8 @@ class TelegramAdapter(BaseAdapter):
         )
         # a question's menu is marked with the choice, unless the press does not count
         # (the engine says why); a notice keeps its buttons
-        if data.prompt is not None and judge(self.app.engine, incoming) is not Press.STALE:
+        if (self.mark_pressed and data.prompt is not None
+                and judge(self.app.engine, incoming) is not Press.STALE):
             label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
             self._aside(self._edit_markup(chat.id, message.message_id, chosen_keyboard(label)))
         await self.app.receive(incoming)

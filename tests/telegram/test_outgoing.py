@@ -103,3 +103,21 @@ async def test_a_press_is_answered_without_waiting_for_the_callback_answer(
     assert slow.answered_after_reply == [True, True]
     [mark] = slow.called("editMessageReplyMarkup")
     assert "✓" in str(mark.params.get("reply_markup"))
+
+
+async def test_mark_pressed_off_saves_the_edit_and_an_old_press_is_still_refused(
+        tmp_path: Path, slow: SlowFake) -> None:
+    """telegram.mark_pressed: false (one Bot API call fewer per press): the pressed menu is
+    not edited, its buttons stay, and pressing one of them again is refused by the engine."""
+    app, adapter = await started(tmp_path, slow, mark_pressed=False)
+    try:
+        ani = Resident(slow, 7300)
+        await ani.say("halo", expect="Apa yang ingin Anda lakukan?")
+        home = ani.last_keyboard()
+        await ani.press("Pesan belanja", expect="pasar mana")
+        await ani.press("Pesan belanja", menu=home, expect="sudah tidak berlaku")
+        await slow.wait_for(lambda: len(slow.called("answerCallbackQuery")) == 2, "answers")
+    finally:
+        await adapter.stop()
+        app.close()
+    assert slow.called("editMessageReplyMarkup") == []
