@@ -1,6 +1,6 @@
-"""Referral tags: one rule on every channel (bot/engine/commands.py `TAG`, applied by the
-engine), never an order code or an ordinary word; counts only for the tag's maker, heads
-and the market office."""
+"""Referral tags: one rule on every channel (the app's, in
+bot/ordering/understanding/referrals.py, applied by the engine), never an order code or an
+ordinary word; counts only for the tag's maker, heads and the market office."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from bot.engine.commands import referral_tag
 from bot.messages import Incoming
+from bot.ordering.understanding.referrals import referral_tag
 from tests.chat import PATHS, ChatBot, test_config
 
 
@@ -126,3 +126,12 @@ def test_heads_and_the_market_office_see_the_counts() -> None:
     for staff in ("kantor", "kepala-kranji"):
         assert "sejauh ini: 1" in make_link(bot, staff), staff
     assert "sejauh ini" not in make_link(bot, "koord-kranji-1")  # a coordinator: no
+
+
+def test_the_tag_shape_is_the_apps_not_the_engines() -> None:
+    """The engine knows no neighbourhood words: an app that registers no rule has no tags,
+    and the market app's rule is the one the engine applies."""
+    from bot.engine.registry import Registry
+
+    assert Registry().referral_tag("rw05-jatibening") is None
+    assert ChatBot().app.registry.referral_tag("RW05-Jatibening") == "rw05-jatibening"

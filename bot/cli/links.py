@@ -12,8 +12,8 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.engine.commands import referral_tag
 from bot.links import telegram_link, whatsapp_link
+from bot.ordering.understanding.referrals import referral_tag
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -45,7 +45,7 @@ TAG_RULE = ("a tag is rw or rt, the number, then lower-case words joined by - or
 
 
 def valid_referral(referral: str) -> bool:
-    """A referral tag as the bot reads one on every channel (`bot.engine.commands.TAG`)."""
+    """A referral tag as the bot reads one on every channel (`understanding.referrals`)."""
     return referral_tag(referral) == referral
 
 

@@ -48,6 +48,9 @@ class Registry:
         # option ids that carry their own meaning (an action and what it is on), valid
         # from any state for as long as that action is possible (bot/engine/presses.py)
         self.standing: Callable[[str], bool] = lambda option_id: False
+        # what a referral tag is (the app's rule; none unless it registers one): the tag
+        # of a whole text, or None
+        self.referral_tag: Callable[[str | None], str | None] = lambda text: None
 
     def action(self, name: str) -> Callable[[Action], Action]:
         def register(fn: Action) -> Action:
@@ -75,6 +78,14 @@ class Registry:
         any message, however old, they start the entry flow as a first message would."""
         self.standing = test
         return test
+
+    def referral_tags(
+        self, read: Callable[[str | None], str | None]
+    ) -> Callable[[str | None], str | None]:
+        """Say what a referral tag is: ``read(text)`` gives the tag of a text that is one
+        (a /start payload, an adapter's referral, a typed first message), else None."""
+        self.referral_tag = read
+        return read
 
     def kind(self, kind: InputKind) -> InputKind:
         """Add an input kind, or replace a built-in one of the same name."""

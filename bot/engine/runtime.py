@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.engine.commands import Command, clean_referral, parse_command, referral_tag
+from bot.engine.commands import Command, parse_command
 from bot.engine.context import ActionFailed, Context
 from bot.engine.flow import Flow, InputSpec, State
 from bot.engine.inputs.base import Accept, Invalid, Keep
@@ -194,7 +194,7 @@ class Engine:
             phone = normalize_phone(msg.profile_phone)
             if phone:
                 session.profile["phone"] = phone
-        referral = clean_referral(msg.referral)
+        referral = self.registry.referral_tag(msg.referral)
         if referral:
             session.referral = referral
 
@@ -202,7 +202,7 @@ class Engine:
         """A referral tag typed (or put there by a wa.me link) as the first message of a
         conversation, or at the main menu: it starts the conversation as ``/start <tag>``
         would, on every channel. Elsewhere a tag is an answer like any other text."""
-        if msg.choice is not None or referral_tag(msg.text) is None:
+        if msg.choice is not None or self.registry.referral_tag(msg.text) is None:
             return False
         return not session.in_flow or (session.flow, session.state) == self._home()
 
@@ -210,7 +210,7 @@ class Engine:
         session = ctx.session
         session.pending = None
         if command.name == "start":
-            referral = clean_referral(command.argument)
+            referral = self.registry.referral_tag(command.argument)
             if referral:
                 session.referral = referral
             session.end_flow()

@@ -12,6 +12,7 @@ from bot.engine.context import Context
 from bot.engine.registry import Registry
 from bot.messages import Option
 from bot.ordering.understanding.commands import STAFF_VERBS, is_order_option, read_command, route
+from bot.ordering.understanding.referrals import referral_tag
 
 STAFF_LABELS = {
     "coordinator": "coord.opt_staff_coordinator",
@@ -69,3 +70,5 @@ def register(registry: Registry) -> None:
     registry.condition("asks_staff_only")(asks_staff_only)
     # a notice's claim / report / view button works whatever the person is doing
     registry.standing_options(is_order_option)
+    # a neighbourhood's tag, from a referral link or typed first, on every channel
+    registry.referral_tags(referral_tag)
