@@ -134,4 +134,4 @@ def test_the_tag_shape_is_the_apps_not_the_engines() -> None:
     from bot.engine.registry import Registry
 
     assert Registry().referral_tag("rw05-jatibening") is None
-    assert ChatBot().app.registry.referral_tag("RW05-Jatibening") == "rw05-jatibening"
+    assert ChatBot().app.engine.registry.referral_tag("RW05-Jatibening") == "rw05-jatibening"
