@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import httpx
 from bot.adapters.whatsapp_parse import sign
 from tests.chat import ROOT, write_config
 from tests.telegram.fakeapi import TOKEN
-from tests.whatsapp.fake_graph import PHONE_NUMBER_ID
+from tests.whatsapp.fake_graph import PHONE_NUMBER_ID, FakeGraph, Served
 from tests.whatsapp.fake_graph import TOKEN as GRAPH_TOKEN
 
 WA_SECRET = "soak-app-secret"
@@ -33,6 +34,18 @@ TG_SECRET = "soak_secret-token"
 WA_PATH = "/webhooks/whatsapp"
 TG_PATH = "/webhooks/telegram"
 READY_WAIT = 30.0  # seconds a start may take on a loaded machine before the test fails
+
+
+def served_graph() -> Iterator[tuple[FakeGraph, str]]:
+    """A fake Graph API served on a free port: (the fake, its URL), for a fixture to yield
+    from; held replies are let go before it closes."""
+    fake = FakeGraph()
+    served = Served(fake.app)
+    try:
+        yield fake, served.url
+    finally:
+        fake.release()
+        served.close()
 
 
 def free_port() -> int:

@@ -21,8 +21,8 @@ import pytest
 
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import ADDRESS
-from tests.webhooks.support import Poster, ServeProcess, free_port, serve_config
-from tests.whatsapp.fake_graph import FakeGraph, Served
+from tests.webhooks.support import Poster, ServeProcess, free_port, serve_config, served_graph
+from tests.whatsapp.fake_graph import FakeGraph
 from tests.whatsapp.support import text, texts
 
 USER = "6281377001122"
@@ -31,13 +31,7 @@ CODE = re.compile(r"\b[A-Z]{3}-\d{4}-\d{3,}\b")
 
 @pytest.fixture
 def graph() -> Iterator[tuple[FakeGraph, str]]:
-    fake = FakeGraph()
-    served = Served(fake.app)
-    try:
-        yield fake, served.url
-    finally:
-        fake.release()
-        served.close()
+    yield from served_graph()
 
 
 async def answer(graph: FakeGraph, since: int, expect: str) -> str:

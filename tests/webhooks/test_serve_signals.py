@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage.tinydb_store import TinyDBStore
-from tests.webhooks.support import Poster, ServeProcess, free_port, serve_config
-from tests.whatsapp.fake_graph import FakeGraph, Served
+from tests.webhooks.support import Poster, ServeProcess, free_port, serve_config, served_graph
+from tests.whatsapp.fake_graph import FakeGraph
 from tests.whatsapp.support import text, texts
 
 USER = "6281377003344"
@@ -26,13 +26,7 @@ USER = "6281377003344"
 
 @pytest.fixture(scope="module")
 def graph() -> Iterator[tuple[FakeGraph, str]]:
-    fake = FakeGraph()
-    served = Served(fake.app)
-    try:
-        yield fake, served.url
-    finally:
-        fake.release()
-        served.close()
+    yield from served_graph()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
