@@ -16,13 +16,12 @@ from typing import Any
 from bot.engine.context import Context
 from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
-from bot.engine.inputs.phone import normalize_phone
 from bot.messages import Incoming
+from bot.ordering.understanding.person import split_phone
 from bot.ordering.understanding.vocabulary import VOCABULARY, phrases_in
 
 TITLES = VOCABULARY.words("titles")
 _LEADS = phrases_in(VOCABULARY.words("courier_words"))
-_PHONE = re.compile(r"\+?[0-9][0-9 .\-]{7,18}[0-9]")
 MAX_NAME = 60
 PHONE_SLOT = "courier_phone"
 
@@ -41,13 +40,7 @@ def read_courier(text: str) -> Courier | None:
     """The courier's name (and phone, if given) from one line; None when no name is there."""
     if not isinstance(text, str):
         return None
-    text = " ".join(text.split())[:200]
-    phone = None
-    found = _PHONE.search(text)
-    if found:
-        phone = normalize_phone(found.group())
-        if phone is not None:
-            text = f"{text[: found.start()]} {text[found.end() :]}"
+    text, phone = split_phone(" ".join(text.split())[:200])
     words = _words(text)
     lowered = [w.lower().strip(".") for w in words]
     kept: list[str] = []
