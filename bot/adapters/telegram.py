@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import functools
 import hmac
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
@@ -273,7 +272,7 @@ class TelegramAdapter(BaseAdapter):
         left = inbox.pending()
         for delivery in left:
             try:
-                update = Update.de_json(json.loads(delivery.body), self.application.bot)
+                update = Update.de_json(json_object(delivery.body), self.application.bot)
             except Exception:
                 log.error("telegram: inbox entry %d is not an update; dropped", delivery.number)
                 inbox.done(delivery.number)

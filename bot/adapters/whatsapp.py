@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -202,9 +201,9 @@ class WhatsAppAdapter(BaseAdapter):
 
     def _parse(self, body: bytes) -> Parsed:
         try:
-            payload = json.loads(body)
-        except ValueError:
-            payload = None  # cannot happen: only parsed bodies are kept
+            payload = json_object(body)
+        except BadJSON:
+            payload = None  # cannot happen: only bodies read by json_object are kept
         return parse_payload(payload, self.phone_number_id)
 
     @staticmethod
