@@ -21,8 +21,10 @@ into one write (group commit).
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,6 +53,29 @@ class VersionConflict(StoreError):
         self.code = code
         self.expected = expected
         self.actual = actual
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A reply waiting in the outbox: written in the same unit of work as the change that
+    caused it, sent after that unit is durable, marked sent once it went out."""
+
+    id: int  # increasing in the order the replies were queued
+    to: str  # the recipient's conversation key ("tg:123", "wa:62812...")
+    reply: Record  # the reply as `bot.engine.unsent.records` writes it
+    attempts: int = 0  # failed sends so far
+
+
+@dataclass(frozen=True)
+class Timer:
+    """Something to do at a time (a reminder, an escalation): fired once, across restarts
+    and across every worker on the store. ``name`` is unique: setting a timer of a name
+    already set replaces it (a reminder moved later)."""
+
+    name: str
+    kind: str  # what fires it (the app registers a handler per kind)
+    due: float  # epoch seconds
+    payload: Record = field(default_factory=dict)
 
 
 class Durable(ABC):  # noqa: B024 - defaults only: a backend overrides what it needs
@@ -94,6 +119,54 @@ class SessionStore(Durable):
 
     @abstractmethod
     def expire_messages(self, older_than: float) -> int: ...
+
+    # -- units of work ------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def unit(self, key: str) -> AsyncIterator[None]:
+        """One unit of work on ``key`` (a conversation key, or a job's name): what is
+        written inside becomes durable together at the ``flush`` awaited inside it (nothing
+        of it if the unit raises before), and no other unit on the same key runs at the
+        same time in any process sharing the store. The default holds nothing: the
+        embedded stores serve one process, whose engine orders a key's messages itself."""
+        yield
+
+    # -- the outbox: replies written with the change that caused them ------------------
+    def queue(self, replies: list[Record], *, owner: str, lease_until: float) -> list[int]:
+        """Add ``replies`` (``bot.engine.unsent.records``, each with ``to``) to the outbox in
+        the current unit of work; they are ``owner``'s to send until ``lease_until``
+        (after that, any worker's sender may claim them). Returns their ids."""
+        raise NotImplementedError(f"{type(self).__name__} has no outbox")
+
+    def claim_queued(self, *, owner: str, now: float, lease_until: float,
+                     limit: int = 100) -> list[Queued]:
+        """Up to ``limit`` unsent replies whose lease ended before ``now``, oldest first,
+        now leased to ``owner`` until ``lease_until``; two callers never get the same one
+        while its lease runs."""
+        raise NotImplementedError(f"{type(self).__name__} has no outbox")
+
+    def mark_sent(self, ids: Iterable[int]) -> None:
+        """These replies went out: never claimed again."""
+        raise NotImplementedError(f"{type(self).__name__} has no outbox")
+
+    def retry_queued(self, item_id: int, *, at: float, error: str) -> None:
+        """A send failed: count the attempt and let the reply be claimed again from ``at``
+        (``error`` is a short reason for `doctor`, never personal data)."""
+        raise NotImplementedError(f"{type(self).__name__} has no outbox")
+
+    # -- durable timers -----------------------------------------------------------------
+    def set_timer(self, timer: Timer) -> None:
+        """Set (or replace, by name) a timer, in the current unit of work."""
+        raise NotImplementedError(f"{type(self).__name__} has no timers")
+
+    def cancel_timer(self, name: str) -> None:
+        """Drop the timer of that name, if set."""
+        raise NotImplementedError(f"{type(self).__name__} has no timers")
+
+    def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:
+        """Take up to ``limit`` timers due at ``now``, soonest first, inside a unit of work:
+        they are gone when that unit is durable, and back if it fails; two workers never
+        take the same one."""
+        raise NotImplementedError(f"{type(self).__name__} has no timers")
 
     # -- webhook deliveries answered 200 and not yet handled (see inbox.py) ------------
     def inbox(self, channel: str) -> Inbox:
