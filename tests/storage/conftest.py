@@ -14,6 +14,7 @@ import pytest
 from bot.storage.base import OrderRepository, Record, SessionStore, Store
 from bot.storage.memory import MemoryStore
 from bot.storage.tinydb_store import TinyDBStore
+from tests.pg import store_for_contract
 
 # The app tells a store which status values are finished (the store knows none); these
 # tests tell it the ordering app's two, by value.
@@ -21,6 +22,8 @@ FINISHED = frozenset({"paid", "cancelled"})
 BACKENDS_TOLD: dict[str, Callable[[Path, frozenset[str]], Store]] = {
     "memory": lambda tmp, finished: MemoryStore(finished=finished),
     "tinydb": lambda tmp, finished: TinyDBStore(tmp / "data", finished=finished),
+    # a real server (tests/pg.py), one database per test process, emptied for each store
+    "postgres": lambda tmp, finished: store_for_contract(finished),
 }
 BACKENDS: dict[str, Callable[[Path], Store]] = {
     name: (lambda tmp, make=make: make(tmp, FINISHED)) for name, make in BACKENDS_TOLD.items()

@@ -1,0 +1,272 @@
+"""Connections and units of work for the PostgreSQL store.
+
+The store's methods are synchronous (the engine's actions read and write orders in plain
+code), so each runs one or a few short statements on a connection it does not wait for:
+
+- Inside a unit (`Connections.unit`, the store's ``unit(key)``) the methods use the unit's
+  connection, bound to the running task by a context variable. Entering a unit takes a
+  pooled connection and a session-level advisory lock on a 64-bit hash of the key, in a
+  worker thread (the event loop goes on; the uncontended case is one round trip); the
+  first statement opens the unit's transaction. ``await flush()`` commits it in a worker
+  thread (the WAL sync does not stop the loop) and raises StoreError if it fails, so the
+  engine withholds the replies. Leaving the unit rolls back what was not committed,
+  releases the lock and returns the connection. The lock is held by the connection: a
+  worker that dies (kill -9, lost machine) releases it when its connection ends, which
+  the server notices at once for a killed process (TCP keepalives bound it otherwise).
+- Outside any unit (CLI commands, the web office, tests) the methods run on one direct
+  connection in autocommit mode, each in its own short transaction.
+
+A session lock (not a transaction one) because a unit may commit more than once (a
+`flush` before replies go out, then the outbox marks) and must keep its key all along;
+`pg_advisory_unlock_all` when a connection goes back to the pool makes sure none leaks.
+
+Statements inside a unit run on the event loop's thread: ``lock_timeout`` (2 s) keeps one
+that meets a row another task of the same loop holds from stopping the loop for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import hashlib
+import logging
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from bot.storage.base import StoreError
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT = "2s"  # a statement waiting on a row lock gives up after this
+
+
+def lock_key(key: str) -> int:
+    """The advisory lock id of a unit's key: a signed 64-bit hash (blake2b)."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@dataclass
+class Unit:
+    owner: Connections
+    conn: psycopg.Connection
+    keys: list[int] = field(default_factory=list)
+    dirty: bool = False  # written since the last commit
+    active: bool = True
+
+
+_current: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("pg_unit", default=None)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+    conn.commit()
+
+
+def _reset(conn: psycopg.Connection) -> None:
+    """A connection back in the pool holds no lock and no transaction."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    conn.execute("SELECT pg_advisory_unlock_all()")
+    conn.rollback()
+
+
+def _keepalives(dsn: str) -> dict[str, Any]:
+    """TCP keepalives so a lost worker's connection (and its locks) ends within ~1 min;
+    the DSN may set its own."""
+    if "keepalives" in dsn:
+        return {}
+    return {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+            "keepalives_count": 3}
+
+
+class Connections:
+    def __init__(self, dsn: str, pool_size: int = 10) -> None:
+        self.dsn = dsn
+        self.pool_size = max(1, pool_size)
+        extra = _keepalives(dsn)
+        self._connect_kwargs = extra
+        try:
+            self.pool = ConnectionPool(
+                dsn, min_size=1, max_size=self.pool_size, open=False, kwargs=extra,
+                configure=_configure, reset=_reset, name="pasar-daring", timeout=30)
+            self.pool.open(wait=True, timeout=10)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreError(f"cannot connect to PostgreSQL: {_reason(exc)}") from exc
+        self._direct: psycopg.Connection | None = None
+        self._direct_lock = threading.RLock()
+        # waits (a free connection, a lock) and commits: never more at once than units
+        self.executor = ThreadPoolExecutor(self.pool_size + 2, thread_name_prefix="pg")
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._slots = weakref.WeakKeyDictionary()
+        self.closed = False
+
+    # -- outside a unit -----------------------------------------------------------------
+    def _direct_conn(self) -> psycopg.Connection:
+        conn = self._direct
+        if conn is None or conn.closed or conn.broken:
+            try:
+                conn = psycopg.connect(self.dsn, autocommit=True, **self._connect_kwargs)
+            except psycopg.Error as exc:
+                raise StoreError(f"cannot connect to PostgreSQL: {_reason(exc)}") from exc
+            self._direct = conn
+        return conn
+
+    def bound(self) -> Unit | None:
+        unit = _current.get()
+        return unit if unit is not None and unit.active and unit.owner is self else None
+
+    @contextlib.contextmanager
+    def conn(self, *, write: bool = False, atomic: bool = False) -> Iterator[psycopg.Connection]:
+        """The connection for a store method: the unit's, or the direct one (in one
+        transaction if ``atomic``). psycopg errors come out as StoreError."""
+        if self.closed:
+            raise StoreError("the PostgreSQL store is closed")
+        unit = self.bound()
+        try:
+            if unit is not None:
+                if write:
+                    unit.dirty = True
+                yield unit.conn
+                return
+            with self._direct_lock:
+                conn = self._direct_conn()
+                if atomic:
+                    with conn.transaction():
+                        yield conn
+                else:
+                    yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL: {_reason(exc)}") from exc
+
+    # -- units --------------------------------------------------------------------------
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.pool_size)
+        return slots
+
+    @contextlib.asynccontextmanager
+    async def unit(self, key: str) -> AsyncIterator[None]:
+        if self.closed:
+            raise StoreError("the PostgreSQL store is closed")
+        held = self.bound()
+        number = lock_key(key)
+        if held is not None:  # a unit inside a unit: same connection, one more key
+            if number in held.keys:
+                yield
+                return
+            await self._run(self._lock, held.conn, number)
+            held.keys.append(number)
+            try:
+                yield
+            finally:
+                held.keys.remove(number)
+                with contextlib.suppress(psycopg.Error):
+                    held.conn.execute("SELECT pg_advisory_unlock(%s)", (number,))
+            return
+        async with self._semaphore():
+            conn = await self._enter(number)
+            unit = Unit(self, conn, [number])
+            token = _current.set(unit)
+            try:
+                yield
+            finally:
+                unit.active = False
+                _current.reset(token)
+                await asyncio.shield(self._run(self._leave, conn))
+
+    async def _run(self, work: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, work, *args)
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL: {_reason(exc)}") from exc
+
+    async def _enter(self, number: int) -> psycopg.Connection:
+        holder: list[psycopg.Connection] = []
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.executor, self._take, number, holder)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if holder:  # stop its wait for the lock, then put it back
+                with contextlib.suppress(psycopg.Error):
+                    holder[0].cancel_safe(timeout=1)
+            future.add_done_callback(lambda f: self._put_back_after(f, holder))
+            raise
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreError(f"PostgreSQL: {_reason(exc)}") from exc
+
+    def _put_back_after(self, future: Any, holder: list[psycopg.Connection]) -> None:
+        if holder:
+            self.executor.submit(self._leave, holder[0])
+
+    def _take(self, number: int, holder: list[psycopg.Connection]) -> psycopg.Connection:
+        """(thread) A pooled connection holding the key's lock."""
+        conn = self.pool.getconn()
+        holder.append(conn)
+        try:
+            self._lock(conn, number)
+        except BaseException:
+            holder.clear()
+            self._leave(conn)
+            raise
+        return conn
+
+    @staticmethod
+    def _lock(conn: psycopg.Connection, number: int) -> None:
+        """(thread) Take the session lock ``number`` on ``conn``: at once if free, else wait
+        for it (without the lock timeout) in the transaction that then goes on."""
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (number,)).fetchone()
+        if row is not None and row[0]:
+            return
+        conn.execute("SELECT set_config('lock_timeout', '0', true)")
+        conn.execute("SELECT pg_advisory_lock(%s)", (number,))
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", (LOCK_TIMEOUT,))
+
+    def _leave(self, conn: psycopg.Connection) -> None:
+        """(thread) Roll back what was not committed, release the locks, put it back."""
+        try:
+            if not conn.broken and not conn.closed:
+                _reset(conn)
+        except psycopg.Error:
+            with contextlib.suppress(psycopg.Error):
+                conn.close()  # the pool replaces it; the server dropped its locks
+        finally:
+            self.pool.putconn(conn)
+
+    async def commit(self) -> None:
+        """Commit the bound unit's transaction (nothing to do outside a unit)."""
+        unit = self.bound()
+        if unit is None:
+            return
+        if not unit.dirty:
+            return
+        unit.dirty = False
+        await self._run(unit.conn.commit)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with self._direct_lock:
+            if self._direct is not None:
+                self._direct.close()
+        self.pool.close()
+        self.executor.shutdown(wait=False)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason (the server's first line; never parameters, which hold data)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"

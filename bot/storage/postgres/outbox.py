@@ -1,0 +1,55 @@
+"""The outbox: replies written in the unit of work that caused them, claimed by any
+worker's sender with ``FOR UPDATE SKIP LOCKED`` (two senders never get the same row while
+its lease runs), marked sent once they went out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from bot.storage.base import Queued, Record
+
+
+def queue(conn: psycopg.Connection, replies: list[Record], owner: str,
+          lease_until: float) -> list[int]:
+    ids = []
+    for reply in replies:
+        row = conn.execute(
+            'INSERT INTO outbox ("to", reply, owner, lease_until) VALUES (%s, %s, %s, %s) '
+            "RETURNING id", (str(reply["to"]), Jsonb(reply), owner, float(lease_until))
+        ).fetchone()
+        assert row is not None
+        ids.append(int(row[0]))
+    return ids
+
+
+def claim(conn: psycopg.Connection, owner: str, now: float, lease_until: float,
+          limit: int) -> list[Queued]:
+    rows = conn.execute(
+        "UPDATE outbox SET owner = %s, lease_until = %s WHERE id IN ("
+        " SELECT id FROM outbox WHERE sent_at IS NULL AND lease_until <= %s"
+        " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        ' RETURNING id, "to", reply, attempts',
+        (owner, float(lease_until), float(now), int(limit))).fetchall()
+    return sorted((Queued(int(i), to, reply, int(attempts)) for i, to, reply, attempts in rows),
+                  key=lambda q: q.id)
+
+
+def mark_sent(conn: psycopg.Connection, ids: Iterable[int]) -> None:
+    wanted = [int(i) for i in ids]
+    if wanted:
+        conn.execute("UPDATE outbox SET sent_at = %s WHERE id = ANY(%s) AND sent_at IS NULL",
+                     (time.time(), wanted))
+
+
+def retry(conn: psycopg.Connection, item_id: int, at: float, error: str) -> None:
+    conn.execute("UPDATE outbox SET attempts = attempts + 1, lease_until = %s, error = %s "
+                 "WHERE id = %s AND sent_at IS NULL", (float(at), error[:500], int(item_id)))
+
+
+def waiting(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()
+    return int(row[0]) if row else 0

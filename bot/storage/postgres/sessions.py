@@ -1,0 +1,40 @@
+"""Sessions: one JSONB record per conversation key, with a version counting its writes."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from bot.storage.base import Record
+
+
+def get(conn: psycopg.Connection, key: str) -> Record | None:
+    row = conn.execute("SELECT data FROM sessions WHERE key = %s", (key,)).fetchone()
+    if row is None or not isinstance(row[0], dict):
+        return None
+    return row[0]
+
+
+def put(conn: psycopg.Connection, key: str, session: Record) -> None:
+    updated = session.get("updated_at", 0)
+    if not isinstance(updated, int | float) or isinstance(updated, bool):
+        updated = 0
+    conn.execute(
+        "INSERT INTO sessions (key, data, updated_at) VALUES (%s, %s, %s) "
+        "ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, "
+        "updated_at = EXCLUDED.updated_at, version = sessions.version + 1",
+        (key, Jsonb(session), float(updated)))
+
+
+def delete(conn: psycopg.Connection, key: str) -> None:
+    conn.execute("DELETE FROM sessions WHERE key = %s", (key,))
+
+
+def expire(conn: psycopg.Connection, older_than: float) -> int:
+    return conn.execute("DELETE FROM sessions WHERE updated_at < %s",
+                        (float(older_than),)).rowcount
+
+
+def count(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT count(*) FROM sessions").fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,199 @@
+"""`PostgresStore`: sessions and orders (a `Store`) in one PostgreSQL database, shared by
+every worker (see connection.py for units of work and the connections)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, Self
+
+import psycopg
+
+from bot.storage.base import Queued, Record, Store, StoreError, Timer
+from bot.storage.postgres import messages, orders, outbox, schema, sequences, sessions, timers
+from bot.storage.postgres.connection import Connections
+from bot.storage.query import status_set
+
+
+class SchemaBehind(StoreError):
+    """The database lacks migrations this code needs (``main.py db upgrade``)."""
+
+
+class PostgresStore(Store):
+    def __init__(self, dsn: str, *, finished: Iterable[str] = (), pool_size: int = 10,
+                 check_schema: bool = True) -> None:
+        """``finished``: accepted as the other stores take it (every order is in one table
+        here; nothing moves). ``check_schema``: refuse a database whose schema is behind."""
+        if not dsn:
+            raise StoreError("storage.dsn is empty: set it (or DATABASE_URL) to the "
+                             "PostgreSQL database, like postgresql://bot:secret@localhost/pasar")
+        self.finished = frozenset(finished)
+        self.db = Connections(dsn, pool_size)
+        self._inboxes: dict[str, Any] = {}
+        if check_schema:
+            try:
+                with self.db.conn() as conn:
+                    missing = schema.pending(conn)
+            except BaseException:
+                self.db.close()
+                raise
+            if missing:
+                self.db.close()
+                names = ", ".join(m.label for m in missing)
+                raise SchemaBehind(
+                    f"the database schema is behind this version ({len(missing)} "
+                    f"migration(s) not applied: {names}); run: python3 main.py db upgrade")
+
+    # -- units and durability -------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def unit(self, key: str) -> AsyncIterator[None]:
+        async with self.db.unit(key):
+            yield
+
+    async def flush(self) -> None:
+        """Inside a unit: commit it (StoreError if that fails). Outside: every call was
+        committed as it ran."""
+        await self.db.commit()
+
+    def flush_sync(self) -> None:
+        """For the CLI: calls outside a unit are committed as they run."""
+
+    def close(self) -> None:
+        for inbox in self._inboxes.values():
+            inbox.close()
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def problems(self) -> list[str]:
+        found = []
+        try:
+            with self.db.conn() as conn:
+                missing = schema.pending(conn)
+                stuck = conn.execute(
+                    "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND attempts >= 5"
+                ).fetchone()
+        except StoreError as exc:
+            return [str(exc)]
+        if missing:
+            found.append(f"{len(missing)} migration(s) not applied: run python3 main.py db "
+                         "upgrade")
+        if stuck and stuck[0]:
+            found.append(f"{stuck[0]} reply(ies) in the outbox failed 5 times or more and "
+                         "are still being retried")
+        return found
+
+    # -- sessions -------------------------------------------------------------------------
+    def get_session(self, key: str) -> Record | None:
+        with self.db.conn() as conn:
+            return sessions.get(conn, key)
+
+    def put_session(self, key: str, session: Record) -> None:
+        if not isinstance(session, dict):
+            raise TypeError(f"a session is a dict, not {type(session).__name__}")
+        with self.db.conn(write=True) as conn:
+            sessions.put(conn, key, session)
+
+    def delete_session(self, key: str) -> None:
+        with self.db.conn(write=True) as conn:
+            sessions.delete(conn, key)
+
+    def expire_sessions(self, older_than: float) -> int:
+        with self.db.conn(write=True) as conn:
+            return sessions.expire(conn, older_than)
+
+    # -- processed message ids --------------------------------------------------------------
+    def seen_message(self, channel: str, message_id: str) -> bool:
+        with self.db.conn() as conn:
+            return messages.seen(conn, channel, message_id)
+
+    def mark_message(self, channel: str, message_id: str, at: float) -> None:
+        with self.db.conn(write=True) as conn:
+            messages.mark(conn, channel, message_id, at)
+
+    def expire_messages(self, older_than: float) -> int:
+        with self.db.conn(write=True) as conn:
+            return messages.expire(conn, older_than)
+
+    # -- orders ---------------------------------------------------------------------------
+    def next_sequence(self, name: str) -> int:
+        with self.db.conn(write=True) as conn:
+            return sequences.next_number(conn, name)
+
+    def create_order(self, order: Record) -> Record:
+        with self.db.conn(write=True, atomic=True) as conn:
+            return orders.create(conn, order)
+
+    def get_order(self, code: str) -> Record | None:
+        with self.db.conn() as conn:
+            return orders.get(conn, code)
+
+    def update_order(self, code: str, changes: Record, expected_version: int) -> Record:
+        with self.db.conn(write=True, atomic=True) as conn:
+            return orders.update(conn, code, changes, expected_version)
+
+    def query_orders(
+        self,
+        *,
+        market: str | None = None,
+        status: str | Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        referral: str | None = None,
+        user: str | None = None,
+    ) -> list[Record]:
+        with self.db.conn() as conn:
+            return orders.query(conn, market=market, statuses=status_set(status), since=since,
+                                until=until, referral=referral, user=user)
+
+    # -- the outbox -----------------------------------------------------------------------
+    def queue(self, replies: list[Record], *, owner: str, lease_until: float) -> list[int]:
+        with self.db.conn(write=True, atomic=True) as conn:
+            return outbox.queue(conn, replies, owner, lease_until)
+
+    def claim_queued(self, *, owner: str, now: float, lease_until: float,
+                     limit: int = 100) -> list[Queued]:
+        with self.db.conn(write=True) as conn:
+            return outbox.claim(conn, owner, now, lease_until, limit)
+
+    def mark_sent(self, ids: Iterable[int]) -> None:
+        with self.db.conn(write=True) as conn:
+            outbox.mark_sent(conn, ids)
+
+    def retry_queued(self, item_id: int, *, at: float, error: str) -> None:
+        with self.db.conn(write=True) as conn:
+            outbox.retry(conn, item_id, at, error)
+
+    # -- durable timers -------------------------------------------------------------------
+    def set_timer(self, timer: Timer) -> None:
+        with self.db.conn(write=True) as conn:
+            timers.set_(conn, timer)
+
+    def cancel_timer(self, name: str) -> None:
+        with self.db.conn(write=True) as conn:
+            timers.cancel(conn, name)
+
+    def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:
+        with self.db.conn(write=True) as conn:
+            return timers.take_due(conn, now, limit)
+
+    # -- for `db copy`, `doctor` --------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        with self.db.conn() as conn:
+            return {"sessions": sessions.count(conn), "orders": orders.count(conn),
+                    "sequences": len(sequences.all_(conn)),
+                    "outbox waiting": outbox.waiting(conn)}
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    """An autocommit connection for the `db` commands (StoreError if it cannot)."""
+    try:
+        return psycopg.connect(dsn, autocommit=True)
+    except psycopg.Error as exc:
+        from bot.storage.postgres.connection import _reason
+
+        raise StoreError(f"cannot connect to PostgreSQL: {_reason(exc)}") from exc
