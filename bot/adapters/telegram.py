@@ -3,10 +3,11 @@
 The adapter composes an Application (never subclasses it) and hands it one handler for
 every update. Updates arrive by long polling or by webhook (``POST /webhooks/telegram``,
 served by `bot.server`); either way they go through the Application's update queue, so one
-path handles both. A webhook update is written to the store's inbox (`bot.storage.inbox`,
-its raw body) before it is answered 200, and marked done there once handled; `start()`
-queues again whatever a dead process left in the inbox (Telegram does not deliver an
-update again after a 200).
+path handles both. Of several workers on one store, only the one that leads polls
+(``leadership``, `bot.leader`); any worker takes webhooks. A webhook update is written to
+the store's inbox (`bot.storage.inbox`, its raw body) before it is answered 200, and
+marked done there once handled; `start()` queues again whatever a dead process left in the
+inbox (Telegram does not deliver an update again after a 200).
 
 Order and concurrency: updates of different chats run concurrently (up to
 ``max_concurrent``); updates of one chat run one at a time in the order Telegram sent them.
@@ -76,6 +77,7 @@ from bot.config import ConfigError
 from bot.delivery import replies_sent
 from bot.engine.presses import Press, judge
 from bot.json_input import json_object
+from bot.leader import AlwaysLeader, Leadership
 from bot.messages import Incoming, Option, Reply, split_key, user_key
 from bot.storage.base import StoreError
 from bot.storage.inbox import Inbox
@@ -118,6 +120,11 @@ class TelegramAdapter(BaseAdapter):
         # the buttons stay and a press on them is refused by the engine, one call fewer)
         self.mark_pressed = bool(settings.get("mark_pressed", True))
         self._connecting: asyncio.Task[None] | None = None  # reaching the Bot API again
+        # polling among several workers: only the one that leads polls (`bot.leader`);
+        # `serve` hands in the store's leadership, named after the bot (its id, public)
+        self.leadership: Leadership = AlwaysLeader()
+        self.lead_name = f"telegram polling {self._token.split(':', 1)[0]}"
+        self._leading: asyncio.Task[None] | None = None  # polling while leading
         self._inbox: Inbox | None = None
         self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
         self._replayed: set[int] = set()  # update_ids handed over again from the inbox
@@ -162,6 +169,12 @@ class TelegramAdapter(BaseAdapter):
         if self.mode == "webhook":
             log.info("telegram: @%s receives updates by webhook at %s", bot.username, url)
             return
+        if self.leadership.always:  # the only process on the store
+            await self._start_polling()
+        elif self._leading is None:  # one of several workers: polls while it leads
+            self._leading = asyncio.create_task(self._lead())
+
+    async def _start_polling(self) -> None:
         assert self.application.updater is not None
         await self.application.updater.start_polling(
             timeout=int(self.settings.get("poll_timeout", 30)),
@@ -170,7 +183,43 @@ class TelegramAdapter(BaseAdapter):
             drop_pending_updates=False,
             error_callback=self._polling_failed,
         )
-        log.info("telegram: @%s polling %s", bot.username, self._api_host())
+        log.info("telegram: @%s polling %s", self.application.bot.username, self._api_host())
+
+    async def _lead(self) -> None:
+        """Poll while this worker leads (`bot.leader`): the lead is tried for, or
+        confirmed, every ``leadership.every`` seconds; polling starts once it is ours and
+        stops as soon as it is not. A start that fails is tried again after a wait that
+        doubles up to ``reconnect_max``."""
+        updater = self.application.updater
+        assert updater is not None
+        said_follower = False
+        retry_at, delay = 0.0, self.backoff
+        loop = asyncio.get_running_loop()
+        while True:
+            leads = await self.leadership.check()
+            if leads and not updater.running and loop.time() >= retry_at:
+                try:
+                    await self._start_polling()
+                    log.info("telegram: this worker leads: it polls for every worker")
+                    said_follower, delay = False, self.backoff
+                except TelegramError as error:
+                    self._unreachable(error, delay)
+                    retry_at, delay = loop.time() + delay, min(delay * 2, self.reconnect_max)
+            elif not leads and updater.running:
+                log.warning("telegram: this worker no longer leads: its polling stops")
+                await self._stop_polling()
+            elif not leads and not said_follower:
+                log.info("telegram: another worker polls; this one takes over if it stops")
+                said_follower = True
+            await asyncio.sleep(self.leadership.every)
+
+    async def _stop_polling(self) -> None:
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            try:
+                await updater.stop()
+            except TelegramError as error:  # what ended the polling (a revoked token)
+                log.warning("telegram: polling had stopped (%s)", describe(error, self._token))
 
     async def _keep_connecting(self, delay: float) -> None:
         while True:
@@ -205,16 +254,13 @@ class TelegramAdapter(BaseAdapter):
 
     async def stop(self) -> None:
         """Stop fetching, let every update in hand finish, close the HTTP clients."""
-        if self._connecting is not None and not self._connecting.done():
-            self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            try:
-                await updater.stop()
-            except TelegramError as error:  # what ended the polling (a revoked token)
-                log.warning("telegram: polling had stopped (%s)", describe(error, self._token))
+        for task in (self._connecting, self._leading):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self._stop_polling()
+        await self.leadership.release()  # after the last poll: another worker takes over
         if self.application.running:
             await self.application.stop()  # waits for queued and running updates
         while self._asides:  # answers and menu marks still going out

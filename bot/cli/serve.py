@@ -8,6 +8,9 @@ again once it has stopped (uvicorn does that so an embedding program sees it; he
 would kill the process before the store is closed, or end Ctrl-C in a traceback). A
 second Ctrl-C stops at once without waiting for requests in hand; the store is still
 closed.
+
+``--workers N`` (a shared store only): this process supervises N workers on one port
+(`bot.workers`); each worker is this same command, handed its listening socket.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -31,8 +35,15 @@ def add_parser(sub: Any, name: str) -> None:
         help="run the bot on the messengers enabled in config.yaml",
         description="Run every messenger enabled in config.yaml (telegram, whatsapp) in one "
         "process: one HTTP server on server.host:server.port with GET /healthz and the "
-        "webhooks. Stop with Ctrl-C or SIGTERM.",
+        "webhooks; with --workers N (on PostgreSQL), N processes on that port. Stop with "
+        "Ctrl-C or SIGTERM.",
     )
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="N worker processes on server.port (needs storage.backend: "
+                        "postgres; see bot/workers.py)")
+    # a worker started by `serve --workers N` (bot/workers.py): its socket, its ready pipe
+    for hidden in ("--socket-fd", "--ready-fd", "--worker-slot"):
+        parser.add_argument(hidden, type=int, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
@@ -40,6 +51,7 @@ def build(config: dict) -> tuple[Any, list[Any]]:
     """The app and its enabled adapters (raises on bad config)."""
     from bot.adapters import adapter_class, enabled_adapters
     from bot.cli.common import open_app
+    from bot.leader import leadership
 
     app = open_app(config)
     if app is None:
@@ -47,6 +59,8 @@ def build(config: dict) -> tuple[Any, list[Any]]:
     adapters = []
     for name in enabled_adapters(config):
         adapter = adapter_class(name)(app, config[name])
+        if hasattr(adapter, "lead_name"):  # polls: one worker at a time (bot/leader.py)
+            adapter.leadership = leadership(config, adapter.lead_name)
         app.attach(adapter)
         adapters.append(adapter)
     return app, adapters
@@ -55,12 +69,20 @@ def build(config: dict) -> tuple[Any, list[Any]]:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def graceful_server(config: Any) -> Any:
-    """A `uvicorn.Server` that stops on SIGINT/SIGTERM without re-raising the signal."""
+def graceful_server(config: Any, ready_fd: int | None = None) -> Any:
+    """A `uvicorn.Server` that stops on SIGINT/SIGTERM without re-raising the signal (and,
+    as a worker of `serve --workers`, says on ``ready_fd`` when it serves)."""
     import uvicorn
 
     class GracefulServer(uvicorn.Server):
         stopped_by: str | None = None
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and ready_fd is not None:
+                from bot.workers import announce_ready
+
+                announce_ready(ready_fd)
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
@@ -86,6 +108,10 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.server import build_server
 
     logging.getLogger().setLevel(logging.INFO)
+    if getattr(args, "workers", 1) > 1:  # this process supervises; the workers serve
+        from bot.workers import supervise
+
+        return supervise(config, args)
     try:
         app, adapters = build(config)
     except ConfigError as exc:  # an enabled messenger without its token, say
@@ -104,15 +130,19 @@ def run(config: dict, args: argparse.Namespace) -> int:
         app.close()
         return 2
     host, port = config["server"]["host"], int(config["server"]["port"])
-    log.info("serving %s on http://%s:%s", ", ".join(a.name for a in adapters), host, port)
+    slot = getattr(args, "worker_slot", None)
+    log.info("%sserving %s on http://%s:%s", f"worker {slot}: " if slot else "",
+             ", ".join(a.name for a in adapters), host, port)
     import uvicorn
 
     server = graceful_server(
         uvicorn.Config(build_server(app, adapters), host=host, port=port, log_level="info",
-                       lifespan="on", log_config=None)  # through our handlers, redacted
+                       lifespan="on", log_config=None),  # through our handlers, redacted
+        ready_fd=getattr(args, "ready_fd", None),
     )
+    fd = getattr(args, "socket_fd", None)  # a worker: the supervisor's listening socket
     try:
-        server.run()
+        server.run(sockets=[socket.socket(fileno=fd)] if fd is not None else None)
     finally:
         app.close()
     log.info("%s; the store is closed", f"stopped by {server.stopped_by}"
