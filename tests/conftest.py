@@ -14,6 +14,7 @@ from tests.logcheck import (  # noqa: F401  the session-wide log check's hooks
     pytest_sessionstart,
     pytest_testnodedown,
 )
+from tests.office.browser import browser, page  # noqa: F401  chromium, launched when used
 from tests.pg import pg_dsn, pg_empty_dsn, pg_server  # noqa: F401  a real PostgreSQL
 
 

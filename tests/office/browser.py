@@ -20,10 +20,13 @@ import os
 import warnings
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright
+
+if TYPE_CHECKING:  # playwright is imported by the fixture: only workers that use it pay
+    from playwright.async_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,6 +54,8 @@ def require_chromium(path: Path = CHROMIUM, env: Mapping[str, str] = os.environ)
 async def browser() -> AsyncIterator[Browser]:
     """The session's chromium."""
     require_chromium()
+    from playwright.async_api import async_playwright
+
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=ARGS, headless=True)
