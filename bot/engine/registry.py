@@ -24,6 +24,7 @@ Action = Callable[[Context], Awaitable[None] | None]
 Condition = Callable[[Context], bool]
 Provider = Callable[[Context], Sequence[Option]]
 Matcher = Callable[[Context, str, Sequence[Option]], ChoiceMatch]
+TurnHook = Callable[[Context, "str | None"], Awaitable[None] | None]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Registry:
         # what a referral tag is (the app's rule; none unless it registers one): the tag
         # of a whole text, or None
         self.referral_tag: Callable[[str | None], str | None] = lambda text: None
+        # run after every message, before its session is written (`on_turn_end`)
+        self.turn_ends: list[TurnHook] = []
 
     def action(self, name: str) -> Callable[[Action], Action]:
         def register(fn: Action) -> Action:
@@ -86,6 +89,14 @@ class Registry:
         (a /start payload, an adapter's referral, a typed first message), else None."""
         self.referral_tag = read
         return read
+
+    def on_turn_end(self, fn: TurnHook) -> TurnHook:
+        """Run ``fn(ctx, flow_before)`` after every message is handled, before the session
+        is written (what it writes, a timer say, is made durable with it): ``flow_before``
+        is the flow the message found the conversation in, ``ctx.session`` where it is now.
+        A failure is logged and the message answered all the same."""
+        self.turn_ends.append(fn)
+        return fn
 
     def kind(self, kind: InputKind) -> InputKind:
         """Add an input kind, or replace a built-in one of the same name."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.engine.commands import Command, parse_command
+from bot.engine.commands import RESUBSCRIBE_WORDS, STOP_WORDS, Command, parse_command
 from bot.engine.context import ActionFailed, Context
 from bot.engine.flow import Flow, InputSpec, State
 from bot.engine.inputs.base import Accept, Invalid, Keep
@@ -36,7 +36,7 @@ from bot.engine.matching import Matched, match_choice, normalize
 from bot.engine.presses import Press, classify, stamp
 from bot.engine.registry import Registry
 from bot.engine.replies import coalesce
-from bot.engine.session import Session
+from bot.engine.session import BROADCASTS_OFF, Session, wants_broadcasts
 from bot.engine.unsent import KEY as UNSENT
 from bot.engine.unsent import records, replies_of
 from bot.i18n import I18n
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 MAX_HISTORY = 30
 BUILTIN_OPTIONS = {"continue": "engine.opt_continue", "restart": "engine.opt_restart"}
+RESUME = "continue"  # pressed away from its menu (a reminder's button): ask where they left
 MAX_PASS_THROUGH = 20
 
 
@@ -82,6 +83,7 @@ class Engine:
             now = self.clock()
             session = Session.from_record(msg.key, self.store.get_session(msg.key))
             ctx = Context(self, session, msg, now=now)
+            flow_before = session.flow
             try:
                 await self._route(ctx)
             except Exception:
@@ -89,6 +91,7 @@ class Engine:
                 session = Session.from_record(msg.key, self.store.get_session(msg.key))
                 ctx = Context(self, session, msg, now=now)
                 ctx.say("engine.error")
+            await self._turn_ended(ctx, flow_before)
             session.updated_at = now
             session.turn += 1  # the menus of this turn are the ones a press answers now
             replies = stamp(coalesce(ctx.replies), msg.key, session.turn)
@@ -131,6 +134,8 @@ class Engine:
         assert msg is not None
         self._remember_profile(session, msg)
         command = parse_command(msg.text) if msg.choice is None else None
+        if command is not None:
+            command = self._stop_word(session, command)
         if command is not None and command.name in self._takes(session):
             command = None  # the question reads this word itself (its input's `takes:`)
         if command is None and self._opens_conversation(session, msg):
@@ -153,6 +158,9 @@ class Engine:
         state = self._state(session)
         if state is None:
             await self._start(ctx, greet=True)
+            return
+        if msg.choice == RESUME and RESUME not in session.shown and session.pending is None:
+            await self._reprompt(ctx)  # a reminder's "continue": the question they left
             return
         if ctx.now - session.updated_at > self.resume_after and session.history:
             session.pending = "resume"
@@ -179,6 +187,28 @@ class Engine:
             await self._ask(ctx, state)
         elif isinstance(result, Accept):
             await self._answered(ctx, state, result.value, before)
+
+    async def _turn_ended(self, ctx: Context, flow_before: str | None) -> None:
+        """The app's turn hooks (`Registry.on_turn_end`), before the session is written
+        (what they write goes to disk with it); one that fails is logged."""
+        for hook in self.registry.turn_ends:
+            try:
+                outcome = hook(ctx, flow_before)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                log.exception("a turn hook failed")
+
+    def _busy(self, session: Session) -> bool:
+        """In the middle of something: in a flow, away from the entry flow's home."""
+        return session.in_flow and (session.flow, session.state) != self._home()
+
+    def _stop_word(self, session: Session, command: Command) -> Command:
+        """``stop`` cancels what is in progress; with nothing in progress it is what people
+        answer a broadcast with on every platform: no more broadcasts."""
+        if command.word in STOP_WORDS and not self._busy(session):
+            return Command("unsubscribe", word=command.word)
+        return command
 
     def _takes(self, session: Session) -> tuple[str, ...]:
         """Global commands the current question reads as an answer instead (``takes:
@@ -210,13 +240,17 @@ class Engine:
         session = ctx.session
         session.pending = None
         if command.name == "start":
+            if command.word in RESUBSCRIBE_WORDS and not wants_broadcasts(session.profile):
+                session.profile.pop(BROADCASTS_OFF, None)
+                log.info("broadcasts turned on again by their recipient")
+                ctx.say("engine.resubscribed")
             referral = self.registry.referral_tag(command.argument)
             if referral:
                 session.referral = referral
             session.end_flow()
             await self._start(ctx, greet=True)
         elif command.name == "cancel":
-            busy = session.in_flow and (session.flow, session.state) != self._home()
+            busy = self._busy(session)
             ctx.say("engine.cancelled" if busy else "engine.nothing_to_cancel")
             session.end_flow()
             await self._start(ctx, greet=False)
@@ -231,6 +265,13 @@ class Engine:
         elif command.name == "language":
             session.pending = "language"
             ctx.send(self._language_menu(ctx))
+        elif command.name == "unsubscribe":
+            if wants_broadcasts(session.profile):
+                session.profile[BROADCASTS_OFF] = ctx.now  # recorded, with when
+                log.info("broadcasts stopped by their recipient")
+            ctx.say("engine.unsubscribed")
+            if self._busy(session):
+                await self._reprompt(ctx)  # nothing in progress is dropped
 
     # -- pressed options (bot/engine/presses.py) -------------------------------------
     async def _standing(self, ctx: Context) -> None:

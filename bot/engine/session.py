@@ -61,3 +61,11 @@ class Session:
 
 
 FIELDS = tuple(f.name for f in fields(Session))
+
+# in a session's profile: when its user said ``berhenti`` (stop broadcasts); absent: wanted
+BROADCASTS_OFF = "broadcasts_off"
+
+
+def wants_broadcasts(profile: dict[str, Any] | None) -> bool:
+    """Whether the user of a session with this profile takes broadcasts (announcements)."""
+    return not (profile or {}).get(BROADCASTS_OFF)
