@@ -153,6 +153,11 @@ class SessionStore(Durable):
         (``error`` is a short reason for `doctor`, never personal data)."""
         raise NotImplementedError(f"{type(self).__name__} has no outbox")
 
+    def outbox_waiting(self) -> tuple[int, float | None]:
+        """How many replies wait in the outbox (not marked sent), and when the oldest of
+        them was queued (epoch seconds; None when none wait): for `main.py doctor`."""
+        raise NotImplementedError(f"{type(self).__name__} has no outbox")
+
     # -- durable timers -----------------------------------------------------------------
     def set_timer(self, timer: Timer) -> None:
         """Set (or replace, by name) a timer, in the current unit of work."""

@@ -9,11 +9,14 @@ from typing import Any
 from bot.storage.base import (
     DuplicateOrder,
     OrderNotFound,
+    Queued,
     Record,
     Store,
+    Timer,
     VersionConflict,
 )
 from bot.storage.floor import numbered
+from bot.storage.outbox import OutboxRows, TimerRows
 from bot.storage.query import order_matches, order_sort_key, status_set
 
 __all__ = ["MemoryStore", "order_matches", "status_set"]
@@ -33,6 +36,8 @@ class MemoryStore(Store):
         self._orders: dict[str, Record] = {}
         self._sequences: dict[str, int] = {}
         self._messages: dict[str, float] = {}
+        self._outbox = OutboxRows({})
+        self._timers = TimerRows({}, lambda name, row: json.dumps(row))  # JSON or refused
 
     @classmethod
     def holding(cls, orders: Iterable[Record]) -> MemoryStore:
@@ -127,3 +132,29 @@ class MemoryStore(Store):
         for key in old:
             del self._messages[key]
         return len(old)
+
+    # -- the outbox and timers (bot/storage/outbox.py) ---------------------------------
+    def queue(self, replies: list[Record], *, owner: str, lease_until: float) -> list[int]:
+        return self._outbox.queue(replies, owner, lease_until)
+
+    def claim_queued(self, *, owner: str, now: float, lease_until: float,
+                     limit: int = 100) -> list[Queued]:
+        return self._outbox.claim(owner, now, lease_until, limit)
+
+    def mark_sent(self, ids: Iterable[int]) -> None:
+        self._outbox.mark_sent(ids)
+
+    def retry_queued(self, item_id: int, *, at: float, error: str) -> None:
+        self._outbox.retry(item_id, at, error)
+
+    def outbox_waiting(self) -> tuple[int, float | None]:
+        return self._outbox.waiting()
+
+    def set_timer(self, timer: Timer) -> None:
+        self._timers.set(timer)
+
+    def cancel_timer(self, name: str) -> None:
+        self._timers.cancel(name)
+
+    def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:
+        return self._timers.take_due(now, limit)

@@ -12,6 +12,9 @@ Layout of ``<folder>``::
     sessions-00.json ...           sessions, spread by crc32(key) % session_shards
     sessions-00.idx ...            where each session is in its file (see `docfile.py`)
     messages-00.json ...           processed message ids, spread the same way
+    outbox.json                    replies waiting to be sent (see `outbox.py`)
+    outbox-sent.log                outbox rows sent since the last write round (`sentmarks.py`)
+    timers.json                    timers not fired yet
 
 Everything is held in memory. A change updates memory, marks its file dirty and records
 the key's new value in `Pending`; a write round (`flush()`, many concurrent callers
@@ -22,21 +25,29 @@ loads the snapshot files, then replays the journal; a torn last line (a crash du
 append) is cut off, a damaged line is set aside alone (every other line applied; see
 `recovery.py`) and reported by `problems()`. Sequences are raised to the highest order
 code found in the folder (`floor.py`), and the folder is made private (`modes.py`).
+
+A unit of work (`unit`) gathers what it changes in a buffer of its own (memory changes at
+once, as always) and hands it to the writer at its `flush` (or when it ends), so all of it
+lands in one journal line: a message's order, session, processed id and replies queued in
+the outbox are durable together or not at all. No snapshot of memory is taken for a
+compaction while a unit holds changes not handed over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Self
 
 from bot.storage.atomic import CORRUPT_MARK, fsync_dir, remove_orphan_temps
-from bot.storage.base import Record, Store, StoreError
-from bot.storage.changes import Targets, order_json
+from bot.storage.base import Queued, Record, Store, StoreError, Timer
+from bot.storage.changes import Pending, Targets, order_json
 from bot.storage.compaction import DEFAULT_LIMIT
 from bot.storage.docfile import DocFile, ShardSet, pack
 from bot.storage.floor import Floor, numbered
@@ -44,8 +55,10 @@ from bot.storage.inbox import Inbox
 from bot.storage.lockfile import FolderLock, StoreLocked
 from bot.storage.modes import private_folder, tighten
 from bot.storage.orderbook import OrderBook, place_of
+from bot.storage.outbox import OutboxRows, TimerRows
 from bot.storage.query import order_sort_key, status_set
 from bot.storage.recovery import replay_journals
+from bot.storage.sentmarks import SentMarks
 from bot.storage.writer import Writer
 
 __all__ = ["StoreLocked", "TinyDBStore"]
@@ -57,6 +70,9 @@ def _clone(value: Any) -> Any:
     """A deep copy in JSON types; fails at once on values JSON cannot hold."""
     return json.loads(json.dumps(value))
 
+
+# the unit of work the running task is in: (store, its buffer)
+_UNIT: ContextVar[tuple[TinyDBStore, Pending] | None] = ContextVar("tinydb_unit", default=None)
 
 Strays = list[tuple[DocFile, str]]  # (file, key) of keys found outside their home shard
 
@@ -97,6 +113,11 @@ class TinyDBStore(Store):
         self._mem = threading.RLock()  # guards everything in memory
         self._w = Writer(self.path, self._mem, self._files, self._after_compaction, journal_limit)
         self.stats = self._w.stats  # writes/bytes: snapshot files; rounds; journal_bytes; ...
+        self._units: dict[int, Pending] = {}  # buffers of the units of work open now
+        self._marks = SentMarks(self.path)
+        self._w.on_take = self._marks.rotate
+        self._w.on_durable = self._marks.drop_old
+        self._w.busy = lambda: any(self._units.values())
         self.written = self._w.written  # file label -> writes
         try:
             self._open(session_shards, message_shards, archive_months_cached)
@@ -130,10 +151,20 @@ class TinyDBStore(Store):
             self.path, "sessions", session_shards, problem, _session_newer, _updated_at
         )
         self._messages = ShardSet(self.path, "messages", message_shards, problem, _later)
+        self._outbox_file = DocFile(self.path / "outbox.json", "outbox", on_problem=problem)
+        self._timers_file = DocFile(self.path / "timers.json", "timers", on_problem=problem)
+        self._outbox_file.load()
+        self._timers_file.load()
         stray = self._sessions.load(), self._messages.load()
         retired = self._sessions.retired + self._messages.retired
-        targets = Targets(self._sequences, self._orders, self._sessions, self._messages)
+        targets = Targets(self._sequences, self._orders, self._sessions, self._messages,
+                          self._outbox_file, self._timers_file)
         fold = replay_journals(self._w.journal, targets, self._problems, floor)
+        self._outbox = OutboxRows(self._outbox_file.data, self._outbox_changed)
+        self._timers = TimerRows(self._timers_file.data, self._timer_changed)
+        sent = self._outbox.mark_sent(self._marks.read())  # sent before a crash
+        if sent:
+            log.info("%d outbox reply(ies) sent before the restart marked sent", len(sent))
         self._orders.raise_floor(floor)
         if floor.raise_(self._sequences):
             fold = True  # made durable now, before a code is given
@@ -142,6 +173,9 @@ class TinyDBStore(Store):
             fold = True
         if fold:
             self._w.compactor.run_now()
+        elif sent:
+            self._w.round()
+        self._marks.clear()  # every mark read is in the files or the journal now
 
     def _rehome(self, sessions: Strays, messages: Strays, retired: list[DocFile]) -> None:
         """The shard count changed: journal every stray key at home, then drop the strays
@@ -174,8 +208,55 @@ class TinyDBStore(Store):
             yield
             self._w.commit.changed += 1
 
+    def _pending(self) -> Pending:
+        """Where a change is recorded: the buffer of the unit of work the caller is in,
+        else the writer's (call holding ``_mem``)."""
+        current = _UNIT.get()
+        if current is not None and current[0] is self and id(current[1]) in self._units:
+            return current[1]
+        return self._w.pending
+
+    def _hand_over(self, buffer: Pending) -> None:
+        """A unit's changes to the writer, in one piece (call holding ``_mem``)."""
+        if buffer:
+            self._w.pending.absorb(buffer)
+            self._w.commit.changed += 1
+
     def _files(self) -> list[DocFile]:
-        return [self._sequences, *self._orders.files(), *self._sessions, *self._messages]
+        return [self._sequences, *self._orders.files(), *self._sessions, *self._messages,
+                self._outbox_file, self._timers_file]
+
+    def _outbox_changed(self, key: str, row: Any) -> None:
+        self._pending().outbox[key] = None if row is None else json.dumps(row)
+        self._outbox_file.dirty = True
+
+    def _timer_changed(self, name: str, row: Any) -> None:
+        self._pending().timers[name] = None if row is None else json.dumps(row)
+        self._timers_file.dirty = True
+
+    # -- units of work ----------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def unit(self, key: str) -> AsyncIterator[None]:
+        """What is written inside lands in one journal line, at the `flush` awaited inside
+        (or with the next round after the unit ends). A unit inside a unit is the same
+        unit. The memory a unit changed stays changed if it raises (it is written with the
+        next round, as any change outside a unit); the engine's per-conversation lock
+        keeps two units of one conversation apart (one process holds the folder)."""
+        current = _UNIT.get()
+        if current is not None and current[0] is self and id(current[1]) in self._units:
+            yield
+            return
+        buffer = Pending()
+        token = _UNIT.set((self, buffer))
+        with self._mem:
+            self._units[id(buffer)] = buffer
+        try:
+            yield
+        finally:
+            _UNIT.reset(token)
+            with self._mem:
+                del self._units[id(buffer)]
+                self._hand_over(buffer)
 
     def _after_compaction(self) -> None:
         self._orders.archive.evict()
@@ -183,10 +264,20 @@ class TinyDBStore(Store):
     # -- durability -------------------------------------------------------------------
     async def flush(self) -> None:
         """Write every change made before this call; concurrent callers share writes."""
+        current = _UNIT.get()
+        if current is not None and current[0] is self:
+            with self._mem:
+                if id(current[1]) in self._units:
+                    self._hand_over(current[1])
         await self._w.commit.flush()
 
     def flush_sync(self) -> None:
         """Blocking `flush` for the CLI and threads (not for the event loop thread)."""
+        current = _UNIT.get()
+        if current is not None and current[0] is self:
+            with self._mem:
+                if id(current[1]) in self._units:
+                    self._hand_over(current[1])
         self._w.round()
 
     def compact(self) -> None:
@@ -210,6 +301,7 @@ class TinyDBStore(Store):
             for inbox in self._inboxes.values():
                 inbox.close()
             self.compact()
+            self._marks.clear()  # the snapshot files hold every mark now
         finally:
             with self._mem:
                 self._closed = True
@@ -262,19 +354,19 @@ class TinyDBStore(Store):
             doc_file = self._sessions.for_key(key)
             doc_file.data[key] = (stamp, text)
             doc_file.dirty = True
-            self._w.pending.sessions[key] = text
+            self._pending().sessions[key] = text
 
     def delete_session(self, key: str) -> None:
         with self._change():
             doc_file = self._sessions.for_key(key)
             if doc_file.data.pop(key, None) is not None:
                 doc_file.dirty = True
-                self._w.pending.sessions[key] = None
+                self._pending().sessions[key] = None
 
     def expire_sessions(self, older_than: float) -> int:
         with self._change():
             old = self._sessions.expire(lambda held: held[0], older_than)
-            self._w.pending.sessions.update(dict.fromkeys(old))
+            self._pending().sessions.update(dict.fromkeys(old))
             return len(old)
 
     # -- orders -----------------------------------------------------------------------
@@ -283,7 +375,7 @@ class TinyDBStore(Store):
             number = int(self._sequences.data.get(name, 0)) + 1
             self._sequences.data[name] = number
             self._sequences.dirty = True
-            self._w.pending.sequences[name] = number
+            self._pending().sequences[name] = number
             return number
 
     def create_order(self, order: Record) -> Record:
@@ -296,13 +388,13 @@ class TinyDBStore(Store):
                 if number > int(self._sequences.data.get(name, 0)):
                     self._sequences.data[name] = number
                     self._sequences.dirty = True
-                    self._w.pending.sequences[name] = number
+                    self._pending().sequences[name] = number
             return stored
 
     def _journaled(self, order: Record) -> Record:
         """Record ``order`` (just stored) for the journal; returns a copy for the caller."""
         text, copy = order_json(order)
-        self._w.pending.orders[order["code"]] = (place_of(order, self._orders.finished), text)
+        self._pending().orders[order["code"]] = (place_of(order, self._orders.finished), text)
         return copy
 
     def get_order(self, code: str) -> Record | None:
@@ -346,13 +438,49 @@ class TinyDBStore(Store):
             doc_file = self._messages.for_key(key)
             doc_file.data[key] = at
             doc_file.dirty = True
-            self._w.pending.messages[key] = at
+            self._pending().messages[key] = at
 
     def expire_messages(self, older_than: float) -> int:
         with self._change():
             old = self._messages.expire(lambda at: at, older_than)
-            self._w.pending.messages.update(dict.fromkeys(old))
+            self._pending().messages.update(dict.fromkeys(old))
             return len(old)
+
+
+
+    # -- the outbox and timers (see `outbox.py`, `sentmarks.py`) -------------------------
+    def queue(self, replies: list[Record], *, owner: str, lease_until: float) -> list[int]:
+        with self._change():
+            return self._outbox.queue(replies, owner, lease_until)
+
+    def claim_queued(self, *, owner: str, now: float, lease_until: float,
+                     limit: int = 100) -> list[Queued]:
+        with self._mem:  # leases are not journaled: after a restart every row is free
+            return self._outbox.claim(owner, now, lease_until, limit)
+
+    def mark_sent(self, ids: Iterable[int]) -> None:
+        with self._change():
+            self._marks.add(self._outbox.mark_sent(ids))
+
+    def retry_queued(self, item_id: int, *, at: float, error: str) -> None:
+        with self._change():
+            self._outbox.retry(item_id, at, error)
+
+    def outbox_waiting(self) -> tuple[int, float | None]:
+        with self._mem:
+            return self._outbox.waiting()
+
+    def set_timer(self, timer: Timer) -> None:
+        with self._change():
+            self._timers.set(timer)
+
+    def cancel_timer(self, name: str) -> None:
+        with self._change():
+            self._timers.cancel(name)
+
+    def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:
+        with self._change():
+            return self._timers.take_due(now, limit)
 
 
 def _later(a: Any, b: Any) -> bool:

@@ -44,6 +44,12 @@ class Writer:
         self.stats = {"writes": 0, "rounds": 0, "bytes": 0, "journal_bytes": 0, "compactions": 0}
         self.written: Counter[str] = Counter()  # file label -> writes
         self.last_round: list[str] = []  # what the last round wrote: [] or the journal
+        # the store's hooks, called holding ``mem``: `on_take` as a round takes the pending
+        # changes (True: call `on_durable` once they are durable); `busy`: a unit of work
+        # holds changes not handed over yet (no snapshot of memory may be taken then)
+        self.on_take: Callable[[], bool] = lambda: False
+        self.on_durable: Callable[[], None] = lambda: None
+        self.busy: Callable[[], bool] = lambda: False
         self.compactor = Compactor(
             self.journal, files, mem, self.stats, self.written, after_compaction, journal_limit
         )
@@ -54,7 +60,9 @@ class Writer:
             with self.mem:
                 seq = self.commit.changed
                 batch = self.pending.take()
-                jobs = self.compactor.capture() if self.compactor.due() else None
+                then = self.on_take()
+                jobs = (self.compactor.capture()
+                        if self.compactor.due() and not self.busy() else None)
             line = encode_line(batch.payload()) if batch else b""
             try:
                 if line:
@@ -73,6 +81,8 @@ class Writer:
                 if line:
                     self.written[name] += 1
                 self.commit.note_durable(seq)
+            if then:
+                self.on_durable()
             if jobs is not None:
                 self.compactor.start(jobs)
 
