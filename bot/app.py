@@ -50,7 +50,12 @@ def open_store(config: dict[str, Any]) -> Store:
         # the store archives the orders the app says are finished (it knows no statuses)
         return TinyDBStore(resolve(config, storage.get("path", "data/")),
                            finished=STATUSES.finished)
-    raise ValueError(f"storage.backend {backend!r}: use tinydb or memory")
+    if backend == "postgres":
+        from bot.storage.postgres import PostgresStore
+
+        return PostgresStore(str(storage.get("dsn") or ""), finished=STATUSES.finished,
+                             pool_size=int(storage.get("pool_size", 10)))
+    raise ValueError(f"storage.backend {backend!r}: use tinydb, postgres or memory")
 
 
 def build_registry() -> Registry:

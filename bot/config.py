@@ -21,7 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "flows": {"dir": "flows", "entry": "main"},
     "locales": "locales",
     "data": {"markets": "data/markets.yaml", "catalog": "data/catalog.yaml"},
-    "storage": {"backend": "tinydb", "path": "data/"},
+    # postgres: dsn like postgresql://bot:secret@localhost/pasar or ${DATABASE_URL};
+    # pool_size: connections per worker (one per conversation being handled at once)
+    "storage": {"backend": "tinydb", "path": "data/", "dsn": "", "pool_size": 10},
     "sessions": {"resume_after_hours": 6, "expire_after_days": 30},
     "admins": [],
     "recap": {"time": "20:00"},

@@ -11,7 +11,7 @@ from bot.config import DEFAULTS, INTERNAL_KEYS, ConfigProblem, ConfigSource, res
 from bot.ordering.domain.clock import ClockError, parse_clock
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "storage.backend": ("tinydb", "memory"),
+    "storage.backend": ("tinydb", "postgres", "memory"),
     "telegram.mode": ("polling", "webhook"),
 }
 
@@ -58,6 +58,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "sessions.resume_after_hours": _positive,
     "sessions.expire_after_days": _positive,
     "server.port": _port,
+    "storage.pool_size": _whole_positive,
     "server.max_body_bytes": _whole_positive,
     "recap.time": _recap_time,
     "admins": _user_keys,

@@ -180,7 +180,7 @@ def test_unknown_values_are_refused_with_the_valid_ones(tmp_path: Path) -> None:
     assert chat.returncode == 2 and "Traceback" not in chat.stderr
     line = typo.read_text().splitlines().index("  backend: tinybd") + 1
     assert chat.stderr == (f"{typo}:{line}: storage.backend: 'tinybd' is not one of: tinydb, "
-                           "memory\n")
+                           "postgres, memory\n")
 
 
 def test_config_and_markets_problems_stop_the_start_all_with_their_lines(
