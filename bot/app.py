@@ -20,7 +20,7 @@ from bot.engine.runtime import Engine
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering.chat import coordinator, daily, escalation, group, resident, wishes
+from bot.ordering.chat import coordinator, daily, escalation, group, resident, sign_in, wishes
 from bot.ordering.chat.resident import Ordering
 from bot.ordering.domain.markets import MarketDataError, Markets, load_markets
 from bot.ordering.domain.repository import Orders
@@ -58,11 +58,19 @@ def open_store(config: dict[str, Any]) -> Store:
     raise ValueError(f"storage.backend {backend!r}: use tinydb, postgres or memory")
 
 
+def office_url(config: dict[str, Any]) -> str:
+    """Where sign-in links point (``server.public_url``); "" when the office is off."""
+    from bot.office.links import public_url
+
+    return public_url(config) if (config.get("office") or {}).get("enabled", True) else ""
+
+
 def build_registry() -> Registry:
     registry = Registry()
     resident.register(registry)
     coordinator.register(registry)
     wishes.register(registry)
+    sign_in.register(registry)  # `masuk`: staff get a link to the office's pages
     return registry
 
 
@@ -202,6 +210,8 @@ class App:
             wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),
             complaint_days=int((config.get("complaints") or {}).get("days", 3) or 0),
             orders=Orders(self.store),
+            office_url=office_url(config),
+            office_link_minutes=float((config.get("office") or {}).get("link_minutes") or 10),
         )
         if loaded.setup is not None:  # another app than ordering: the services it made
             self.services = loaded.setup.services

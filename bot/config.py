@@ -29,7 +29,11 @@ DEFAULTS: dict[str, Any] = {
     "recap": {"time": "20:00"},
     "escalation": {"claim_minutes": 60, "office_minutes": 120, "substitute_minutes": 30},
     "complaints": {"days": 3},
-    "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1_048_576},
+    "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1_048_576,
+               "public_url": ""},  # the office's address in sign-in links ("": host:port)
+    # the market office's web pages (bot/office/): a sign-in link lasts link_minutes, a
+    # session session_hours; secret signs the cookie ("": one kept in the store)
+    "office": {"enabled": True, "link_minutes": 10, "session_hours": 12, "secret": ""},
     "telegram": {
         "enabled": False,
         "token": "",

@@ -47,6 +47,13 @@ def _recap_time(value: Any) -> str | None:
     return None
 
 
+def _public_url(value: Any) -> str | None:
+    text = str(value or "").strip()
+    if not text or text.startswith(("http://", "https://")):
+        return None
+    return f"must start with http:// or https:// (or be empty), got {value!r}"
+
+
 def _user_keys(value: Any) -> str | None:
     if not isinstance(value, list):
         return "must be a list of user keys like telegram:123456789"
@@ -60,6 +67,9 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.port": _port,
     "storage.pool_size": _whole_positive,
     "server.max_body_bytes": _whole_positive,
+    "server.public_url": _public_url,
+    "office.link_minutes": _positive,
+    "office.session_hours": _positive,
     "recap.time": _recap_time,
     "admins": _user_keys,
     "telegram.poll_timeout": _positive,

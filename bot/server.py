@@ -1,4 +1,5 @@
-"""One ASGI app for `main.py serve`: /healthz plus each enabled adapter's webhook routes.
+"""One ASGI app for `main.py serve`: /healthz, each enabled adapter's webhook routes and the
+market office's pages under /office/ (`bot.office`; ``office.enabled``).
 
 Adapters own their routes (and their signature checks); this module only mounts them, and
 starts and stops the adapters with the server, so a SIGINT/SIGTERM lets every update in
@@ -82,5 +83,9 @@ def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
     routes = [Route("/healthz", healthz, methods=["GET"])]
     for adapter in adapters:
         routes.extend(adapter.routes())
+    if (app.config.get("office") or {}).get("enabled", True) and getattr(app, "markets", None):
+        from bot.office.app import office_mount  # the market office's pages, /office/
+
+        routes.append(office_mount(app))
     return Starlette(routes=routes, lifespan=lifespan,
                      middleware=[Middleware(BodyLimit, limit=max_body)])

@@ -44,6 +44,7 @@ WORDS = {
     "rekap": "recap", "recap": "recap", "laporan": "recap",
     "link": "link", "tautan": "link",
     "koordinator": "staff", "coordinator": "staff", "koord": "staff",
+    "masuk": "login", "login": "login",  # staff: a link to the office's pages (sign_in.py)
 }
 STAFF_VERBS = frozenset({"claim", "recap", "staff", "assign"})
 MAX_COMMAND = 60
@@ -101,7 +102,7 @@ class CommandKind(ChoiceKind):
 
     def check(self, spec: InputSpec) -> list[str]:
         verbs = spec.params.get("verbs", [])
-        known = {*VERBS.values(), "recap"}
+        known = {*VERBS.values(), "recap", "login"}
         if not isinstance(verbs, list) or not set(verbs) <= known:
             return [f"'verbs' must be a list drawn from {', '.join(sorted(known))}"]
         return []
@@ -146,6 +147,8 @@ def route(ctx: Context, command: Command) -> str | None:
     roles = ctx.services.roles
     if command.verb == "link":
         return "link"
+    if command.verb == "login":  # staff only; anyone else gets the menu as for any word
+        return "login" if roles.is_staff(ctx.key) else None
     if roles.is_staff(ctx.key) and (command.verb in STAFF_VERBS or command.code):
         return "staff"
     if command.code and command.verb != "claim":

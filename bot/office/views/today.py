@@ -1,0 +1,44 @@
+"""Today: the day's orders by status, with filters; the list refreshes itself (htmx polls
+``/today/rows`` every few seconds and swaps the list in)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.office import queries
+from bot.office.guard import Context, staff
+from bot.office.web import Office
+
+REFRESH_SECONDS = 5
+
+
+def read_day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def routes(office: Office) -> list[Route]:
+    def build(request: Request, ctx: Context) -> dict:
+        now = office.local()
+        day = read_day(request.query_params.get("day"), now.date())
+        filters = queries.Filters.read(request.query_params, ctx.viewer)
+        found = queries.todays_orders(office.app.services.orders, ctx.viewer, day)
+        view = queries.today(found, ctx.viewer, day, now, filters, office.roles.display_name)
+        return {"today": view, "filters": filters, "refresh": REFRESH_SECONDS,
+                "markets": office.app.markets, "day_param": request.query_params.get("day")}
+
+    @staff(office)
+    async def page(request: Request, ctx: Context) -> Response:
+        return ctx.render(request, "today.html", **build(request, ctx))
+
+    @staff(office)
+    async def rows(request: Request, ctx: Context) -> Response:
+        return ctx.render(request, "_today_rows.html", **build(request, ctx))
+
+    return [Route("/", page, methods=["GET"]), Route("/today/rows", rows, methods=["GET"])]

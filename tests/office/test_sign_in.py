@@ -1,0 +1,58 @@
+"""Signing in to the office by a link sent in chat: once, for ten minutes, staff only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.office.support import HEAD, KOORD, OfficeBot, open_store
+
+
+@pytest.fixture(params=["memory", "tinydb"])
+def office(request: pytest.FixtureRequest, tmp_path: Path) -> OfficeBot:
+    return OfficeBot(open_store(request.param, tmp_path))
+
+
+def test_link_from_chat_signs_in_once_and_get_never_uses_it(office: OfficeBot) -> None:
+    path = office.link_path(KOORD)
+    client = office.client()
+    for _ in range(2):  # a messenger's preview fetches it: nothing is used up
+        assert client.get(path).status_code == 200
+    assert client.get("/office/").status_code == 401
+    assert office.press(client, path).status_code == 303
+    assert client.get("/office/").status_code == 200
+    again = office.client()
+    assert office.press(again, path).status_code == 410  # used up
+    assert again.get("/office/").status_code == 401
+
+
+def test_link_expires_after_ten_minutes(office: OfficeBot) -> None:
+    path = office.link_path(HEAD)
+    office.chat.clock.advance(10 * 60 + 1)
+    client = office.client()
+    assert client.get(path).status_code == 410
+    assert office.press(client, path).status_code == 410
+    assert client.get("/office/").status_code == 401
+
+
+def test_sign_out_ends_the_session_and_refuses_earlier_links(office: OfficeBot) -> None:
+    unused = office.link_path(KOORD)
+    client = office.signed_in(KOORD)
+    page = client.get("/office/")
+    from tests.office.support import csrf_of
+
+    out = client.post("/office/keluar", data={"csrf": csrf_of(page.text)},
+                      follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/office/").status_code == 401
+    assert office.press(office.client(), unused).status_code == 410
+
+
+def test_a_residents_masuk_gets_the_menu_and_no_link(office: OfficeBot) -> None:
+    replies = office.chat.say("masuk", "warga")
+    text = "\n".join(r.text for r in replies)
+    assert "/office/masuk/" not in text
+    assert office.chat.state("warga") == "main.menu"
+    office.chat.say("/login", "warga")
+    assert "/office/masuk/" not in office.chat.text("warga")
