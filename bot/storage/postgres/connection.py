@@ -79,7 +79,7 @@ def _reset(conn: psycopg.Connection) -> None:
     conn.rollback()
 
 
-def _keepalives(dsn: str) -> dict[str, Any]:
+def keepalives(dsn: str) -> dict[str, Any]:
     """TCP keepalives so a lost worker's connection (and its locks) ends within ~1 min;
     the DSN may set its own."""
     if "keepalives" in dsn:
@@ -92,7 +92,7 @@ class Connections:
     def __init__(self, dsn: str, pool_size: int = 10) -> None:
         self.dsn = dsn
         self.pool_size = max(1, pool_size)
-        extra = _keepalives(dsn)
+        extra = keepalives(dsn)
         self._connect_kwargs = extra
         try:
             self.pool = ConnectionPool(

@@ -4,14 +4,17 @@ every worker (see connection.py for units of work and the connections)."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, Self
+from typing import Self
 
 import psycopg
 
 from bot.storage.base import Queued, Record, Store, StoreError, Timer
+from bot.storage.inbox import Inbox
 from bot.storage.postgres import messages, orders, outbox, schema, sequences, sessions, timers
 from bot.storage.postgres.connection import Connections
+from bot.storage.postgres.inbox import PgInbox, Presence
 from bot.storage.query import status_set
 
 
@@ -29,7 +32,9 @@ class PostgresStore(Store):
                              "PostgreSQL database, like postgresql://bot:secret@localhost/pasar")
         self.finished = frozenset(finished)
         self.db = Connections(dsn, pool_size)
-        self._inboxes: dict[str, Any] = {}
+        self._inboxes: dict[str, PgInbox] = {}
+        self._inbox_lock = threading.Lock()
+        self._presence: Presence | None = None
         if check_schema:
             try:
                 with self.db.conn() as conn:
@@ -59,9 +64,23 @@ class PostgresStore(Store):
         """For the CLI: calls outside a unit are committed as they run."""
 
     def close(self) -> None:
-        for inbox in self._inboxes.values():
-            inbox.close()
+        with self._inbox_lock:
+            for inbox in self._inboxes.values():
+                inbox.close()
+            if self._presence is not None:
+                self._presence.close()  # this worker's deliveries may be taken over now
         self.db.close()
+
+    def inbox(self, channel: str) -> Inbox:
+        """The ``inbox`` table's deliveries of ``channel`` (see postgres/inbox.py)."""
+        with self._inbox_lock:
+            if self.db.closed:
+                raise StoreError("the PostgreSQL store is closed")
+            if channel not in self._inboxes:
+                if self._presence is None:
+                    self._presence = Presence(self.db.dsn)
+                self._inboxes[channel] = PgInbox(self.db.dsn, channel, self._presence)
+            return self._inboxes[channel]
 
     def __enter__(self) -> Self:
         return self

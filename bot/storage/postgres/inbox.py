@@ -1,0 +1,198 @@
+"""The webhook inbox as a table (the contract of `bot.storage.inbox.Inbox`, shared by every
+worker): a delivery answered 200 is a row until it has been handled.
+
+`add` keeps a delivery in memory; `sync` inserts what was added, many callers sharing one
+commit (`GroupCommit`, in a worker thread). `done` deletes the row and `progress` records
+the replies sent, each at once on a connection of its own with ``synchronous_commit`` off:
+as the file inbox's unsynced lines, a killed worker loses none of them (the server has
+them); a server crash may lose the last few, which only hands those deliveries over again.
+
+Owner and lease: every row names the worker that added it (a number from the
+``inbox_owners`` sequence), and that worker's lease lasts as long as its presence lock (a
+session advisory lock held by a connection of its own) is held: while it lives, no other
+worker hands its deliveries over again; once it died (its connection ended, which frees
+the lock at once), the next worker to start takes them over (`pending`). A lease by time
+would either hand over deliveries a slow live worker is still handling, or keep a
+restarted worker waiting for its own.
+
+Numbers are ``owner << 32 | n``: unique across workers and growing across restarts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+
+import psycopg
+
+from bot.storage.base import StoreError
+from bot.storage.groupcommit import GroupCommit
+from bot.storage.inbox import Delivery, Inbox
+from bot.storage.postgres.connection import keepalives
+
+log = logging.getLogger(__name__)
+
+PRESENCE = 0x70617372  # classid of the presence locks (pg_advisory_lock(PRESENCE, owner))
+
+
+class Presence:
+    """This worker's owner number and the lock that says it is alive."""
+
+    def __init__(self, dsn: str) -> None:
+        try:
+            self.conn = psycopg.connect(dsn, autocommit=True, **keepalives(dsn))
+            row = self.conn.execute("SELECT nextval('inbox_owners')").fetchone()
+            assert row is not None
+            self.owner = int(row[0])
+            self.conn.execute("SELECT pg_advisory_lock(%s, %s)", (PRESENCE, self.owner))
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL: cannot open the inbox: {type(exc).__name__}") from exc
+
+    def close(self) -> None:
+        with contextlib.suppress(psycopg.Error):
+            self.conn.close()
+
+
+CLAIM = """
+UPDATE inbox SET owner = %(me)s
+ WHERE channel = %(channel)s AND owner <> %(me)s
+   AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+                   AND l.classid::bigint = %(cls)s AND l.objid::bigint = inbox.owner
+                   AND l.objsubid = 2)
+RETURNING number, body, sent, arrival
+"""
+
+
+class PgInbox(Inbox):
+    """`Inbox` on the ``inbox`` table (every public method is this class's own)."""
+
+    def __init__(self, dsn: str, channel: str, presence: Presence) -> None:
+        self.channel = channel
+        self.path = None
+        self._presence = presence  # alive as long as this inbox is
+        self._owner = presence.owner
+        self._lock = threading.Lock()
+        self._counter = 0
+        self._buffer: list[tuple[int, bytes]] = []  # added, not yet inserted
+        self._inflight: set[int] = set()  # being inserted by a round now
+        self._done_early: set[int] = set()  # done while in flight: deleted by the round
+        self._open: set[int] = set()
+        self._sent: dict[int, dict[str, int]] = {}
+        self._closed = False
+        self._commit = GroupCommit(self._write_round)
+        try:
+            self._writer = psycopg.connect(dsn, **keepalives(dsn))
+            self._fast = psycopg.connect(dsn, autocommit=True, **keepalives(dsn))
+            self._fast.execute("SET synchronous_commit = off")
+            rows = self._fast.execute(CLAIM, {"me": self._owner, "channel": channel,
+                                              "cls": PRESENCE}).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL: cannot open the inbox: {type(exc).__name__}") from exc
+        rows.sort(key=lambda row: row[3])  # arrival order
+        self._left = [Delivery(int(n), bytes(body)) for n, body, _, _ in rows]
+        self._sent = {int(n): {str(k): int(v) for k, v in sent.items()}
+                      for n, _, sent, _ in rows if sent}
+        self._open = {d.number for d in self._left}
+        if self._left:
+            log.info("inbox %s: %d delivery(ies) left by a worker that stopped, to handle",
+                     channel, len(self._left))
+
+    # -- what adapters call -----------------------------------------------------------
+    def pending(self) -> list[Delivery]:
+        with self._lock:
+            return [d for d in self._left if d.number in self._open]
+
+    def add(self, body: bytes) -> int:
+        with self._lock:
+            if self._closed:
+                raise StoreError("the inbox is closed")
+            self._counter += 1
+            number = (self._owner << 32) | self._counter
+            self._buffer.append((number, bytes(body)))
+            self._open.add(number)
+            self._commit.changed += 1
+            return number
+
+    async def sync(self) -> None:
+        await self._commit.flush()
+
+    def _write_round(self) -> None:
+        """(thread) Insert what was added, in one transaction, synchronously committed."""
+        with self._lock:
+            if self._closed:
+                raise StoreError("the inbox is closed")
+            target = self._commit.changed
+            rows, self._buffer = self._buffer, []
+            self._inflight = {n for n, _ in rows}
+        try:
+            with self._writer.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO inbox (number, channel, body, owner) VALUES (%s, %s, %s, %s)",
+                    [(n, self.channel, body, self._owner) for n, body in rows])
+                with self._lock:
+                    early, self._done_early = self._done_early, set()
+                if early:
+                    cur.execute("DELETE FROM inbox WHERE number = ANY(%s)", (sorted(early),))
+            self._writer.commit()
+        except psycopg.Error as exc:
+            with contextlib.suppress(psycopg.Error):
+                self._writer.rollback()
+            with self._lock:  # tried again by the next round
+                self._buffer[:0] = [(n, b) for n, b in rows if n in self._open]
+                self._commit.changed += 1
+                self._inflight = set()
+            raise StoreError(f"cannot write the {self.channel} inbox: "
+                             f"{type(exc).__name__}") from exc
+        with self._lock:
+            self._inflight = set()
+        self._commit.note_durable(target)
+
+    def done(self, number: int) -> None:
+        with self._lock:
+            self._sent.pop(number, None)
+            if number not in self._open or self._closed:
+                return
+            self._open.discard(number)
+            unsynced = [item for item in self._buffer if item[0] == number]
+            if unsynced:
+                self._buffer.remove(unsynced[0])
+                return
+            if number in self._inflight:
+                self._done_early.add(number)
+                return
+        try:
+            self._fast.execute("DELETE FROM inbox WHERE number = %s", (number,))
+        except psycopg.Error as exc:  # handed over again at a start: the engine skips it
+            log.warning("inbox %s: a done mark was not written (%s)", self.channel,
+                        type(exc).__name__)
+
+    def progress(self, number: int, message_id: str, sent: int) -> None:
+        with self._lock:
+            if number not in self._open or self._closed:
+                return
+            self._sent.setdefault(number, {})[message_id] = sent
+        try:
+            self._fast.execute(
+                "UPDATE inbox SET sent = jsonb_set(sent, ARRAY[%s], to_jsonb(%s::int)) "
+                "WHERE number = %s", (message_id, sent, number))
+        except psycopg.Error as exc:
+            log.warning("inbox %s: progress was not written (%s)", self.channel,
+                        type(exc).__name__)
+
+    def sent_before(self, number: int, message_id: str) -> int:
+        with self._lock:
+            return self._sent.get(number, {}).get(message_id, 0)
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._open)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        for conn in (self._writer, self._fast):
+            with contextlib.suppress(psycopg.Error):
+                conn.close()
