@@ -53,6 +53,10 @@ def check_data(config: dict, report: Report, *, repair: bool, min_free: int,
     from bot.config import resolve
 
     storage = config.get("storage") or {}
+    if storage.get("backend", "tinydb") == "postgres":
+        from bot.cli.doctor_postgres import check_postgres
+
+        check_postgres(storage, report)
     if storage.get("backend", "tinydb") != "tinydb":
         return
     folder = resolve(config, storage.get("path", "data/"))

@@ -50,6 +50,10 @@ def retry(conn: psycopg.Connection, item_id: int, at: float, error: str) -> None
                  "WHERE id = %s AND sent_at IS NULL", (float(at), error[:500], int(item_id)))
 
 
-def waiting(conn: psycopg.Connection) -> int:
-    row = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()
-    return int(row[0]) if row else 0
+def waiting(conn: psycopg.Connection) -> tuple[int, float | None]:
+    """How many replies are not sent, and when the oldest of them was queued."""
+    row = conn.execute("SELECT count(*), min(queued_at) FROM outbox WHERE sent_at IS NULL"
+                       ).fetchone()
+    if row is None:
+        return 0, None
+    return int(row[0]), (float(row[1]) if row[1] is not None else None)

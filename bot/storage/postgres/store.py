@@ -187,6 +187,10 @@ class PostgresStore(Store):
         with self.db.conn(write=True) as conn:
             outbox.retry(conn, item_id, at, error)
 
+    def outbox_waiting(self) -> tuple[int, float | None]:
+        with self.db.conn() as conn:
+            return outbox.waiting(conn)
+
     # -- durable timers -------------------------------------------------------------------
     def set_timer(self, timer: Timer) -> None:
         with self.db.conn(write=True) as conn:
@@ -205,7 +209,7 @@ class PostgresStore(Store):
         with self.db.conn() as conn:
             return {"sessions": sessions.count(conn), "orders": orders.count(conn),
                     "sequences": len(sequences.all_(conn)),
-                    "outbox waiting": outbox.waiting(conn)}
+                    "outbox waiting": outbox.waiting(conn)[0]}
 
 
 def connect(dsn: str) -> psycopg.Connection:

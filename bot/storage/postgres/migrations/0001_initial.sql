@@ -73,6 +73,7 @@ CREATE TABLE outbox (
     owner       text NOT NULL,
     lease_until double precision NOT NULL,
     attempts    integer NOT NULL DEFAULT 0,
+    queued_at   double precision NOT NULL DEFAULT extract(epoch FROM clock_timestamp()),
     sent_at     double precision,
     error       text
 );
