@@ -113,3 +113,25 @@ def _copy(config: dict, args: argparse.Namespace, conn: Any) -> int:
     print("copied and checked: set storage.backend: postgres and storage.dsn, then start "
           "the bot")
     return 0
+
+
+def schema_problem(config: dict) -> str | None:
+    """Why `serve` must not start on this database (None: it may, or not postgres): its
+    schema is behind (naming the command to run), or it cannot be reached."""
+    storage = config.get("storage") or {}
+    if storage.get("backend") != "postgres":
+        return None
+    from bot.storage.base import StoreError
+    from bot.storage.postgres import schema
+    from bot.storage.postgres.store import connect
+
+    try:
+        with connect(str(storage.get("dsn") or "")) as conn:
+            missing = schema.pending(conn)
+    except StoreError as exc:
+        return f"The bot cannot start: {exc}"
+    if not missing:
+        return None
+    return (f"The bot cannot start: the database schema is behind this version "
+            f"({len(missing)} migration(s) not applied: "
+            f"{', '.join(m.label for m in missing)}). Run: python3 main.py db upgrade")

@@ -108,6 +108,12 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.server import build_server
 
     logging.getLogger().setLevel(logging.INFO)
+    from bot.cli.db import schema_problem
+
+    problem = schema_problem(config)  # postgres: a schema behind is refused, with the fix
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     if getattr(args, "workers", 1) > 1:  # this process supervises; the workers serve
         from bot.workers import supervise
 
