@@ -248,7 +248,10 @@ def worker_argv(args: Any) -> list[str]:
         argv += ["--config", str(Path(args.config).resolve())]
     if getattr(args, "verbose", False):
         argv.append("-v")
-    return [*argv, "serve"]
+    serve = ["serve"]
+    if getattr(args, "port", None) is not None:
+        serve += ["--port", str(args.port)]
+    return [*argv, *serve]
 
 
 def supervise(config: dict[str, Any], args: Any) -> int:

@@ -77,8 +77,9 @@ def serve_config(tmp_path: Path, port: int, *, graph_url: str | None = None,
 class ServeProcess:
     """One `main.py serve` process at a time on ``config``; its stderr appended to ``log``."""
 
-    def __init__(self, config: Path, port: int, log: Path) -> None:
+    def __init__(self, config: Path, port: int, log: Path, *, args: tuple[str, ...] = ()) -> None:
         self.config, self.port, self.log = config, port, log
+        self.args = args  # after `serve` (``--workers 2``)
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self._mark = 0
@@ -88,7 +89,8 @@ class ServeProcess:
         self._mark = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as err:  # a Popen polled, not asyncio's child watcher
             self.proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "main.py"), "--config", str(self.config), "serve"],
+                [sys.executable, str(ROOT / "main.py"), "--config", str(self.config), "serve",
+                 *self.args],
                 cwd=ROOT, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         async with httpx.AsyncClient(timeout=2) as client:
