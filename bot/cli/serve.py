@@ -38,6 +38,9 @@ def add_parser(sub: Any, name: str) -> None:
         "webhooks; with --workers N (on PostgreSQL), N processes on that port. Stop with "
         "Ctrl-C or SIGTERM.",
     )
+    parser.add_argument("--port", type=int, default=None,
+                        help="listen on this port instead of server.port (several serve "
+                        "processes behind one reverse proxy)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="N worker processes on server.port (needs storage.backend: "
                         "postgres; see bot/workers.py)")
@@ -108,6 +111,14 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.server import build_server
 
     logging.getLogger().setLevel(logging.INFO)
+    if getattr(args, "port", None) is not None:
+        if not 0 < args.port < 65536:
+            print(f"serve --port {args.port}: a port number is 1-65535", file=sys.stderr)
+            return 2
+        config["server"]["port"] = args.port
+    if getattr(args, "workers", 1) < 1:
+        print(f"serve --workers {args.workers}: at least 1", file=sys.stderr)
+        return 2
     from bot.cli.db import schema_problem
 
     problem = schema_problem(config)  # postgres: a schema behind is refused, with the fix
