@@ -129,7 +129,13 @@ class AdvisoryLeadership(Leadership):
         return bool(row and row[0])
 
     async def release(self) -> None:
-        """Closing the connection ends the session, and the lock with it."""
+        """Unlock (the next worker's try succeeds at once), then close the connection
+        (which would end the lock anyway, as its session ends a moment later)."""
+        if self._held and self._conn is not None and not self._conn.closed:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(self.timeout):
+                    await self._conn.execute("SELECT pg_advisory_unlock(%s, %s)",
+                                             (LOCK_CLASS, self.key))
         await self._drop()
 
     async def _drop(self) -> None:
