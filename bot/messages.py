@@ -138,6 +138,18 @@ class AskContact(Reply):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Template(Reply):
+    """A message to someone who may not have written lately (an announcement): where a
+    platform allows only pre-approved messages then (WhatsApp, outside its 24-hour window),
+    its adapter sends the approved template ``name`` in ``language``, its body filled with
+    ``params`` in order; a platform without such a rule sends ``text``."""
+
+    name: str
+    language: str = ""
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Photo(Reply):
     """A picture a user sent, passed on to someone else (``text`` is its caption).
 

@@ -31,8 +31,11 @@ class BaseAdapter(ABC):
     name: str = ""
 
     @abstractmethod
-    async def send(self, reply: Reply) -> None:
-        """Render and send one reply (``reply.to`` is a user key of this channel)."""
+    async def send(self, reply: Reply) -> bool | None:
+        """Render and send one reply (``reply.to`` is a user key of this channel); False
+        when it could not be sent (refused by the platform, or the platform unreachable:
+        the adapter logs why), True or None when it went (or waits by the platform's rule
+        for its user to write)."""
 
     def routes(self) -> list[Any]:
         """Starlette routes this adapter serves (webhooks); none by default."""

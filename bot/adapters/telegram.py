@@ -479,7 +479,8 @@ class TelegramAdapter(BaseAdapter):
         return Labels(t(lang, "tg.share_location"), t(lang, "tg.share_contact"),
                       t(lang, "tg.choose"))
 
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Reply) -> bool:
+        """False when the Bot API refused it or could not be reached (logged)."""
         channel, user = split_key(reply.to)
         if channel != CHANNEL:
             raise ValueError(f"not a telegram user: {channel}")
@@ -491,7 +492,7 @@ class TelegramAdapter(BaseAdapter):
                 sent = await self._send_one(item, reply, chat_id)
             except TelegramError as error:  # retried already: the API's answer says it all
                 log.error("telegram: a reply was not sent (%s)", describe(error, self._token))
-                return
+                return False
             if sent is None:
                 continue
             if item.reply_keyboard is True:
@@ -500,6 +501,7 @@ class TelegramAdapter(BaseAdapter):
                 self._keyboards.discard(chat_id)
             if item.menu and _indexed(item):
                 self._remember(self._menus, (chat_id, sent.message_id), item.menu)
+        return True
 
     async def _send_one(self, item: Outgoing, reply: Reply, chat_id: int) -> Any:
         bot = self.application.bot

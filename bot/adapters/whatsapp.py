@@ -64,7 +64,7 @@ from bot.config import ConfigError
 from bot.delivery import replies_sent
 from bot.json_input import BadJSON, json_object
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
-from bot.messages import Incoming, Menu, Reply, Text, split_key, user_key
+from bot.messages import Incoming, Menu, Reply, Template, Text, split_key, user_key
 from bot.privacy import message_ref, who
 from bot.storage.base import StoreError
 from bot.storage.inbox import Inbox
@@ -322,22 +322,25 @@ class WhatsAppAdapter(BaseAdapter):
         return True
 
     # -- sending ------------------------------------------------------------------------
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Reply) -> bool:
+        """False when it was not sent (refused, or the Graph API unreachable; logged); a
+        reply held for a user outside the window counts as sent: it goes when they write.
+        A `Template` is sent outside the window too: that is what templates are for."""
         channel, user = split_key(reply.to)
         if channel != CHANNEL or not user:
             log.warning("whatsapp: cannot send to %s", who(reply.to))
-            return
-        if self.window.is_closed(user):
+            return False
+        if self.window.is_closed(user) and not isinstance(reply, Template):
             await self._hold(user, reply)
-            return
-        await self._deliver(user, reply)
+            return True
+        return await self._deliver(user, reply)
 
     def _translator(self, key: str) -> Translate:
         language = self.app.engine.language_of(key)
         i18n = self.app.i18n
         return lambda message_id, **params: i18n.t(language, message_id, **params)
 
-    async def _deliver(self, user: str, reply: Reply, page: int = 0) -> None:
+    async def _deliver(self, user: str, reply: Reply, page: int = 0) -> bool:
         t = self._translator(reply.to)
         if isinstance(reply, Menu):
             bodies = render_menu(reply, user, t, page)
@@ -355,18 +358,19 @@ class WhatsAppAdapter(BaseAdapter):
             if result.ok:
                 self._remember(result.message_id, user, reply)
                 continue
-            if result.outside_window:
+            if result.outside_window and not isinstance(reply, Template):
                 self.window.close(user, self._now())
                 await self._hold(user, reply)
-            elif body["type"] == "image" and reply.text.strip():
+                return True
+            if body["type"] == "image" and reply.text.strip():
                 log.warning("whatsapp: a picture to %s failed (code %s); its caption goes as "
                             "text", _who(user), result.code)
-                await self._deliver(user, Text(to=reply.to, text=reply.text))
-            else:
-                log.error("whatsapp: sending to %s failed: code %s, HTTP %s, after %d "
-                          "attempts: %s", _who(user), result.code, result.status, result.attempts,
-                          result.detail)
-            return
+                return await self._deliver(user, Text(to=reply.to, text=reply.text))
+            log.error("whatsapp: sending to %s failed: code %s, HTTP %s, after %d "
+                      "attempts: %s", _who(user), result.code, result.status, result.attempts,
+                      result.detail)
+            return False
+        return True
 
     def _remember(self, message_id: str | None, user: str, reply: Reply) -> None:
         if message_id:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.adapters.base import with_prompt
-from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply
+from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply, Template
 
 Body = dict[str, Any]
 Translate = Callable[..., str]
@@ -99,8 +99,14 @@ def text_bodies(to: str, text: str) -> list[Body]:
     return [_base(to, "text", {"preview_url": False, "body": piece}) for piece in split_text(text)]
 
 
-def template_body(to: str, name: str, language: str) -> Body:
-    return _base(to, "template", {"name": name, "language": {"code": language}})
+def template_body(to: str, name: str, language: str, params: tuple[str, ...] = ()) -> Body:
+    """An approved template, its body's ``{{1}}``, ``{{2}}``... filled with ``params`` (a
+    parameter may hold no line breaks or tabs, nor more than four spaces in a row)."""
+    content: dict[str, Any] = {"name": name, "language": {"code": language}}
+    if params:
+        content["components"] = [{"type": "body", "parameters": [
+            {"type": "text", "text": " ".join(p.split())} for p in params]}]
+    return _base(to, "template", content)
 
 
 def _interactive(to: str, text: str, fallback: str, content: dict[str, Any]) -> list[Body]:
@@ -223,6 +229,8 @@ def render(reply: Reply, to: str, t: Translate) -> list[Body]:
     if isinstance(reply, AskLocation):
         content = {"type": "location_request_message", "action": {"name": "send_location"}}
         return _interactive(to, reply.text, t("wa.location_prompt"), content)
+    if isinstance(reply, Template):
+        return [template_body(to, reply.name, reply.language or "id", reply.params)]
     if isinstance(reply, AskContact):  # WhatsApp has no share-my-number button
         return text_bodies(to, reply.text)
     if isinstance(reply, Photo) and reply.media.isdigit():  # a WhatsApp media id

@@ -4,10 +4,13 @@ and knows nothing of statuses or of this type)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.ordering.domain.order import Order
+
+log = logging.getLogger(__name__)
 
 
 class Orders:
@@ -15,6 +18,9 @@ class Orders:
 
     def __init__(self, repository: Any) -> None:
         self.repository = repository
+        # told of every order stored by `update`, in the same unit of work (the app's
+        # reminders set their timers there); one that fails is logged, the change stands
+        self.watchers: list[Callable[[Order], None]] = []
 
     def next_sequence(self, name: str) -> int:
         return self.repository.next_sequence(name)
@@ -32,8 +38,14 @@ class Orders:
     def update(self, order: Order) -> Order:
         """Write what changed since ``order`` was read; raises VersionConflict when someone
         else changed it meanwhile."""
-        return Order.from_record(
+        stored = Order.from_record(
             self.repository.update_order(order.code, order.changes(), order.version))
+        for watch in self.watchers:
+            try:
+                watch(stored)
+            except Exception:
+                log.exception("an order watcher failed on %s", stored.code)
+        return stored
 
     def query(self, *, market: str | None = None, status: str | Iterable[str] | None = None,
               since: str | None = None, until: str | None = None,
