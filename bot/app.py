@@ -227,6 +227,8 @@ class App:
         self.adapters: dict[str, Any] = {}
         # periodic jobs (name -> coroutine function taking the app and the clock value);
         # the server calls `run_jobs` every minute, each job decides whether it is due
+            config=config,
+            away=self.away,  # a messenger's rule keeps the bot from writing (adapters say)
         self.jobs: dict[str, Callable[[App, float], Awaitable[Any]]] = {
             "daily recap": daily.send_daily_recap,
             "escalation": escalation.escalate_due,  # orders nobody claimed (durable timers)
@@ -283,6 +285,17 @@ class App:
     async def deliver(self, replies: list[Reply],
                       progress: Callable[[int], None] | None = None) -> None:
         """Send each reply through the adapter of its recipient's channel; ``progress``
+    def away(self, key: str) -> bool:
+        """Whether ``key``'s messenger keeps the bot from writing to them now (WhatsApp's
+        24-hour window since their last message), as that channel's adapter says; False
+        where the adapter has no such rule."""
+        channel, user = split_key(key)
+        check = getattr(self.adapters.get(channel), "away", None)
+        if check is None:
+            return False
+        record = self.store.get_session(key) or {}
+        return bool(check(user, float(record.get("updated_at") or 0)))
+
         is told how many are done after each one (sent, or given up on)."""
         for done, reply in enumerate(replies, 1):
             await self._send(reply)

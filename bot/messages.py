@@ -13,13 +13,13 @@ from typing import Any
 from bot.text_clean import clean
 
 
-def _clean_strings(obj: Any, multiline: str = "") -> None:
+def _clean_strings(obj: Any, multiline: tuple[str, ...] = ()) -> None:
     """Clean every string field of a frozen dataclass in place (`bot.text_clean`): text
     enters here, from every adapter, so no lone surrogate or control character is stored."""
     for f in fields(obj):
         value = getattr(obj, f.name)
         if isinstance(value, str):
-            object.__setattr__(obj, f.name, clean(value, multiline=f.name == multiline))
+            object.__setattr__(obj, f.name, clean(value, multiline=f.name in multiline))
 
 
 def user_key(channel: str, user: str) -> str:
@@ -80,9 +80,10 @@ class Incoming:
     profile_phone: str | None = None  # a phone number the platform vouches for (WhatsApp)
     unsupported: str | None = None  # "photo", "sticker", "voice", ... (nothing else set)
     media: str | None = None  # platform media reference of an unsupported item, if any
+    caption: str | None = None  # with a picture: the words sent with it, if any
 
     def __post_init__(self) -> None:
-        _clean_strings(self, multiline="text")
+        _clean_strings(self, multiline=("text", "caption"))
 
     @property
     def key(self) -> str:

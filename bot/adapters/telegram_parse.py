@@ -86,7 +86,8 @@ def parse_message(message: Message, update_id: int) -> Incoming | None:
         return Incoming(contact=Contact(contact.phone_number, contact.first_name), **common)
     kind = attachment_kind(message)
     if kind is not None:
-        return Incoming(unsupported=kind, media=_media_ref(message, kind), **common)
+        return Incoming(unsupported=kind, media=_media_ref(message, kind),
+                        caption=message.caption or None, **common)
     if message.text is not None:
         if is_start(message.text):
             text, referral = start_text(message.text)

@@ -59,7 +59,7 @@ from bot.adapters.whatsapp_send import (
     GraphSender,
     client_limits,
 )
-from bot.adapters.whatsapp_window import WindowBook
+from bot.adapters.whatsapp_window import WINDOW, WindowBook
 from bot.config import ConfigError
 from bot.delivery import replies_sent
 from bot.json_input import BadJSON, json_object
@@ -166,6 +166,11 @@ class WhatsAppAdapter(BaseAdapter):
     # -- webhook ------------------------------------------------------------------------
     async def verify(self, request: Request) -> Response:
         query = request.query_params
+    def away(self, user: str, last_seen: float) -> bool:
+        """Outside the 24-hour window: recorded so (a send failed with 131047), or the
+        user's last message (``last_seen``, epoch seconds) is older than the window."""
+        return self.window.is_closed(user) or self._now() - last_seen > WINDOW
+
         token = query.get("hub.verify_token", "")
         if query.get("hub.mode") == "subscribe" and hmac.compare_digest(
                 token.encode("utf-8"), self.verify_token.encode("utf-8")):

@@ -126,7 +126,9 @@ def _media(kind: str, neutral: str | None = None) -> Callable[[dict[str, Any]], 
         part = _part(message, kind)
         media = part.get("id")
         what = "voice" if kind == "audio" and part.get("voice") else neutral or kind
-        return {"unsupported": what, "media": str(media) if media else None}
+        caption = part.get("caption")
+        return {"unsupported": what, "media": str(media) if media else None,
+                "caption": caption if isinstance(caption, str) and caption else None}
 
     return parse
 

@@ -15,6 +15,7 @@ from bot.messages import AskContact, AskLocation, Menu, Option, Photo, Reply, Te
 from bot.storage.base import Store
 
 KEY_PREFIX = "whatsapp.window:"
+WINDOW = 24 * 3600 - 300  # seconds after a user's last message (a little margin kept)
 MAX_HELD = 50  # per user; older notifications give way to newer ones
 
 _KINDS: dict[str, type[Reply]] = {

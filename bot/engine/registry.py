@@ -57,6 +57,9 @@ class Registry:
 
     def action(self, name: str) -> Callable[[Action], Action]:
         def register(fn: Action) -> Action:
+        # run first on every message a user sends (after duplicates are dropped), before
+        # it is routed: what waited for this user to write goes out ahead of the answer
+        self.arrivals: list[Action] = []
             self.actions[name] = fn
             return fn
 
@@ -102,6 +105,12 @@ class Registry:
         """Add an input kind, or replace a built-in one of the same name."""
         self.kinds[kind.name] = kind
         return kind
+    def on_arrival(self, fn: Action) -> Action:
+        """Run ``fn(ctx)`` on every message before it is routed (a failure is logged and
+        the message handled all the same)."""
+        self.arrivals.append(fn)
+        return fn
+
 
     def describe(self) -> dict[str, Any]:
         return {

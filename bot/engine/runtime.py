@@ -147,6 +147,7 @@ class Engine:
         if press is Press.STANDING:
             await self._standing(ctx)
             return
+        await self._arrived(ctx)
         if press is Press.STALE:
             await self._superseded(ctx)
             return
@@ -202,6 +203,18 @@ class Engine:
     def _busy(self, session: Session) -> bool:
         """In the middle of something: in a flow, away from the entry flow's home."""
         return session.in_flow and (session.flow, session.state) != self._home()
+    async def _arrived(self, ctx: Context) -> None:
+        """The app's arrival hooks (`Registry.on_arrival`); one that fails is logged and
+        does not keep the message from its answer."""
+        for hook in self.registry.arrivals:
+            try:
+                outcome = hook(ctx)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                log.exception("an arrival hook failed on %s", ctx.incoming.channel
+                              if ctx.incoming else "?")
+
 
     def _stop_word(self, session: Session, command: Command) -> Command:
         """``stop`` cancels what is in progress; with nothing in progress it is what people

@@ -151,7 +151,7 @@ def test_a_report_before_delivery_is_refused(bot: ChatBot) -> None:
     bot.say(f"komplain {code}")
     assert "setelah pesanan diantar" in bot.text()
     assert bot.state() == "status.detail"
-    assert bot.options() == ["cancel", "done"]
+    assert bot.options() == ["cancel", "talk", "done"]
 
 
 def test_someone_elses_order_stays_private(bot: ChatBot) -> None:

@@ -69,7 +69,7 @@ def test_claiming_from_the_group() -> None:
     assert len(telegram.sent) == before
     # Bu Sri goes on in her private chat
     bot.say(f"lihat {code}", "koord-kranji-2")
-    assert bot.options("koord-kranji-2") == ["shop", "cancel", "handover", "home"]
+    assert bot.options("koord-kranji-2") == ["shop", "cancel", "handover", "talk", "home"]
 
 
 def test_other_group_messages_are_left_alone() -> None:

@@ -77,4 +77,7 @@ def act(ctx: Context, event: str, *, illegal: str = "coord.illegal_change",
     except LifecycleError as error:
         raise explain(ctx, error, order, illegal) from None
     notify.changed(ctx, fired)
+    from bot.ordering.chat import relay  # builds on this module: imported when first used
+
+    relay.after_change(ctx, fired)  # the order's conversation: a new holder, or closed
     return fired.after

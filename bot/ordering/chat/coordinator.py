@@ -16,7 +16,15 @@ from typing import Any
 from bot.engine.context import ActionFailed, Context
 from bot.engine.registry import Registry
 from bot.messages import Option
-from bot.ordering.chat import escalation, follow, links, payments, routing, substitutes
+from bot.ordering.chat import (
+    escalation,
+    follow,
+    links,
+    payments,
+    routing,
+    substitutes,
+    thread,
+)
 from bot.ordering.chat.changes import act, current, lifecycle, now, orders
 from bot.ordering.domain.events import Offer
 from bot.ordering.domain.lifecycle import Lifecycle
@@ -87,6 +95,8 @@ def intake(ctx: Context) -> None:
             claim_order(ctx)
         elif command.verb == "assign":
             ctx.slots["wants"] = "assign"
+        elif command.verb == "talk":  # a relayed message's reply button
+            thread.wants(ctx)
     except ActionFailed as failed:
         ctx.say(failed.message_id, **failed.params)
         if failed.message_id in ("coord.no_such_order", "coord.not_your_market"):
@@ -109,6 +119,7 @@ def order_actions(ctx: Context) -> list[Option]:
     order = current(ctx)
     found = offers(lifecycle(ctx), _roles(ctx), ctx.key, order) if order else []
     options = [Option(offer.answer, ctx.t(offer.label)) for offer in found]
+    options += thread.card_option(ctx, order, "thread.opt_to_resident")
     return [*options, Option("home", ctx.t("coord.opt_home"))]
 
 
@@ -288,3 +299,4 @@ def register(registry: Registry) -> None:
     routing.register(registry)
     follow.register(registry)
     links.register(registry)
+    thread.register(registry)

@@ -18,7 +18,7 @@ from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_te
 from bot.engine.matching import normalize
 from bot.engine.registry import Registry
 from bot.messages import Incoming, Menu, Option, Reply
-from bot.ordering.chat import substitutes
+from bot.ordering.chat import substitutes, thread
 from bot.ordering.chat.changes import act, lifecycle, orders
 from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import now_local, status_label
@@ -52,6 +52,9 @@ def intake(ctx: Context) -> None:
         if command.verb in substitutes.ANSWERS:
             substitutes.answer(ctx, command.verb)
             ctx.slots["wants"] = "substitutes"
+            return
+        if command.verb == "talk":  # a relayed message's reply button, or "tanya KODE"
+            thread.wants(ctx)
             return
         if command.verb == "cancel":
             may_cancel(ctx)
@@ -167,6 +170,7 @@ def actions(ctx: Context) -> list[Option]:
         options.append(Option("cancel", ctx.t("status.opt_cancel")))
     if "request_exchange" in allowed and order is not None and not too_late(ctx, order):
         options.append(Option("report", ctx.t("status.opt_report")))
+    options += thread.card_option(ctx, order, "thread.opt_to_coordinator")
     return [*options, Option("done", ctx.t("status.opt_done"))]
 
 

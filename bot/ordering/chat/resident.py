@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,9 @@ class Ordering:
     admins: frozenset[str] = frozenset()  # config `admins`: the market office
     bot_username: str = ""  # config telegram.bot_username, for referral links
     wa_number: str = ""  # config whatsapp.display_number, for referral links
+    # a user the bot may not write to now by their messenger's rule (WhatsApp's 24-hour
+    # window), as the App asks its adapters; never, where nobody says so
+    away: Callable[[str], bool] = lambda user: False
     unstaffed_warned: set[str] = field(default_factory=set)  # markets already logged
     complaint_days: int = 3  # config complaints.days: a problem reported after payment
     wilayah: Wilayah | None = None  # data/wilayah.yaml, for reading addresses

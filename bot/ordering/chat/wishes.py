@@ -19,11 +19,22 @@ from bot.engine.context import Context
 from bot.engine.inputs.base import answer_text
 from bot.engine.registry import Registry
 from bot.messages import Option
+from bot.ordering.chat import relay
 from bot.ordering.chat.changes import lifecycle
 from bot.ordering.chat.follow import my_orders, order_options
+from bot.ordering.domain.order import Order
 
 EVENTS = {"report": "request_exchange", "cancel": "cancel_by_resident"}
-NOTHING = {"report": "status.nothing_to_report", "cancel": "status.nothing_to_cancel"}
+NOTHING = {"report": "status.nothing_to_report", "cancel": "status.nothing_to_cancel",
+           "talk": "thread.nothing_open"}
+
+
+def _fits(ctx: Context, wanted: str, order: Order) -> bool:
+    """The order a wish may be about: one whose event is allowed now, or for "tanya
+    koordinator" one whose conversation is open."""
+    if wanted == "talk":
+        return relay.thread_open(ctx, order)
+    return EVENTS[wanted] in lifecycle(ctx).allowed_events(order.status)
 MAX_WISH_TEXT = 120
 
 
@@ -46,16 +57,19 @@ def says_report(ctx: Context) -> bool:
     return _says(ctx, "report") == "report"
 
 
+def says_talk(ctx: Context) -> bool:
+    return _says(ctx, "talk") == "talk"
+
+
 def wish(ctx: Context) -> None:
     """A report or a cancellation asked for without a code: which order is it about?"""
     ctx.slots.pop("wish", None)
     if ctx.slots.get("code"):
         return  # resident_intake found the order in the message
-    wanted = _says(ctx, "report", "cancel")
+    wanted = _says(ctx, "report", "cancel", "talk")
     if wanted is None:
         return
-    machine = lifecycle(ctx)
-    fitting = [o for o in my_orders(ctx) if EVENTS[wanted] in machine.allowed_events(o.status)]
+    fitting = [o for o in my_orders(ctx) if _fits(ctx, wanted, o)]
     if not fitting:
         ctx.say(NOTHING[wanted])
         return
@@ -69,10 +83,9 @@ def wish(ctx: Context) -> None:
 def wished_orders(ctx: Context) -> list[Option]:
     options = order_options(ctx)
     wanted = ctx.slots.get("wish")
-    if wanted not in EVENTS:
+    if wanted not in NOTHING:
         return options
-    machine = lifecycle(ctx)
-    fitting = {o.code for o in my_orders(ctx) if EVENTS[wanted] in machine.allowed_events(o.status)}
+    fitting = {o.code for o in my_orders(ctx) if _fits(ctx, wanted, o)}
     return [o for o in options if o.id.partition(":")[2] in fitting or o.id == "done"]
 
 
@@ -81,5 +94,7 @@ def register(registry: Registry) -> None:
     registry.condition("says_report")(says_report)
     registry.condition("resident_wishes_report")(lambda ctx: ctx.slots.get("wish") == "report")
     registry.condition("resident_wishes_cancel")(lambda ctx: ctx.slots.get("wish") == "cancel")
+    registry.condition("says_talk")(says_talk)
+    registry.condition("resident_wishes_talk")(lambda ctx: ctx.slots.get("wish") == "talk")
     registry.action("resident_wish")(wish)
     registry.options("wished_orders")(wished_orders)

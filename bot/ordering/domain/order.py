@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bot.ordering.domain.thread import ThreadMessage, read_thread
 from bot.ordering.understanding.address import Address
 from bot.ordering.understanding.items import Item
 
@@ -267,7 +268,7 @@ _KNOWN = (
     "code", "market", "status", "user", "channel", "items", "address", "resident",
     "referral", "estimate", "note", "request_id", "scheduled_for", "created_at",
     "updated_at", "version", "coordinator", "total", "courier", *_TIMES, *Payment.KEYS,
-    "cancel_reason", "cancelled_by", "cancelled_at", "exchange", "history",
+    "cancel_reason", "cancelled_by", "cancelled_at", "exchange", "history", "thread",
 )
 # keys a new order always carries (as orders have since the first version)
 _ALWAYS = ("code", "market", "status", "items", "address", "resident", "user", "channel",
@@ -302,6 +303,9 @@ class Order:
     cancellation: Cancellation | None = None
     exchange: Exchange | None = None
     history: tuple[HistoryEntry, ...] = ()
+    # what the resident and the coordinator wrote each other through the bot, oldest first
+    # (`bot.ordering.domain.thread`); the web office and the export show it
+    thread: tuple[ThreadMessage, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version doesn't know
     # the record this order was read from, and its parts as read (for a lossless write)
     _source: Record | None = field(default=None, repr=False, compare=False)
@@ -352,6 +356,7 @@ class Order:
             exchange=Exchange.from_record(r.get("exchange")),
             history=tuple(HistoryEntry.from_record(h) for h in (
                 history if isinstance(history, list) else [])),
+            thread=read_thread(r.get("thread")),
             extra=_extra(r, _KNOWN),
         )
         object.__setattr__(order, "_source", record)
@@ -386,6 +391,7 @@ class Order:
             "discount": self.payment.discount or None,
             "discount_reason": self.payment.discount_reason or None,
             "exchange": self.exchange.to_record() if self.exchange else None,
+            "thread": [m.to_record() for m in self.thread] or None,
         }
         if self.cancellation is not None:
             c = self.cancellation
@@ -468,7 +474,8 @@ _SHAPES: dict[str, tuple[str, tuple[type, ...]]] = {
     "user": ("a text", (str,)), "items": ("a list", (list,)),
     "address": ("an object or a text", (dict, str)), "resident": ("an object", (dict,)),
     "history": ("a list", (list,)), "courier": ("an object", (dict,)),
-    "exchange": ("an object", (dict,)), "total": ("a whole number", (int,)),
+    "exchange": ("an object", (dict,)), "thread": ("a list", (list,)),
+    "total": ("a whole number", (int,)),
     "cash": ("a whole number", (int,)), "version": ("a whole number", (int,)),
     "created_at": ("a date text", (str,)),
 }
@@ -484,7 +491,7 @@ def record_problems(record: Mapping[str, Any]) -> list[str]:
             continue
         if not isinstance(value, types) or isinstance(value, bool):
             found.append(f"{key} is {type(value).__name__}, not {what}")
-    for name in ("items", "history"):
+    for name in ("items", "history", "thread"):
         entries = record.get(name)
         if isinstance(entries, list) and not all(isinstance(e, dict) for e in entries):
             found.append(f"{name} holds something that is not an object")

@@ -87,6 +87,8 @@ def as_json(order: Order, name_of: NameOf = lambda user: user) -> dict[str, Any]
                          if cancel else None),
         "history": [{"at": h.at, "by": h.by, "from": h.from_, "to": h.to, "event": h.event,
                      "note": h.note} for h in order.history],
+        "thread": [{"at": m.at, "role": m.role, "by": m.by, "text": m.text, "photo": m.photo,
+                    "delivered_at": m.delivered_at} for m in order.thread],
     }
 
 
@@ -97,7 +99,7 @@ ORDER_COLUMNS = (
     "claimed_at", "courier_name", "courier_phone", "sent_at", "delivered_at", "cash",
     "paid_at", "outstanding", "discount", "discount_reason", "exchange_items",
     "exchange_note", "exchange_resolution", "refund", "exchange_done_at", "cancel_reason",
-    "cancelled_by", "cancelled_at", "history",
+    "cancelled_by", "cancelled_at", "history", "thread",
 )
 ITEM_COLUMNS = ("item_no", "item_name", "item_quantity", "item_unit", "item_budget",
                 "item_note", "item_price", "item_unavailable", "item_substitute")
@@ -117,6 +119,13 @@ def _history(order: Order) -> str:
     return " | ".join(
         f"{h.at} {h.by} {h.from_ or ''}->{h.to}" + (f" {h.event}" if h.event else "")
         + (f" ({h.note})" if h.note else "") for h in order.history)
+
+
+def _thread(order: Order) -> str:
+    """``2025-11-27T07:40:02+07:00 resident: minta yang kecil | ...`` (a picture: [foto])."""
+    return " | ".join(
+        f"{m.at} {m.role}: {m.text}" + (" [foto]" if m.photo else "")
+        + ("" if m.delivered_at else " (menunggu)") for m in order.thread)
 
 
 def rows(order: Order, name_of: NameOf = lambda user: user) -> list[list[str]]:
@@ -140,7 +149,7 @@ def values(order: Order, name_of: NameOf = lambda user: user) -> list[list[Any]]
         pay["outstanding"], pay["discount"], pay["discount_reason"],
         ",".join(str(n) for n in ex.get("items", [])), ex.get("note"), ex.get("resolution"),
         ex.get("refund"), ex.get("done_at"), cancel.get("reason"), cancel.get("by"),
-        cancel.get("at"), _history(order),
+        cancel.get("at"), _history(order), _thread(order),
     ]
     items = data["items"] or [None]
     out = []

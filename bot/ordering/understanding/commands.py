@@ -39,6 +39,8 @@ VERBS = {
     "masalah": "report", "complain": "report", "report": "report",
     "serahkan": "assign", "assign": "assign",
     "setuju": "subok", "subok": "subok", "tolak": "subno", "subno": "subno",
+    # a message on the order's conversation (bot/ordering/chat/thread.py)
+    "tanya": "talk", "balas": "talk", "chat": "talk", "talk": "talk", "reply": "talk",
 }
 WORDS = {
     "rekap": "recap", "recap": "recap", "laporan": "recap",
