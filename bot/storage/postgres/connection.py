@@ -72,11 +72,15 @@ def _configure(conn: psycopg.Connection) -> None:
 
 
 def _reset(conn: psycopg.Connection) -> None:
-    """A connection back in the pool holds no lock and no transaction."""
+    """(the pool calls it as a connection comes back) No transaction, no lock left: what
+    was not committed is rolled back, then the locks go, outside any transaction."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         conn.rollback()
-    conn.execute("SELECT pg_advisory_unlock_all()")
-    conn.rollback()
+    conn.autocommit = True  # a client-side switch: no round trip
+    try:
+        conn.execute("SELECT pg_advisory_unlock_all()")
+    finally:
+        conn.autocommit = False
 
 
 def keepalives(dsn: str) -> dict[str, Any]:
@@ -235,15 +239,17 @@ class Connections:
         conn.execute("SELECT set_config('lock_timeout', %s, true)", (LOCK_TIMEOUT,))
 
     def _leave(self, conn: psycopg.Connection) -> None:
-        """(thread) Roll back what was not committed, release the locks, put it back."""
-        try:
-            if not conn.broken and not conn.closed:
-                _reset(conn)
-        except psycopg.Error:
-            with contextlib.suppress(psycopg.Error):
-                conn.close()  # the pool replaces it; the server dropped its locks
-        finally:
-            self.pool.putconn(conn)
+        """(thread) Put it back: the pool's reset (`_reset`) rolls back what was not
+        committed and releases the locks; a connection it cannot reset is closed (the
+        server then drops its locks) and replaced."""
+        if conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                            psycopg.pq.TransactionStatus.INERROR):
+            try:
+                conn.rollback()  # here, not by the pool (which logs a warning for it)
+            except psycopg.Error:
+                with contextlib.suppress(psycopg.Error):
+                    conn.close()
+        self.pool.putconn(conn)
 
     async def commit(self) -> None:
         """Commit the bound unit's transaction (nothing to do outside a unit)."""
