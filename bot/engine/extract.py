@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from bot.engine.loader import read_flow
 
 MESSAGE_ID = re.compile(
-    r"^(?!.*\.(?:py|yaml|po|pot|json|csv|png)$)"  # file names such as main.py are not ids
+    r"^(?!.*\.(?:py|yaml|po|pot|json|csv|png|html|css|js)$)"  # file names are not ids
     r"(engine|main|order|status|coord|exchange|report|link|language|admin|hours|wa|tg)"
     r"\.[a-z0-9_]+(?:\.[a-z0-9_]+)*$"
 )

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.office.views import signin, today
+from bot.office.views import exports, funnel, neighbourhoods, order, people, recap, signin, today
 from bot.office.web import HERE, Office
 
 PREFIX = "/office"
@@ -22,27 +22,18 @@ def build_office(app: Any, clock: Callable[[], float] | None = None) -> Starlett
     office = Office(app, clock)
     routes: list[BaseRoute] = [
         *today.routes(office),
+        *order.routes(office),
+        *recap.routes(office),
+        *neighbourhoods.routes(office),
+        *funnel.routes(office),
+        *exports.routes(office),
+        *people.routes(office),
         *signin.routes(office),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    for module_name in ("order", "recap", "neighbourhoods", "funnel", "exports", "people"):
-        module = _optional(module_name)
-        if module is not None:
-            routes[-1:-1] = module.routes(office)
     web = Starlette(routes=routes)
     web.state.office = office
     return web
-
-
-def _optional(name: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(f"bot.office.views.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"bot.office.views.{name}":
-            raise
-        return None
 
 
 def office_mount(app: Any, clock: Callable[[], float] | None = None) -> Mount:

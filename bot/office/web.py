@@ -8,6 +8,7 @@ Forms are read from the urlencoded body with the standard library (Starlette's
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -35,6 +37,15 @@ MAX_FORM = 64 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+
+
+def chat_text(text: str) -> Markup:
+    """A chat message on a page: escaped, its *bold* bold, its lines kept."""
+    escaped = str(escape(text or ""))
+    return Markup(_BOLD.sub(r"<strong>\1</strong>", escaped).replace("\n", "<br>"))
+
+
 class Office:
     """The office's shared parts, one per built web app."""
 
@@ -46,6 +57,7 @@ class Office:
             loader=jinja2.FileSystemLoader(str(HERE / "templates")),
             autoescape=jinja2.select_autoescape(("html",)),
             trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["chat"] = chat_text
 
     # -- time ---------------------------------------------------------------------------
     def now(self) -> float:

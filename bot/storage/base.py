@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +109,12 @@ class SessionStore(Durable):
     @abstractmethod
     def expire_sessions(self, older_than: float) -> int:
         """Drop sessions whose ``updated_at`` is before ``older_than``; return how many."""
+
+    def scan_sessions(self, since: float) -> Iterator[tuple[str, Record]]:
+        """Read only: every stored session (key, a copy) whose ``updated_at`` is at or after
+        ``since``, in no promised order: for reports (the web office's funnel), never for
+        handling a conversation. A backend without it says so."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list its sessions")
 
     # -- processed platform message ids (webhook retries deliver duplicates) ----------
     @abstractmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.storage.base import (
@@ -55,6 +55,10 @@ class MemoryStore(Store):
 
     def delete_session(self, key: str) -> None:
         self._sessions.pop(key, None)
+
+    def scan_sessions(self, since: float) -> Iterator[tuple[str, Record]]:
+        found = [(k, s) for k, s in self._sessions.items() if s.get("updated_at", 0) >= since]
+        return iter([(k, _clone(s)) for k, s in found])
 
     def expire_sessions(self, older_than: float) -> int:
         old = [k for k, s in self._sessions.items() if s.get("updated_at", 0) < older_than]

@@ -356,6 +356,22 @@ class TinyDBStore(Store):
             doc_file.dirty = True
             self._pending().sessions[key] = text
 
+    def scan_sessions(self, since: float) -> Iterator[tuple[str, Record]]:
+        """Sessions updated since ``since`` (copies), read under the lock, then decoded; one
+        damaged on disk is left out (`get_session` reports it when its user writes)."""
+        with self._mem:
+            held = [(key, doc_file.text(value)) for doc_file in self._sessions
+                    for key, value in doc_file.data.items() if value[0] >= since]
+        found = []
+        for key, text in held:
+            try:
+                session = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(session, dict):
+                found.append((key, session))
+        return iter(found)
+
     def delete_session(self, key: str) -> None:
         with self._change():
             doc_file = self._sessions.for_key(key)

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
+from bot.messages import Reply
 from bot.office.app import build_office
 from bot.storage.base import Store
 from tests.chat import ADDRESS, ChatBot
@@ -25,22 +26,39 @@ HEAD = "kepala-kranji"  # Bu Ratna, head of Pasar Kranji Baru
 
 
 def open_store(kind: str, tmp_path: Path) -> Store:
-    from bot.app import open_store as open_app_store
+    """A real store of ``kind`` (memory, or TinyDB files under ``tmp_path``)."""
     from bot.ordering.domain.statuses import STATUSES
     from bot.storage.memory import MemoryStore
     from bot.storage.tinydb_store import TinyDBStore
 
-    del open_app_store
     if kind == "memory":
         return MemoryStore(finished=STATUSES.finished)
     return TinyDBStore(tmp_path / "data", finished=STATUSES.finished)
 
 
+class Console:
+    """The console channel's adapter: keeps what the app sends (``app.deliver``)."""
+
+    name = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[Reply] = []
+
+    async def send(self, reply: Reply) -> None:
+        self.sent.append(reply)
+
+    def text(self, user: str) -> str:
+        return "\n".join(r.text for r in self.sent if r.to == f"console:{user}")
+
+
 class OfficeBot:
-    """A chat bot and its office, on one store."""
+    """A chat bot and its office, on one store; what the office sends in chat is kept in
+    ``console.sent``."""
 
     def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
         self.chat = ChatBot(store=store, config=config)
+        self.console = Console()
+        self.chat.app.adapters["console"] = self.console
         self.web = Starlette(routes=[Mount("/office", build_office(self.chat.app))])
 
     def client(self) -> TestClient:
@@ -50,6 +68,10 @@ class OfficeBot:
         """``user`` sends `masuk`; the path of the link they got (the test fails without)."""
         self.chat.say("masuk", user)
         found = LINK.search(self.chat.text(user))
+        if found is None:  # in one of the coordinator's menus: from the main menu
+            self.chat.say("menu", user)
+            self.chat.say("masuk", user)
+            found = LINK.search(self.chat.text(user))
         assert found, self.chat.text(user)
         return found.group(1)
 
@@ -79,3 +101,10 @@ def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no form token on the page"
     return found.group(1)
+
+
+def act(client: TestClient, code: str, action: str, **fields: str) -> Any:
+    """Press an action's button on an order's page (with the page's form token)."""
+    page = client.get(f"/office/order/{code}")
+    return client.post(f"/office/order/{code}",
+                       data={"csrf": csrf_of(page.text), "action": action, **fields})

@@ -9,12 +9,19 @@ import pytest
 from tests.office.support import HEAD, KOORD, OfficeBot, open_store
 
 
+@pytest.fixture
+def office(tmp_path: Path) -> OfficeBot:
+    return OfficeBot(open_store("memory", tmp_path))
+
+
 @pytest.fixture(params=["memory", "tinydb"])
-def office(request: pytest.FixtureRequest, tmp_path: Path) -> OfficeBot:
+def either(request: pytest.FixtureRequest, tmp_path: Path) -> OfficeBot:
+    """The links are session-store records: the same on every backend."""
     return OfficeBot(open_store(request.param, tmp_path))
 
 
-def test_link_from_chat_signs_in_once_and_get_never_uses_it(office: OfficeBot) -> None:
+def test_link_from_chat_signs_in_once_and_get_never_uses_it(either: OfficeBot) -> None:
+    office = either
     path = office.link_path(KOORD)
     client = office.client()
     for _ in range(2):  # a messenger's preview fetches it: nothing is used up
@@ -56,3 +63,14 @@ def test_a_residents_masuk_gets_the_menu_and_no_link(office: OfficeBot) -> None:
     assert office.chat.state("warga") == "main.menu"
     office.chat.say("/login", "warga")
     assert "/office/masuk/" not in office.chat.text("warga")
+
+
+def test_masuk_in_a_coordinators_order_menu_says_where_it_works(office: OfficeBot) -> None:
+    office.chat.say("halo", KOORD)  # the coordinator's home: masuk works here
+    assert "/office/masuk/" in office.chat.say("masuk", KOORD)[0].text
+    office.chat.say("halo", "warga")
+    code = office.order()
+    office.chat.say(f"ambil {code}", KOORD)  # now in the order's menu
+    text = "\n".join(r.text for r in office.chat.say("masuk", KOORD))
+    assert "/office/masuk/" not in text and "*menu*" in text
+    assert office.chat.state(KOORD) == "coordinator.order"

@@ -101,8 +101,8 @@ def _bars(ax: Axes, title: str, rows: list[tuple[str, float, str]], colour: str,
 
 
 def draw(report: Report, path: str | Path, lang: str, i18n: I18n) -> Path:
-    """Write the chart to ``path`` (PNG) and return it. The picture grows taller with the
-    number of rows, so every label keeps a readable size."""
+    """Write the chart to ``path`` (PNG; SVG for a path ending .svg) and return it. The
+    picture grows taller with the number of rows, so every label keeps a readable size."""
     path = Path(path)
     busy = sorted((f for f in report.markets if f.orders), key=lambda f: -f.orders)[:MAX_BARS]
     every = report.all
@@ -134,6 +134,6 @@ def draw(report: Report, path: str | Path, lang: str, i18n: I18n) -> Path:
           "#0072B2", i18n.t(lang, "report.chart_no_deliveries"))
     _bars(fig.add_subplot(grid[2, 1]), i18n.t(lang, "report.chart_referrals"), rows,
           "#CC79A7", empty)
-    fig.savefig(path, format="png")
+    fig.savefig(path, format=path.suffix.lstrip(".").lower() or "png")  # .svg: the office
     plt.close(fig)
     return path

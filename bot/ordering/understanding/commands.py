@@ -120,6 +120,8 @@ class CommandKind(ChoiceKind):
             return Accept(command.verb if command.verb in verbs else "view")
         if command is not None and command.verb in verbs:
             return Accept(command.verb)
+        if command is not None and command.verb == "login":  # the office's link: at home
+            return Invalid("office.sign_in_at_home")
         result = super().parse(ctx, spec, msg, value)
         if isinstance(result, Accept):
             return Accept(split_answer(ctx, result.value))
