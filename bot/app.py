@@ -210,6 +210,7 @@ class App:
             wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),
             complaint_days=int((config.get("complaints") or {}).get("days", 3) or 0),
             orders=Orders(self.store),
+            away=self.away,  # a messenger's rule keeps the bot from writing (adapters say)
             office_url=office_url(config),
             office_link_minutes=float((config.get("office") or {}).get("link_minutes") or 10),
         )
@@ -227,8 +228,6 @@ class App:
         self.adapters: dict[str, Any] = {}
         # periodic jobs (name -> coroutine function taking the app and the clock value);
         # the server calls `run_jobs` every minute, each job decides whether it is due
-            config=config,
-            away=self.away,  # a messenger's rule keeps the bot from writing (adapters say)
         self.jobs: dict[str, Callable[[App, float], Awaitable[Any]]] = {
             "daily recap": daily.send_daily_recap,
             "escalation": escalation.escalate_due,  # orders nobody claimed (durable timers)
@@ -253,6 +252,17 @@ class App:
         # an adapter that carries group chats: the ordering app's coordinators' groups
         if hasattr(adapter, "group_handler") and self.setup is None:
             adapter.group_handler = functools.partial(group.handle, self)
+
+    def away(self, key: str) -> bool:
+        """Whether ``key``'s messenger keeps the bot from writing to them now (WhatsApp's
+        24-hour window since their last message), as that channel's adapter says; False
+        where the adapter has no such rule."""
+        channel, user = split_key(key)
+        check = getattr(self.adapters.get(channel), "away", None)
+        if check is None:
+            return False
+        record = self.store.get_session(key) or {}
+        return bool(check(user, float(record.get("updated_at") or 0)))
 
     async def receive(self, msg: Incoming) -> list[Reply]:
         """What an adapter calls for each incoming message: handle it, send the replies."""
@@ -285,17 +295,6 @@ class App:
     async def deliver(self, replies: list[Reply],
                       progress: Callable[[int], None] | None = None) -> None:
         """Send each reply through the adapter of its recipient's channel; ``progress``
-    def away(self, key: str) -> bool:
-        """Whether ``key``'s messenger keeps the bot from writing to them now (WhatsApp's
-        24-hour window since their last message), as that channel's adapter says; False
-        where the adapter has no such rule."""
-        channel, user = split_key(key)
-        check = getattr(self.adapters.get(channel), "away", None)
-        if check is None:
-            return False
-        record = self.store.get_session(key) or {}
-        return bool(check(user, float(record.get("updated_at") or 0)))
-
         is told how many are done after each one (sent, or given up on)."""
         for done, reply in enumerate(replies, 1):
             await self._send(reply)
