@@ -24,6 +24,7 @@ Action = Callable[[Context], Awaitable[None] | None]
 Condition = Callable[[Context], bool]
 Provider = Callable[[Context], Sequence[Option]]
 Matcher = Callable[[Context, str, Sequence[Option]], ChoiceMatch]
+TimerHandler = Callable[[Context], Awaitable[None] | None]  # see bot/engine/timers.py
 TurnHook = Callable[[Context, "str | None"], Awaitable[None] | None]
 
 
@@ -52,14 +53,16 @@ class Registry:
         # what a referral tag is (the app's rule; none unless it registers one): the tag
         # of a whole text, or None
         self.referral_tag: Callable[[str | None], str | None] = lambda text: None
+        # what each kind of durable timer does (bot/engine/timers.py)
+        self.timers: dict[str, TimerHandler] = {}
         # run after every message, before its session is written (`on_turn_end`)
         self.turn_ends: list[TurnHook] = []
-
-    def action(self, name: str) -> Callable[[Action], Action]:
-        def register(fn: Action) -> Action:
         # run first on every message a user sends (after duplicates are dropped), before
         # it is routed: what waited for this user to write goes out ahead of the answer
         self.arrivals: list[Action] = []
+
+    def action(self, name: str) -> Callable[[Action], Action]:
+        def register(fn: Action) -> Action:
             self.actions[name] = fn
             return fn
 
@@ -79,6 +82,15 @@ class Registry:
 
         return register
 
+    def timer(self, kind: str) -> Callable[[TimerHandler], TimerHandler]:
+        """Register what a durable timer of ``kind`` does when it is due: ``fn(ctx)``
+        with ``ctx.timer`` the timer (see bot/engine/timers.py)."""
+        def register(fn: TimerHandler) -> TimerHandler:
+            self.timers[kind] = fn
+            return fn
+
+        return register
+
     def standing_options(self, test: Callable[[str], bool]) -> Callable[[str], bool]:
         """Say which option ids stand on their own (``claim:KRB-1127-001``): pressed on
         any message, however old, they start the entry flow as a first message would."""
@@ -93,6 +105,12 @@ class Registry:
         self.referral_tag = read
         return read
 
+    def on_arrival(self, fn: Action) -> Action:
+        """Run ``fn(ctx)`` on every message before it is routed (a failure is logged and
+        the message handled all the same)."""
+        self.arrivals.append(fn)
+        return fn
+
     def on_turn_end(self, fn: TurnHook) -> TurnHook:
         """Run ``fn(ctx, flow_before)`` after every message is handled, before the session
         is written (what it writes, a timer say, is made durable with it): ``flow_before``
@@ -105,12 +123,6 @@ class Registry:
         """Add an input kind, or replace a built-in one of the same name."""
         self.kinds[kind.name] = kind
         return kind
-    def on_arrival(self, fn: Action) -> Action:
-        """Run ``fn(ctx)`` on every message before it is routed (a failure is logged and
-        the message handled all the same)."""
-        self.arrivals.append(fn)
-        return fn
-
 
     def describe(self) -> dict[str, Any]:
         return {
