@@ -6,10 +6,7 @@
   (messages, a failed status) is written to the store's inbox (`bot.storage.inbox`) and
   answered 200 only once it is on disk (500 if it cannot be written: Meta delivers it
   again); it is marked done there when handled, and `start()` handles again whatever a
-  dead process left in the inbox. The 200 also waits until each of its messages holds its
-  conversation (``store.unit``, across every worker on the store; `_in_turn`), so a
-  conversation's messages are handled in the order they were answered, whichever worker
-  got them. The inbox keeps the raw body, parsed again after a
+  dead process left in the inbox. The inbox keeps the raw body, parsed again after a
   restart, so the platform JSON stays in these modules and status events come back too.
   Each message is handled in a background task; one user's tasks run one after another in
   arrival order, different users in parallel; `stop()` waits for them. Message ids are
@@ -26,6 +23,7 @@ Platform JSON lives in these ``whatsapp*`` modules and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 from collections import OrderedDict
@@ -63,6 +61,7 @@ from bot.adapters.whatsapp_send import (
 )
 from bot.adapters.whatsapp_window import WINDOW, WindowBook
 from bot.config import ConfigError
+from bot.delivery import replies_sent
 from bot.json_input import BadJSON, json_object
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
 from bot.messages import Incoming, Menu, Reply, Template, Text, split_key, user_key
@@ -81,7 +80,6 @@ def _who(user: str) -> str:
 WEBHOOK_PATH = "/webhooks/whatsapp"
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
 REMEMBER_SENT = 2000  # recent sends kept to hold one again if its status says 131047
-TURN_WAIT = 20.0  # seconds a delivery waits for its conversation's turn before a 503
 
 
 class WhatsAppAdapter(BaseAdapter):
@@ -109,7 +107,6 @@ class WhatsAppAdapter(BaseAdapter):
         self.template_language = str(settings.get("template_language") or "id")
         self.retry_delays = tuple(retry_delays)
         self.stop_timeout = stop_timeout
-        self.turn_wait = TURN_WAIT
         self.window = WindowBook(app.store)
         self._client = client
         self._own_client = client is None
@@ -200,26 +197,12 @@ class WhatsAppAdapter(BaseAdapter):
         inbox = self.inbox()
         try:
             number = inbox.add(body)
-            turns = self._take(parsed, number)  # queued in arrival order; may start first
+            self._take(parsed, number)  # queued in arrival order; may start before the sync
             await inbox.sync()
         except StoreError:
             log.exception("whatsapp: the inbox could not be written; answered 500")
             return PlainTextResponse("not stored", status_code=500)
-        if not await self._in_turn(turns):  # kept: handled in its turn, or on a redelivery
-            log.warning("whatsapp: a delivery did not get its conversation's turn in %g s; "
-                        "answered 503", self.turn_wait)
-            return PlainTextResponse("busy", status_code=503)
         return PlainTextResponse("ok")
-
-    async def _in_turn(self, turns: list[asyncio.Future[bool]]) -> bool:
-        """Wait until each message of a delivery holds its conversation (``store.unit``):
-        the next message of that conversation, wherever it arrives (any worker on the
-        store), can only take it after this one was handled, so a conversation's
-        messages are handled in the order they were answered 200."""
-        if not turns:
-            return True
-        _, late = await asyncio.wait(turns, timeout=self.turn_wait)
-        return not late and all(t.result() for t in turns)
 
     def _parse(self, body: bytes) -> Parsed:
         try:
@@ -234,12 +217,9 @@ class WhatsAppAdapter(BaseAdapter):
         return len(parsed.messages) + sum(
             1 for e in parsed.statuses if e.status == "failed" and OUTSIDE_WINDOW in e.codes)
 
-    def _take(self, parsed: Parsed, number: int | None, *,
-              replay: bool = False) -> list[asyncio.Future[bool]]:
+    def _take(self, parsed: Parsed, number: int | None, *, replay: bool = False) -> None:
         """Queue the work of one delivery; inbox entry ``number`` is done after all of it.
-        ``replay``: handed over again from the inbox after a restart. Returns, per message,
-        a future set once its handling holds the conversation (`_in_turn`)."""
-        turns: list[asyncio.Future[bool]] = []
+        ``replay``: handed over again from the inbox after a restart."""
         if number is not None:
             self._unfinished[number] = self._works(parsed)
             if not self._unfinished[number]:
@@ -248,36 +228,27 @@ class WhatsAppAdapter(BaseAdapter):
         for event in parsed.statuses:
             self._status(event, number)
         for msg in parsed.messages:
-            turn = asyncio.get_running_loop().create_future()
-            turns.append(turn)
-            self._enqueue(msg.user, lambda m=msg, t=turn: self._take_turn(m, replay, t),
-                          number)
-        return turns
-
-    async def _take_turn(self, msg: Incoming, replay: bool, turn: asyncio.Future[bool]) -> None:
-        """Handle ``msg`` holding its conversation from before its delivery is answered
-        (`_in_turn`); ``turn`` is False if the conversation could not be taken."""
-        try:
-            async with self.app.store.unit(user_key(CHANNEL, msg.user)):
-                if not turn.done():
-                    turn.set_result(True)
-                await self._handle(msg, replay)
-        finally:
-            if not turn.done():
-                turn.set_result(False)
+            progress = None
+            if number is not None and msg.message_id:
+                progress = functools.partial(self.inbox().progress, number, msg.message_id)
+            self._enqueue(msg.user, lambda m=msg: self._handle(m, replay, number), number,
+                          progress)
 
     def _enqueue(self, user: str, work: Callable[[], Awaitable[None]],
-                 number: int | None = None) -> None:
+                 number: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
         previous = self._tails.get(user)
-        task = asyncio.create_task(self._after(previous, work, number))
+        task = asyncio.create_task(self._after(previous, work, number, progress))
         self._tasks.add(task)
         self._tails[user] = task
         task.add_done_callback(lambda t, u=user: self._finished(u, t))
 
     async def _after(self, previous: asyncio.Task[None] | None,
-                     work: Callable[[], Awaitable[None]], number: int | None) -> None:
+                     work: Callable[[], Awaitable[None]], number: int | None,
+                     progress: Callable[[int], None] | None = None) -> None:
         if previous is not None:
             await asyncio.wait({previous})
+        replies_sent.set(progress)  # this task's own context: the replies of this message
         try:
             await work()
         except Exception:
@@ -319,13 +290,15 @@ class WhatsAppAdapter(BaseAdapter):
             await self.app.store.flush()
 
     # -- handling one message -------------------------------------------------------------
-    async def _handle(self, msg: Incoming, replay: bool = False) -> None:
+    async def _handle(self, msg: Incoming, replay: bool = False,
+                      number: int | None = None) -> None:
         store = self.app.store
         if msg.message_id and store.seen_message(CHANNEL, msg.message_id):
-            # handled already (before a crash, if ``replay``): its replies were queued in
-            # the outbox with it, and what did not go out is sent by the App's sender
-            log.info("whatsapp: %s message %s skipped", "handled" if replay else "duplicate",
-                     message_ref(msg.message_id))
+            if replay:  # handled before a crash that may have kept its replies from going out
+                skip = 0 if number is None else self.inbox().sent_before(number, msg.message_id)
+                await self.app.redeliver(msg.key, msg.message_id, skip)
+            else:
+                log.info("whatsapp: duplicate message %s skipped", message_ref(msg.message_id))
             return
         await self._reopen(msg.user)
         wanted = page_request(msg.choice)
@@ -336,12 +309,11 @@ class WhatsAppAdapter(BaseAdapter):
     async def _reopen(self, user: str) -> None:
         if not self.window.is_closed(user):
             return
-        async with self.app.store.unit(user_key(CHANNEL, user)):
-            held = self.window.reopen(user)  # moved to the outbox in one write
-            answer = self.app.queue(held)
-            await self.app.store.flush()
+        held = self.window.reopen(user)
+        await self.app.store.flush()
         log.info("whatsapp: %s wrote again; sending %d held replies", _who(user), len(held))
-        await self.app.dispatch(answer)
+        for reply in held:
+            await self.send(reply)
 
     async def _show_page(self, msg: Incoming, token: str, page: int) -> bool:
         """A "more" / "back" row of a long list: the adapter shows that page itself."""
