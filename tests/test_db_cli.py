@@ -4,6 +4,7 @@ export``, ``report`` and ``doctor`` say the same on either backend."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from pathlib import Path
@@ -79,6 +80,9 @@ def fill_embedded(folder: Path, count: int, seed: int = 7) -> None:
                     "flow": "order", "state": "items", "updated_at": 1_790_000_000.0 + n,
                     "slots": {"items": ["bawang ¼ kg"], "n": n}})
         store.mark_message("whatsapp", "wamid.1", 1_790_000_000.0)
+        inbox = store.inbox("whatsapp")  # answered 200, not handled when the bot stopped
+        inbox.add(b'{"entry": "left"}')
+        asyncio.run(inbox.sync())
 
 
 def test_db_copy_moves_everything_and_the_backends_then_agree(
@@ -111,6 +115,8 @@ def test_db_copy_moves_everything_and_the_backends_then_agree(
     with PostgresStore(pg_dsn) as copied:
         assert copied.next_sequence("KRB-0801") == 12  # sequences came along
         assert copied.seen_message("whatsapp", "wamid.1")
+        [left] = copied.inbox("whatsapp").pending()  # the first worker to start takes it
+        assert left.body == b'{"entry": "left"}'
 
     assert main(["db", "copy", "--from", str(data), "--config", config]) == 1
     assert "already holds orders" in capsys.readouterr().err  # never copied twice

@@ -95,9 +95,25 @@ def copy_store(folder: Path, conn: psycopg.Connection, *, finished: frozenset[st
                 found = numbered(order["code"])
                 if found is not None:
                     sequences.raise_to(conn, *found)
+            report.counts["webhook deliveries"] = _copy_inboxes(store, folder, conn)
         _check(store, conn, report, all_orders, all_sequences, n_sessions, n_messages,
                sample, seed)
     return report
+
+
+def _copy_inboxes(store: TinyDBStore, folder: Path, conn: psycopg.Connection
+                  ) -> tuple[int, int]:
+    """Webhook deliveries answered and not yet handled (``inbox-<channel>.jsonl``), as rows
+    of owner 0: no worker holds that presence lock, so the first one to start takes them."""
+    copied = 0
+    for path in sorted(folder.glob("inbox-*.jsonl")):
+        channel = path.name[len("inbox-"):-len(".jsonl")]
+        inbox = store.inbox(channel)
+        for delivery in inbox.pending():
+            conn.execute("INSERT INTO inbox (number, channel, body, owner) "
+                         "VALUES (%s, %s, %s, 0)", (delivery.number, channel, delivery.body))
+            copied += 1
+    return copied, _count(conn, "inbox")
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
@@ -113,6 +129,7 @@ def _check(store: TinyDBStore, conn: psycopg.Connection, report: CopyReport,
            all_orders: list[Record], all_sequences: dict[str, Any], n_sessions: int,
            n_messages: int, sample: int, seed: int | None) -> None:
     report.counts = {
+        **report.counts,
         "sessions": (n_sessions, _count(conn, "sessions")),
         "orders": (len(all_orders), _count(conn, "orders")),
         "sequences": (len(all_sequences), _count(conn, "sequences")),

@@ -2,10 +2,10 @@
 worker): a delivery answered 200 is a row until it has been handled.
 
 `add` keeps a delivery in memory; `sync` inserts what was added, many callers sharing one
-commit (`GroupCommit`, in a worker thread). `done` deletes the row and `progress` records
-the replies sent, each at once on a connection of its own with ``synchronous_commit`` off:
-as the file inbox's unsynced lines, a killed worker loses none of them (the server has
-them); a server crash may lose the last few, which only hands those deliveries over again.
+commit (`GroupCommit`, in a worker thread). `done` deletes the row at once on a connection
+of its own with ``synchronous_commit`` off: as the file inbox's unsynced done lines, a
+killed worker loses none (the server has them); a server crash may lose the last few,
+which only hands those deliveries over again (the engine's message ids skip them).
 
 Owner and lease: every row names the worker that added it (a number from the
 ``inbox_owners`` sequence), and that worker's lease lasts as long as its presence lock (a
@@ -60,7 +60,7 @@ UPDATE inbox SET owner = %(me)s
    AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
                    AND l.classid::bigint = %(cls)s AND l.objid::bigint = inbox.owner
                    AND l.objsubid = 2)
-RETURNING number, body, sent, arrival
+RETURNING number, body, arrival
 """
 
 
@@ -78,7 +78,6 @@ class PgInbox(Inbox):
         self._inflight: set[int] = set()  # being inserted by a round now
         self._done_early: set[int] = set()  # done while in flight: deleted by the round
         self._open: set[int] = set()
-        self._sent: dict[int, dict[str, int]] = {}
         self._closed = False
         self._commit = GroupCommit(self._write_round)
         try:
@@ -89,10 +88,8 @@ class PgInbox(Inbox):
                                               "cls": PRESENCE}).fetchall()
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL: cannot open the inbox: {type(exc).__name__}") from exc
-        rows.sort(key=lambda row: row[3])  # arrival order
-        self._left = [Delivery(int(n), bytes(body)) for n, body, _, _ in rows]
-        self._sent = {int(n): {str(k): int(v) for k, v in sent.items()}
-                      for n, _, sent, _ in rows if sent}
+        rows.sort(key=lambda row: row[2])  # arrival order
+        self._left = [Delivery(int(n), bytes(body)) for n, body, _ in rows]
         self._open = {d.number for d in self._left}
         if self._left:
             log.info("inbox %s: %d delivery(ies) left by a worker that stopped, to handle",
@@ -150,7 +147,6 @@ class PgInbox(Inbox):
 
     def done(self, number: int) -> None:
         with self._lock:
-            self._sent.pop(number, None)
             if number not in self._open or self._closed:
                 return
             self._open.discard(number)
@@ -166,23 +162,6 @@ class PgInbox(Inbox):
         except psycopg.Error as exc:  # handed over again at a start: the engine skips it
             log.warning("inbox %s: a done mark was not written (%s)", self.channel,
                         type(exc).__name__)
-
-    def progress(self, number: int, message_id: str, sent: int) -> None:
-        with self._lock:
-            if number not in self._open or self._closed:
-                return
-            self._sent.setdefault(number, {})[message_id] = sent
-        try:
-            self._fast.execute(
-                "UPDATE inbox SET sent = jsonb_set(sent, ARRAY[%s], to_jsonb(%s::int)) "
-                "WHERE number = %s", (message_id, sent, number))
-        except psycopg.Error as exc:
-            log.warning("inbox %s: progress was not written (%s)", self.channel,
-                        type(exc).__name__)
-
-    def sent_before(self, number: int, message_id: str) -> int:
-        with self._lock:
-            return self._sent.get(number, {}).get(message_id, 0)
 
     def waiting(self) -> int:
         with self._lock:

@@ -59,8 +59,7 @@ CREATE TABLE inbox (
     channel     text NOT NULL,
     arrival     bigserial NOT NULL,
     body        bytea NOT NULL,
-    owner       bigint NOT NULL,
-    sent        jsonb NOT NULL DEFAULT '{}'
+    owner       bigint NOT NULL
 );
 CREATE INDEX inbox_channel ON inbox (channel, arrival);
 CREATE SEQUENCE inbox_owners;
