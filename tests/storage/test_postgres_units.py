@@ -148,3 +148,20 @@ async def test_a_killed_worker_releases_its_key_when_its_connection_dies(pg_dsn:
 def test_a_schema_behind_is_refused_naming_the_command(pg_empty_dsn: str) -> None:
     with pytest.raises(SchemaBehind, match=r"python3 main\.py db upgrade"):
         PostgresStore(pg_empty_dsn)
+
+
+async def test_a_unit_runs_after_the_server_dropped_the_pooled_connections(pg_dsn: str) -> None:
+    """A restarted server (or a proxy's idle timeout) leaves dead connections in the pool:
+    the next unit takes a fresh one instead of failing its message."""
+    with PostgresStore(pg_dsn, pool_size=2) as store:
+        async with store.unit("k"):  # the pool's connection, alive
+            await store.flush()
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                          "datname = current_database() AND pid <> pg_backend_pid()")
+        async with store.unit("k"):
+            store.put_session("k", {"updated_at": 3})
+            await store.flush()
+        with psycopg.connect(pg_dsn) as check:
+            row = check.execute("SELECT data FROM sessions WHERE key = 'k'").fetchone()
+        assert row == ({"updated_at": 3},)

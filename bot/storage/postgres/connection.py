@@ -216,16 +216,25 @@ class Connections:
             self.executor.submit(self._leave, holder[0])
 
     def _take(self, number: int, holder: list[psycopg.Connection]) -> psycopg.Connection:
-        """(thread) A pooled connection holding the key's lock."""
-        conn = self.pool.getconn()
-        holder.append(conn)
-        try:
-            self._lock(conn, number)
-        except BaseException:
-            holder.clear()
-            self._leave(conn)
-            raise
-        return conn
+        """(thread) A pooled connection holding the key's lock. A pooled connection found
+        dead (the server restarted) is dropped and another one tried, once."""
+        for attempt in (1, 2):
+            conn = self.pool.getconn()
+            holder.append(conn)
+            try:
+                self._lock(conn, number)
+            except psycopg.OperationalError:
+                holder.clear()
+                self._leave(conn)
+                if attempt == 2 or not conn.broken:
+                    raise
+                continue
+            except BaseException:
+                holder.clear()
+                self._leave(conn)
+                raise
+            return conn
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _lock(conn: psycopg.Connection, number: int) -> None:
