@@ -12,6 +12,7 @@ conversations), for the Today bench: 2,000 orders in a few seconds.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import random
 from dataclasses import dataclass
@@ -166,11 +167,19 @@ async def _steps(app: App, rng: random.Random, resident: str, koord: str, code: 
     await _say(app, koord, "ya")
 
 
+async def templates(app: App) -> list[dict[str, Any]]:
+    """A few orders as the chat records them (parsed items and address, resident), placed
+    by residents through the engine of ``app`` (use a throwaway app on a memory store)."""
+    await chat_day(app, per_market=3, markets=2)
+    return app.store.query_orders()
+
+
 def bulk_day(store: Store, markets: list[Market], count: int, day: datetime,
-             seed: int = 11) -> int:
+             like: list[dict[str, Any]] | None = None, seed: int = 11) -> int:
     """Write ``count`` orders created on ``day`` (WIB) across ``markets`` (staffed ones),
     each moved through the lifecycle to a status drawn like a busy morning's; returns how
-    many were written."""
+    many were written. Items, address and resident are taken in turn from ``like`` (orders
+    the chat made, see `templates`), else written plainly from the lists above."""
     rng = random.Random(seed)
     staffed = {m.id: m for m in markets if m.coordinators}
     ids = list(staffed)
@@ -184,15 +193,19 @@ def bulk_day(store: Store, markets: list[Market], count: int, day: datetime,
         created = start + timedelta(seconds=n * (8 * 3600 / count))
         stamp = created.isoformat(timespec="seconds")
         resident = f"whatsapp:62812{n:08d}"
-        lines = LISTS[n % len(LISTS)].split(", ")
+        model = like[n % len(like)] if like else None
+        items = copy.deepcopy(model["items"]) if model else [
+            {"name": line, "quantity": None, "unit": None, "budget": None, "note": ""}
+            for line in LISTS[n % len(LISTS)].split(", ")]
         store.create_order({
             "code": code, "market": market, "status": "new", "user": resident,
-            "items": [{"name": line, "quantity": None, "unit": None, "budget": None,
-                       "note": ""} for line in lines],
-            "address": {"text": STREETS[n % len(STREETS)].format(n=n % 40 + 1)},
+            "items": items,
+            "address": copy.deepcopy(model["address"]) if model else {
+                "text": STREETS[n % len(STREETS)].format(n=n % 40 + 1)},
             "resident": {"name": NAMES[n % len(NAMES)], "phone": f"+62812{n:08d}"},
             "channel": "whatsapp", "referral": REFERRALS[n % len(REFERRALS)],
-            "estimate": None, "created_at": stamp, "updated_at": stamp,
+            "estimate": model.get("estimate") if model else None,
+            "created_at": stamp, "updated_at": stamp,
             "history": [{"at": stamp, "by": resident, "from": None, "to": "new"}],
         })
         goal = goals[rng.randrange(len(goals))]
@@ -203,7 +216,7 @@ def bulk_day(store: Store, markets: list[Market], count: int, day: datetime,
             change(store, code, "cancel_by_resident", resident, at + timedelta(minutes=4),
                    reason="")
             continue
-        prices = [rng.randrange(4, 60) * 1000 for _ in lines]
+        prices = [rng.randrange(4, 60) * 1000 for _ in items]
         plan: list[tuple[str, dict[str, Any]]] = [
             ("claim", {}), ("start_shopping", {}),
             ("record_prices", {"prices": [{"price": p} for p in prices]}),

@@ -1,0 +1,179 @@
+"""Today with 2,000 orders of one day: how long the office takes to render it.
+
+    python3 bench/office_today.py [--orders 2000] [--requests 40] [--memory] [--profile]
+
+Writes ``--orders`` realistic orders created today (WIB) across the staffed markets into a
+fresh TinyDB store (through the order repository and the lifecycle: `bench/office_data.
+bulk_day`; about 40% paid or cancelled, so archived as the store does with finished
+orders), closes it and opens it again as a restarted server would, signs in by a one-time
+link like a person (GET the link, POST its button), then times ``--requests`` GETs of each
+case through the whole ASGI app of `main.py serve` (`bot.server.build_server`, httpx's
+ASGITransport: routing, session cookie, queries, templates; no sockets):
+
+- ``/office/``            Today's full page, for the market office (every market),
+- ``/office/today/rows``  the part htmx fetches every few seconds,
+- the same filtered to one market and status, and for a head of one market.
+
+Prints the median and p95 per case against the 200 ms target, and the page's size.
+``--profile`` prints where the time of the full page goes (cProfile, cumulative).
+Not a test: the figures depend on what else the machine is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a plain script
+
+import httpx  # noqa: E402
+
+from bench.office_data import WIB, bulk_day, templates  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.office.links import issue_link, link_url  # noqa: E402
+from bot.ordering.domain.statuses import STATUSES  # noqa: E402
+from bot.server import build_server  # noqa: E402
+from bot.storage.memory import MemoryStore  # noqa: E402
+from bot.storage.tinydb_store import TinyDBStore  # noqa: E402
+
+TARGET_MS = 200.0
+ADMIN = "console:kantor-pasar"
+HEAD = "console:kepala-kranji"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def config() -> dict:
+    cfg = load_config(ROOT / "config.yaml", env={})
+    cfg["telegram"]["enabled"] = cfg["whatsapp"]["enabled"] = False
+    cfg["admins"] = [ADMIN]
+    return cfg
+
+
+async def signed_in(app: App, user: str) -> httpx.AsyncClient:
+    """A client with ``user``'s session, signed in through the link's page and button."""
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_server(app, [])),
+                               base_url="http://127.0.0.1:8080", timeout=60)
+    token = issue_link(app.store, user, time.time(), 10)
+    path = link_url("", token)
+    page = await client.get(path)
+    found = CSRF.search(page.text)
+    if page.status_code != 200 or not found:
+        raise SystemExit(f"the sign-in page answered {page.status_code}: {page.text[:300]}")
+    done = await client.post(path, data={"csrf": found.group(1)})
+    if done.status_code != 303:
+        raise SystemExit(f"signing in answered {done.status_code}: {done.text[:300]}")
+    return client
+
+
+async def timed(client: httpx.AsyncClient, path: str,
+                requests: int) -> tuple[list[float], list[float], int]:
+    """Milliseconds of each GET of ``path`` (after two warm-ups), wall and CPU (this
+    process: the app runs in it), and the page's bytes."""
+    size = 0
+    for _ in range(2):
+        response = await client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+        size = len(response.content)
+    took, cpu = [], []
+    for _ in range(requests):
+        started, used = time.perf_counter(), time.process_time()
+        response = await client.get(path)
+        took.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+        assert response.status_code == 200
+    return took, cpu, size
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+async def run(args: argparse.Namespace) -> int:
+    work = Path(tempfile.mkdtemp(prefix="office-today-"))
+    cfg = config()
+
+    def open_store() -> object:
+        if args.memory:
+            return MemoryStore(finished=STATUSES.finished)
+        return TinyDBStore(work / "data", finished=STATUSES.finished)
+
+    scratch = App(cfg, store=MemoryStore(finished=STATUSES.finished))
+    like = await templates(scratch)  # items and addresses as the chat reads them
+    scratch.close()
+    app = App(cfg, store=open_store())
+    started = time.perf_counter()
+    day = datetime.now(WIB)
+    bulk_day(app.store, list(app.markets.open), args.orders, day, like=like)
+    await app.store.flush()
+    print(f"{args.orders} orders of {day:%Y-%m-%d} written in "
+          f"{time.perf_counter() - started:.1f} s ({'memory' if args.memory else 'TinyDB'})")
+    if not args.memory:  # as a restarted server finds them
+        app.close()
+        app = App(cfg, store=open_store())
+    statuses: dict[str, int] = {}
+    for order in app.store.query_orders(since=day.date().isoformat()):
+        statuses[order["status"]] = statuses.get(order["status"], 0) + 1
+    print("statuses:", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    office = await signed_in(app, ADMIN)
+    head = await signed_in(app, HEAD)
+    cases = [
+        ("office  /office/", office, "/office/"),
+        ("office  /office/today/rows", office, "/office/today/rows"),
+        ("office  one market, waiting", office, "/office/today/rows?market=kranji-baru"
+                                                "&status=new"),
+        ("head    /office/ (own market)", head, "/office/"),
+    ]
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'case':36} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'CPU ms':>7} {'KB':>6}  "
+          f"vs {TARGET_MS:.0f} ms")
+    worst = 0.0
+    for name, client, path in cases:
+        took, cpu, size = await timed(client, path, args.requests)
+        median, high = statistics.median(took), p95(took)
+        worst = max(worst, high)
+        verdict = "ok" if high < TARGET_MS else "MISSES"
+        print(f"{name:36} {median:10.1f} {high:8.1f} {max(took):8.1f} "
+              f"{statistics.median(cpu):7.1f} {size / 1024:6.0f}  {verdict}")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(10):
+            await office.get("/office/")
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        print(out.getvalue())
+    await office.aclose()
+    await head.aclose()
+    app.close()
+    print(f"\np95 of the slowest case: {worst:.1f} ms (target < {TARGET_MS:.0f} ms): "
+          f"{'met' if worst < TARGET_MS else 'MISSED'}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--memory", action="store_true", help="the memory store, not TinyDB")
+    parser.add_argument("--profile", action="store_true")
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
