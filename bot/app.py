@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -11,12 +13,13 @@ from typing import Any
 
 from bot import privacy
 from bot.config import resolve
-from bot.delivery import replies_sent
+from bot.delivery import SEND_EVERY, Sender, outgoing
 from bot.engine.flow import Flow
 from bot.engine.loader import FlowError, FlowLoadError, read_flow_files
 from bot.engine.phrases import load_phrasebook
 from bot.engine.registry import Registry
 from bot.engine.runtime import Engine
+from bot.engine.unsent import Answer
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
@@ -45,6 +48,8 @@ def open_store(config: dict[str, Any]) -> Store:
 
         return MemoryStore(finished=STATUSES.finished)
     if backend == "tinydb":
+TIMERS_EVERY = 5.0  # seconds between looks for due timers (the background sender's)
+TIMERS_AT_ONCE = 100  # timers taken in one unit of work
         from bot.storage.tinydb_store import TinyDBStore
 
         # the store archives the orders the app says are finished (it knows no statuses)
@@ -247,6 +252,12 @@ class App:
                 results[name] = None
         return results
 
+        # the outbox: every reply is queued in the unit of work that made it and sent
+        # once that is durable (bot/delivery.py); the engine queues a message's replies
+        self.sender = Sender(self.store, self._send, self.engine.clock)
+        self.engine.outbox = self.sender.queue
+        self._background: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Event | None = None
     def attach(self, adapter: Any) -> None:
         self.adapters[adapter.name] = adapter
         # an adapter that carries group chats: the ordering app's coordinators' groups
@@ -265,23 +276,17 @@ class App:
         return bool(check(user, float(record.get("updated_at") or 0)))
 
     async def receive(self, msg: Incoming) -> list[Reply]:
-        """What an adapter calls for each incoming message: handle it, send the replies."""
-        replies = await self.engine.handle(msg)
-        await self.deliver(replies, progress=replies_sent.get())
-        return replies
+        """What an adapter calls for each incoming message: handle it (its replies queued
+        in the outbox with its changes), then send the replies and mark each sent."""
+        answer = await self.engine.handle(msg)
+        await self.sender.send(outgoing(answer))
+        return answer
 
     async def redeliver(self, key: str, message_id: str, skip: int = 0) -> list[Reply]:
-        """Send the replies of ``key``'s message ``message_id``, handled before a crash,
-        that had not gone out (the first ``skip`` had; an adapter's inbox replay, see
-        `bot.delivery`); nothing unless it is the conversation's last handled message."""
-        replies = (await self.engine.unsent(key, message_id))[skip:]
-        if replies:
-            log.info("%d reply(ies) of a message handled before a restart sent now",
-                     len(replies))
-        progress = replies_sent.get()
-        await self.deliver(replies, progress=None if progress is None
-                           else lambda sent: progress(skip + sent))
-        return replies
+        """Before the outbox: an adapter's replay of a handled message asked for its
+        replies here. The outbox holds them now and the sender sends them; kept until
+        the adapters' working copies stop calling it."""
+        return []
 
     def housekeeping(self, now: float | None = None) -> dict[str, int]:
         """Drop idle sessions and old message ids (the server runs this every hour)."""
@@ -292,25 +297,95 @@ class App:
             "messages": self.store.expire_messages(now - MESSAGE_ID_DAYS * 86400),
         }
 
-    async def deliver(self, replies: list[Reply],
-                      progress: Callable[[int], None] | None = None) -> None:
-        """Send each reply through the adapter of its recipient's channel; ``progress``
-        is told how many are done after each one (sent, or given up on)."""
-        for done, reply in enumerate(replies, 1):
-            await self._send(reply)
-            if progress is not None:
-                progress(done)
+    async def deliver(self, replies: list[Reply]) -> None:
+        """Send replies made outside a message (a job, the web office, a reminder): queued
+        in the outbox in a unit of work of their own, durable, then sent and marked sent;
+        what a crash keeps from going out is sent after the restart. Not for use inside
+        a unit of work: there, `queue` them with its changes and `dispatch` after it."""
+        if not replies:
+            return
+        async with self.store.unit(f"outbox:{replies[0].to}"):
+            answer = self.queue(replies)
+            await self.store.flush()
+        await self.dispatch(answer)
 
-    async def _send(self, reply: Reply) -> None:
+    def queue(self, replies: list[Reply], now: float | None = None) -> Answer:
+        """Queue ``replies`` in the outbox in the caller's unit of work (durable with its
+        other changes at its flush); `dispatch` the answer once that unit is done."""
+        now = self.engine.clock() if now is None else now
+        return Answer(replies, self.sender.queue(list(replies), now))
+
+    async def dispatch(self, answer: list[Reply]) -> None:
+        """Send replies queued by `queue` (or an engine `Answer`), marking each sent."""
+        await self.sender.send(outgoing(answer))
+
+    def sent(self, answer: list[Reply]) -> None:
+        """The caller sent (or showed) these queued replies itself: mark them sent."""
+        queued = getattr(answer, "queued", None)
+        if queued:
+            self.store.mark_sent(queued)
+
+    async def run_timers(self, now: float | None = None) -> int:
+        """Fire every durable timer due at ``now`` (bot/engine/timers.py): each taken,
+        run and its replies queued in one unit of work, then the replies sent; a timer
+        fires once across restarts and workers. Returns how many fired."""
+        now = self.engine.clock() if now is None else now
+        fired = 0
+        while True:
+            answer, taken = await self.engine.fire_timers(now, TIMERS_AT_ONCE)
+            fired += taken
+            await self.dispatch(answer)
+            if taken < TIMERS_AT_ONCE:
+                return fired
+
+    # -- the background sender: waiting replies and due timers -------------------------
+    def start_background(self) -> None:
+        """Claim what waits in the outbox now (a dead process's replies, sent ahead of
+        any newer reply to the same person), then send waiting replies and fire due
+        timers every second or so until `stop_background`. Start it before the adapters
+        start handling messages."""
+        if self._background is not None:
+            return
+        self._stopping = asyncio.Event()
+        self.sender.claim()
+        self._background = asyncio.create_task(self._run_background())
+
+    async def stop_background(self, timeout: float = 10.0) -> None:
+        """Let the background sender finish what it is sending, then stop it."""
+        task, self._background = self._background, None
+        if task is None or self._stopping is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(task, timeout)
+        except (TimeoutError, asyncio.CancelledError):
+            log.warning("the background sender did not stop in %.0f s", timeout)
+
+    async def _run_background(self) -> None:
+        timers_at = 0.0
+        stopping = self._stopping
+        assert stopping is not None
+        while not stopping.is_set():
+            try:
+                await self.sender.send_waiting()
+                now = self.engine.clock()
+                if now >= timers_at:
+                    timers_at = now + TIMERS_EVERY
+                    await self.run_timers(now)
+            except Exception:
+                log.exception("the background sender failed; it goes on")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), SEND_EVERY)
+
+    async def _send(self, reply: Reply) -> bool | None:
+        """One reply through the adapter of its recipient's channel: False if it was not
+        sent (the sender tries again later); a channel no adapter here runs: dropped."""
         channel, _ = split_key(reply.to)
         adapter = self.adapters.get(channel)
         if adapter is None:
             log.warning("no %s adapter running: a reply was not sent", channel)
-            return
-        try:
-            await adapter.send(reply)
-        except Exception:
-            log.exception("sending a reply on %s failed", channel)
+            return None
+        return await adapter.send(reply)
 
     def close(self) -> None:
         self.store.close()

@@ -61,9 +61,14 @@ def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        sender = getattr(app, "sender", None)
+        if sender is not None:  # what a dead process left queued goes out first (delivery.py)
+            sender.claim()
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
+        if hasattr(app, "start_background"):
+            app.start_background()  # waiting replies, retries and due timers
         task = asyncio.create_task(housekeeping())
         ticker = asyncio.create_task(jobs()) if hasattr(app, "run_jobs") else None
         try:
@@ -72,6 +77,8 @@ def build_server(app: Any, adapters: list[BaseAdapter]) -> Starlette:
             task.cancel()
             if ticker is not None:
                 ticker.cancel()
+            if hasattr(app, "stop_background"):
+                await app.stop_background()  # what it is sending first: adapters still run
             for adapter in reversed(adapters):
                 try:
                     await adapter.stop()

@@ -27,6 +27,7 @@ from bot.messages import (
     Menu,
     Reply,
     split_key,
+    user_key,
 )
 from bot.text_clean import clean
 
@@ -153,8 +154,12 @@ class ConsoleAdapter(BaseAdapter):
         self.interactive = self.stdin.isatty() and not json_mode
 
     async def send(self, reply: Reply) -> None:
-        """Replies for console users who are not the one typing (a coordinator, say)."""
-        self._print(f"→ [{short_key(reply.to)}] " + render_text(reply))
+        """A reply for the one typing, or (marked with who it is for) for another console
+        user (a coordinator, say)."""
+        if reply.to == user_key(CHANNEL, self.user):
+            self._print(render_text(reply) + "\n")
+        else:
+            self._print(f"→ [{short_key(reply.to)}] " + render_text(reply))
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -186,6 +191,7 @@ class ConsoleAdapter(BaseAdapter):
             return
         out = {"replies": [reply_json(r) for r in replies]}
         self._print(json.dumps(out, ensure_ascii=False))
+        self.app.sent(replies)  # all of them are in that line, for whoever reads it
 
     async def _handle_text(self, line: str) -> None:
         msg = self._message(line)
@@ -197,13 +203,22 @@ class ConsoleAdapter(BaseAdapter):
             log.exception("console: handling a line failed")
             self._print(self.app.i18n.t(self.app.engine.language_of(msg.key), "engine.error"))
             return
-        for reply in replies:
-            if reply.to == msg.key:
-                self._print(render_text(reply) + "\n")
-            else:
-                await self.app.deliver([reply])
+        await self.app.dispatch(replies)  # ours printed here, others' by their adapters
 
     async def run(self) -> None:
+        # replies left waiting (a crash, a failed send) and due timers go out while we chat;
+        # not in JSON mode, where every line out answers one line in
+        start = getattr(self.app, "start_background", None)
+        if start is not None and not self.json_mode:
+            start()
+        try:
+            await self._chat()
+        finally:
+            stop = getattr(self.app, "stop_background", None)
+            if stop is not None:
+                await stop()
+
+    async def _chat(self) -> None:
         loop = asyncio.get_running_loop()
         if self.interactive:
             self._print(

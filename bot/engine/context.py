@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine.session import Session
 from bot.messages import Incoming, Reply, Text
+from bot.storage.base import Timer
 
 if TYPE_CHECKING:
     from bot.engine.runtime import Engine
@@ -30,6 +31,7 @@ class Context:
     now: float = 0.0
     # display values actions compute for this message's texts; never stored
     view: dict[str, Any] = field(default_factory=dict)
+    timer: Timer | None = None  # the timer being fired (a timer handler's context)
 
     @property
     def key(self) -> str:
@@ -65,3 +67,13 @@ class Context:
         """A message to another user, in that user's language."""
         lang = self.engine.language_of(user)
         self.replies.append(Text(to=user, text=self.engine.i18n.t(lang, message_id, **params)))
+
+    def set_timer(self, name: str, kind: str, due: float,
+                  payload: dict[str, Any] | None = None) -> None:
+        """Set (or move, by name) a durable timer, in this message's unit of work: it is
+        durable with the session change (bot/engine/timers.py)."""
+        self.engine.store.set_timer(Timer(name, kind, float(due), dict(payload or {})))
+
+    def cancel_timer(self, name: str) -> None:
+        """Drop the timer of that name, if set (in this message's unit of work)."""
+        self.engine.store.cancel_timer(name)

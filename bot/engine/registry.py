@@ -24,6 +24,7 @@ Action = Callable[[Context], Awaitable[None] | None]
 Condition = Callable[[Context], bool]
 Provider = Callable[[Context], Sequence[Option]]
 Matcher = Callable[[Context, str, Sequence[Option]], ChoiceMatch]
+TimerHandler = Callable[[Context], Awaitable[None] | None]  # see bot/engine/timers.py
 TurnHook = Callable[[Context, "str | None"], Awaitable[None] | None]
 
 
@@ -52,6 +53,8 @@ class Registry:
         # what a referral tag is (the app's rule; none unless it registers one): the tag
         # of a whole text, or None
         self.referral_tag: Callable[[str | None], str | None] = lambda text: None
+        # what each kind of durable timer does (bot/engine/timers.py)
+        self.timers: dict[str, TimerHandler] = {}
         # run after every message, before its session is written (`on_turn_end`)
         self.turn_ends: list[TurnHook] = []
         # run first on every message a user sends (after duplicates are dropped), before
@@ -75,6 +78,15 @@ class Registry:
     def options(self, name: str, matcher: Matcher | None = None) -> Callable[[Provider], Provider]:
         def register(fn: Provider) -> Provider:
             self.sources[name] = OptionSource(fn, matcher)
+            return fn
+
+        return register
+
+    def timer(self, kind: str) -> Callable[[TimerHandler], TimerHandler]:
+        """Register what a durable timer of ``kind`` does when it is due: ``fn(ctx)``
+        with ``ctx.timer`` the timer (see bot/engine/timers.py)."""
+        def register(fn: TimerHandler) -> TimerHandler:
+            self.timers[kind] = fn
             return fn
 
         return register

@@ -1,9 +1,12 @@
 """The engine: one message in, a list of replies out.
 
-Per message: take the conversation's lock, load its session, route the input (a global
-command, a pending built-in question, or the current state's input kind), fire the
-transition on the flow's machine, run the named actions, save the session, flush the store,
-and only then return the replies, so whatever they confirm is already durable.
+Per message: take the conversation's lock and open a unit of work on its key, load its
+session, route the input (a global command, a pending built-in question, or the current
+state's input kind), fire the transition on the flow's machine, run the named actions,
+save the session, mark the message id processed, queue the replies in the outbox, flush
+the store, and only then return the replies, so whatever they confirm is already durable
+and a crash before they are sent loses none of them (the App's sender sends what is
+queued and not marked sent, see bot/delivery.py). Durable timers: bot/engine/timers.py.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from bot.engine import timers
 from bot.engine.commands import RESUBSCRIBE_WORDS, STOP_WORDS, Command, parse_command
 from bot.engine.context import ActionFailed, Context
 from bot.engine.flow import Flow, InputSpec, State
@@ -37,8 +41,8 @@ from bot.engine.presses import Press, classify, stamp
 from bot.engine.registry import Registry
 from bot.engine.replies import coalesce
 from bot.engine.session import BROADCASTS_OFF, Session, wants_broadcasts
-from bot.engine.unsent import KEY as UNSENT
-from bot.engine.unsent import records, replies_of
+from bot.engine.turns import took_turn
+from bot.engine.unsent import Answer
 from bot.i18n import I18n
 from bot.messages import Incoming, Menu, Option, Reply, Text
 from bot.privacy import message_ref
@@ -71,54 +75,66 @@ class Engine:
         self.machines = {name: build_machine(flow, registry.conditions)
                          for name, flow in flows.items()}
         self.locks = KeyLocks()
+        # queues a message's replies in the outbox (the App's: `bot.delivery`); their ids
+        self.outbox: Callable[[list[Reply], float], list[int]] | None = None
 
     # -- public -----------------------------------------------------------------------
-    async def handle(self, msg: Incoming) -> list[Reply]:
-        """Handle one incoming message; the replies may address other users too."""
-        async with self.locks.hold(msg.key):
-            if msg.message_id and self.store.seen_message(msg.channel, msg.message_id):
-                log.info("duplicate message %s on %s skipped", message_ref(msg.message_id),
-                         msg.channel)
-                return []
-            now = self.clock()
+    async def handle(self, msg: Incoming) -> Answer:
+        """Handle one incoming message; the replies may address other users too. With an
+        outbox (`outbox`, set by the App) they are queued there in the message's unit of
+        work, with the session and the processed message id, and their ids returned with
+        them (`Answer.queued`) for the App to send and mark sent."""
+        async with self.locks.hold(msg.key), self.store.unit(msg.key):
+            took_turn()  # the conversation is this message's (an adapter may wait for it)
+            return await self._handle(msg)
+
+    async def _handle(self, msg: Incoming) -> Answer:
+        if msg.message_id and self.store.seen_message(msg.channel, msg.message_id):
+            log.info("duplicate message %s on %s skipped", message_ref(msg.message_id),
+                     msg.channel)
+            return Answer()
+        now = self.clock()
+        session = Session.from_record(msg.key, self.store.get_session(msg.key))
+        ctx = Context(self, session, msg, now=now)
+        flow_before = session.flow
+        try:
+            await self._route(ctx)
+        except Exception:
+            log.exception("error handling a message of %s", msg.channel)
             session = Session.from_record(msg.key, self.store.get_session(msg.key))
             ctx = Context(self, session, msg, now=now)
-            flow_before = session.flow
-            try:
-                await self._route(ctx)
-            except Exception:
-                log.exception("error handling a message of %s", msg.channel)
-                session = Session.from_record(msg.key, self.store.get_session(msg.key))
-                ctx = Context(self, session, msg, now=now)
-                ctx.say("engine.error")
-            await self._turn_ended(ctx, flow_before)
-            session.updated_at = now
-            session.turn += 1  # the menus of this turn are the ones a press answers now
-            replies = stamp(coalesce(ctx.replies), msg.key, session.turn)
-            record = session.to_record()
-            if msg.message_id:  # in the same write: a crash before the sends loses none
-                record[UNSENT] = {"message": msg.message_id, "replies": records(replies)}
-            self.store.put_session(msg.key, record)
-            if msg.message_id:
-                self.store.mark_message(msg.channel, msg.message_id, now)
-            try:
-                await self.store.flush()
-            except StoreError:
-                # nothing may be confirmed that is not on disk: send only an apology
-                log.exception("the store could not write; replies withheld")
-                return [Text(to=msg.key, text=ctx.t("engine.storage_error"))]
-            return replies
+            ctx.say("engine.error")
+        await self._turn_ended(ctx, flow_before)
+        session.updated_at = now
+        session.turn += 1  # the menus of this turn are the ones a press answers now
+        replies = stamp(coalesce(ctx.replies), msg.key, session.turn)
+        self.store.put_session(msg.key, session.to_record())
+        if msg.message_id:
+            self.store.mark_message(msg.channel, msg.message_id, now)
+        # in the same write: a crash before the sends loses none, and sends none twice
+        queued = self.outbox(replies, now) if self.outbox is not None and replies else []
+        try:
+            await self.store.flush()
+        except StoreError:
+            # nothing may be confirmed that is not on disk: send only an apology
+            log.exception("the store could not write; replies withheld")
+            if queued:
+                self.store.mark_sent(queued)  # withdrawn, with the rest of the change
+            return Answer([Text(to=msg.key, text=ctx.t("engine.storage_error"))])
+        return Answer(replies, queued)
 
-    async def unsent(self, key: str, message_id: str) -> list[Reply]:
-        """The replies of ``key``'s message ``message_id`` if it is the last one its
-        conversation handled (kept with the session, see `unsent.py`): for an adapter
-        handing over again, after a crash, a message that was handled but maybe not
-        answered. Empty for any other message."""
-        async with self.locks.hold(key):
-            kept = (self.store.get_session(key) or {}).get(UNSENT) or {}
-        if not isinstance(kept, dict) or kept.get("message") != message_id:
-            return []
-        return replies_of(kept.get("replies"))
+    async def fire_timers(self, now: float, limit: int = 100) -> tuple[Answer, int]:
+        """Take the timers due at ``now`` (at most ``limit``) and run their handlers, in
+        one unit of work with the replies they make queued (bot/engine/timers.py); those
+        replies, and how many timers were taken."""
+        async with self.store.unit("timers"):
+            taken = self.store.take_due_timers(now, limit)
+            if not taken:
+                return Answer(), 0
+            replies = await timers.fire(self, taken, now)
+            queued = self.outbox(replies, now) if self.outbox is not None and replies else []
+            await self.store.flush()
+        return Answer(replies, queued), len(taken)
 
     def language_of(self, user: str) -> str:
         record = self.store.get_session(user) or {}

@@ -1,13 +1,10 @@
-"""The replies of a conversation's last handled message, kept with its session.
+"""Replies as the outbox keeps them, and the replies of one handled message.
 
-The engine stores a message's effects and marks the message handled in one write, then
-returns the replies for the adapter to send. A process killed between that write and the
-sends would lose the replies (a confirmation, a question), and a redelivery of the message
-is skipped as already handled. So the engine writes the replies into the session record,
-in that same write, under ``unsent``; an adapter handing over again a delivery it had
-accepted before a crash (its inbox, `bot.storage.inbox`) asks `Engine.unsent` for them.
-They are only the last message's: the next message of the conversation replaces them
-(one conversation's messages are handled one after another, replies sent before the next).
+The engine queues a message's replies in the store's outbox (`SessionStore.queue`) in
+the message's unit of work, with its session and processed message id, and returns them
+as an `Answer`: the replies, and their ids in the outbox (`queued`). The App sends them
+once that unit is durable and marks each sent; what a crash kept from going out is sent
+after the restart by the App's sender (bot/delivery.py), which reads the rows back here.
 
 Records are plain JSON: ``{"type": "Menu", "to": ..., "text": ..., "options": [...]}``.
 """
@@ -22,7 +19,16 @@ from bot.messages import Option, Reply
 
 log = logging.getLogger(__name__)
 
-KEY = "unsent"  # the session record's key
+
+
+class Answer(list[Reply]):
+    """The replies to one message (a list, as before), and their outbox ids: ``queued[i]``
+    is the row of ``self[i]``; empty when nothing was queued (no outbox, or a duplicate)."""
+
+    def __init__(self, replies: list[Reply] | None = None,
+                 queued: list[int] | None = None) -> None:
+        super().__init__(replies or [])
+        self.queued: list[int] = list(queued or [])
 
 
 def _kinds() -> dict[str, type[Reply]]:
@@ -61,18 +67,21 @@ def records(replies: list[Reply]) -> list[dict[str, Any]]:
     return out
 
 
+def reply_of(record: Any) -> Reply | None:
+    """A reply back from its `records` record; None (logged) if it does not fit."""
+    try:
+        kind = _kinds()[record["type"]]
+        names = _names(kind)
+        fields = {k: v for k, v in record.items() if k in names}
+        if "options" in fields:
+            fields["options"] = tuple(Option(**o) for o in fields["options"])
+        return kind(**fields)
+    except (KeyError, TypeError, ValueError):
+        log.warning("a queued reply could not be read back; it is not sent")
+        return None
+
+
 def replies_of(kept: Any) -> list[Reply]:
     """The replies back from `records`; a record that does not fit is left out (logged)."""
-    kinds = _kinds()
-    out: list[Reply] = []
-    for record in kept if isinstance(kept, list) else []:
-        try:
-            kind = kinds[record["type"]]
-            names = {f.name for f in dataclasses.fields(kind)}
-            fields = {k: v for k, v in record.items() if k in names}
-            if "options" in fields:
-                fields["options"] = tuple(Option(**o) for o in fields["options"])
-            out.append(kind(**fields))
-        except (KeyError, TypeError, ValueError):
-            log.warning("a kept reply could not be read back; it is not sent again")
-    return out
+    found = (reply_of(record) for record in (kept if isinstance(kept, list) else []))
+    return [reply for reply in found if reply is not None]

@@ -11,21 +11,19 @@ order.
 
 Exactly once: an entry is marked done only after it was handled, so a crash in between
 hands it over again; the engine's processed message ids (``seen_message``) then keep it
-from being handled twice, and the replies it may not have had are sent again
-(`bot.engine.unsent`). A `done` line goes to the file at once, without a sync of its own:
-a killed process loses none (the kernel has it); a machine that loses power may lose a
-few, which only hands those deliveries over again. The event loop does not wait for a
+from being handled twice, and the replies it may not have had are in the store's outbox,
+queued in the same write as that id (sent by the App's sender, `bot.delivery`). A `done`
+line goes to the file at once, without a sync of its own: a killed process loses none
+(the kernel has it); a machine that loses power may lose a few, which only hands those
+deliveries over again. The event loop does not wait for a
 sync: appends are synced in `GroupCommit`'s thread, outside the lock (only the rare
 rewrite of the file holds it).
 
-While a delivery is handled, `progress` records how many replies of each of its messages
-went out (``App`` reports them, see `bot.delivery`), so that after a crash only the rest
-is sent (`sent_before`), not the whole answer again.
-
 File format, one JSON object per line: ``{"n": 7, "body": "<text>"}`` (``"b64"`` instead
-of ``"body"`` for bytes that are not UTF-8), ``{"sent": 7, "m": "<message id>", "k": 2}``
-and ``{"done": 7}``. A torn last line (a crash while appending; never acknowledged, as
-its sync did not finish) and damaged lines are skipped. The file is rewritten with only
+of ``"body"`` for bytes that are not UTF-8) and ``{"done": 7}`` (``{"sent": ...}`` lines of
+older versions, which counted replies sent, are skipped). A torn last line (a crash
+while appending; never acknowledged, as its sync did not finish) and damaged lines are
+skipped. The file is rewritten with only
 the entries not yet done at open, at `close` and whenever it grows past ``rewrite_at``
 bytes (at a sync).
 """
@@ -66,11 +64,6 @@ def _line(number: int, body: bytes) -> bytes:
     return json.dumps(record, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def _progress_line(number: int, message_id: str, sent: int) -> bytes:
-    return json.dumps({"sent": number, "m": message_id, "k": sent},
-                      separators=(",", ":")).encode("utf-8") + b"\n"
-
-
 def _body(record: dict[str, object]) -> bytes | None:
     if isinstance(record.get("body"), str):
         return str(record["body"]).encode("utf-8", "surrogatepass")
@@ -87,7 +80,6 @@ class Inbox:
         self.rewrite_at = rewrite_at
         self._lock = threading.Lock()  # guards everything below (sync runs in a thread)
         self._open: dict[int, bytes] = {}  # number -> line, for entries not yet done
-        self._sent: dict[int, dict[str, int]] = {}  # number -> message id -> replies out
         self._buffer: list[bytes] = []  # lines not yet written
         self._fd: int | None = None  # the file, opened for appending
         self._next = 1
@@ -127,23 +119,17 @@ class Inbox:
     def done(self, number: int) -> None:
         """The delivery ``number`` has been handled: it is not handed over again."""
         with self._lock:
-            self._sent.pop(number, None)
             if self._open.pop(number, None) is None or self.path is None or self._closed:
                 return
             self._write_now(b'{"done":%d}\n' % number)
 
+    # Until the adapters' working copies drop them (helpers editing them now): the reply
+    # counts of before the outbox; they record nothing.
     def progress(self, number: int, message_id: str, sent: int) -> None:
-        """``sent`` replies to message ``message_id`` of delivery ``number`` went out."""
-        with self._lock:
-            if number not in self._open or self.path is None or self._closed:
-                return
-            self._sent.setdefault(number, {})[message_id] = sent
-            self._write_now(_progress_line(number, message_id, sent))
+        return None
 
     def sent_before(self, number: int, message_id: str) -> int:
-        """How many replies to ``message_id`` of delivery ``number`` went out before."""
-        with self._lock:
-            return self._sent.get(number, {}).get(message_id, 0)
+        return 0
 
     def _write_now(self, line: bytes) -> None:
         """To the kernel now, no sync (call holding ``_lock``): a whole line per write,
@@ -181,7 +167,6 @@ class Inbox:
             raise StoreError(f"cannot read {path.name}: {exc}") from exc
         found: dict[int, bytes] = {}
         finished: set[int] = set()  # a done line may come before its entry's line
-        sent: dict[int, dict[str, int]] = {}
         damaged = 0
         lines = raw.split(b"\n")
         torn = lines.pop()  # b"" when the file ends with a newline
@@ -200,10 +185,7 @@ class Inbox:
             if "done" in record:
                 finished.add(number)
                 continue
-            if "sent" in record:
-                if isinstance(record.get("m"), str) and isinstance(record.get("k"), int):
-                    replies = sent.setdefault(number, {})
-                    replies[record["m"]] = max(replies.get(record["m"], 0), record["k"])
+            if "sent" in record:  # an older version's count of replies sent: not needed
                 continue
             body = _body(record)
             if body is None:
@@ -217,7 +199,6 @@ class Inbox:
                         path.name)
         left = [Delivery(n, found[n]) for n in sorted(found) if n not in finished]
         self._open = {d.number: _line(d.number, d.body) for d in left}
-        self._sent = {d.number: sent[d.number] for d in left if d.number in sent}
         if left:
             log.info("%s: %d delivery(ies) from before the restart to handle", path.name,
                      len(left))
@@ -249,8 +230,7 @@ class Inbox:
             self._size = 0
             return
         data = b"".join(
-            self._open[n] + b"".join(_progress_line(n, m, k)
-                                     for m, k in self._sent.get(n, {}).items())
+            self._open[n]
             for n in sorted(self._open))
         self._size = atomic_write_bytes(self.path, data)
         os.chmod(self.path, 0o600)

@@ -78,7 +78,7 @@ class OutboxRows:
             number = _number(key)
             row = self.rows[key]
             lease = self.leases.get(number)
-            if lease is not None and lease[1] >= now:
+            if lease is not None and lease[1] > now:
                 continue
             if float(row.get("retry_at") or 0) > now:
                 continue

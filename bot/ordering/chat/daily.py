@@ -5,7 +5,10 @@ chatted with the bot: a messenger does not let a bot write first).
 
 `due_recaps` builds the messages; `send_daily_recap` is the periodic job the server runs
 (`App.run_jobs`). It sends at most once a day, across restarts and processes: the day's
-store sequence ``recap:YYYY-MM-DD`` is taken first, and only the taker sends.
+store sequence ``recap:YYYY-MM-DD`` is taken, and the recaps queued in the outbox, in one
+unit of work; only the taker sends, and a crash after that unit loses no recap (the
+App's sender sends what was queued). The sequence is the day's due row: a process that
+starts after the recap time on a day without a recap sends it then.
 """
 
 from __future__ import annotations
@@ -66,10 +69,12 @@ async def send_daily_recap(app: Any, now: float | None = None) -> int:
     if moment.time() < at:
         return 0
     day = moment.date()
-    if app.store.next_sequence(f"recap:{day.isoformat()}") != 1:
-        return 0  # already sent today (here or by another process)
-    await app.store.flush()
-    replies = due_recaps(app, day)
-    await app.deliver(replies)
+    async with app.store.unit("daily recap"):
+        if app.store.next_sequence(f"recap:{day.isoformat()}") != 1:
+            return 0  # already sent today (here or by another process)
+        replies = due_recaps(app, day)
+        queued = app.queue(replies, clock)
+        await app.store.flush()
+    await app.dispatch(queued)
     log.info("daily recap of %s sent to %d people", day, len(replies))
     return len(replies)

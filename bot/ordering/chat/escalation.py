@@ -9,8 +9,13 @@ office ``escalation.office_minutes`` later. `escalate_due` is a periodic job of 
 ``escalate`` / ``escalate_office`` of the event table as the app (no role check). Each
 event needs that it has not happened yet (the order's history says so) and is stored with
 the order's version check, so it fires once, across restarts and processes, and after a
-restart an order that came due meanwhile is escalated at the next run. The row's ``tells``
-say who is told (the head, else the office; the office), with an "assign" button.
+restart an order that came due meanwhile is escalated at the next run. The change and the
+notices it makes are written in one unit of work (the notices queued in the outbox), so
+a crash after it loses no notice. The order stays its own timer (not a `Timer` row): its
+due time follows from its status, history and the configured delays, so changing
+``escalation.*`` or claiming the order needs no timer to be moved or cancelled. The
+row's ``tells`` say who is told (the head, else the office; the office), with an "assign"
+button.
 
 The head (or an admin) answers with ``assign``: which coordinator of the market takes it.
 """
@@ -156,15 +161,15 @@ async def escalate_due(app: Any, now: float) -> int:
                 for order in orders.query(status=ASKING) if substitute_due(order, moment, delay)]
     fired_count = 0
     for order, event, minutes in due:
-        try:
-            fired = machine.change(orders, order.code, event, BY, moment, None)
-        except LifecycleError:  # claimed meanwhile, or escalated by another process
-            continue
-        fired_count += 1
-        flush = getattr(app.store, "flush", None)
-        if flush is not None:
-            await flush()  # stored before anyone is told: never told twice
-        await app.deliver(_replies(app, fired, minutes))
+        async with app.store.unit(f"escalation:{order.code}"):
+            try:
+                fired = machine.change(orders, order.code, event, BY, moment, None)
+            except LifecycleError:  # claimed meanwhile, or escalated by another process
+                continue
+            fired_count += 1
+            queued = app.queue(_replies(app, fired, minutes), now)
+            await app.store.flush()  # stored with its notices: told once, never lost
+        await app.dispatch(queued)
     if fired_count:
         log.info("%d order(s) escalated", fired_count)
     return fired_count

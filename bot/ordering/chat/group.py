@@ -29,21 +29,25 @@ async def handle(app: Any, incoming: Incoming, sender: str) -> bool:
     command = read_command(incoming)
     if command is None or command.verb != "claim" or not command.code:
         return False
-    if incoming.message_id and app.store.seen_message(incoming.channel, incoming.message_id):
-        return True
-    engine = app.engine
-    session = Session.from_record(sender, app.store.get_session(sender))
-    ctx = Context(engine, session, incoming, now=engine.clock())
-    ctx.slots["code"] = command.code
-    try:
-        act(ctx, "claim")
-        ctx.say("coord.claimed", code=command.code)
-    except ActionFailed as failed:
-        lang = engine.language_of(group)
-        ctx.send(Text(to=group, text=engine.i18n.t(lang, failed.message_id, **failed.params)))
-    if incoming.message_id:
-        app.store.mark_message(incoming.channel, incoming.message_id, ctx.now)
-    await app.store.flush()
-    await app.deliver(ctx.replies)
+    async with app.store.unit(group):  # the claim, the message id and the notices at once
+        if incoming.message_id and app.store.seen_message(incoming.channel,
+                                                          incoming.message_id):
+            return True
+        engine = app.engine
+        session = Session.from_record(sender, app.store.get_session(sender))
+        ctx = Context(engine, session, incoming, now=engine.clock())
+        ctx.slots["code"] = command.code
+        try:
+            act(ctx, "claim")
+            ctx.say("coord.claimed", code=command.code)
+        except ActionFailed as failed:
+            lang = engine.language_of(group)
+            ctx.send(Text(to=group, text=engine.i18n.t(lang, failed.message_id,
+                                                       **failed.params)))
+        if incoming.message_id:
+            app.store.mark_message(incoming.channel, incoming.message_id, ctx.now)
+        queued = app.queue(ctx.replies, ctx.now)
+        await app.store.flush()
+    await app.dispatch(queued)
     log.info("group %s: %s tried to claim %s", group, who(sender), command.code)
     return True

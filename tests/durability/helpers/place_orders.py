@@ -56,6 +56,7 @@ async def chat(app: App, user: str, first: int, ids: itertools.count, run: int) 
     p = plan(app, user)
     for step in range(first, LAST + 1):
         replies = await app.engine.handle(incoming(p, step, f"{run}.{next(ids)}"))
+        app.sent(replies)  # taken by this helper as sent (nothing waits in the outbox)
         if step == LAST:
             code = order_code(replies)
             if code is None:
