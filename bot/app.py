@@ -38,6 +38,8 @@ from bot.storage.base import Store
 log = logging.getLogger(__name__)
 
 MESSAGE_ID_DAYS = 7  # platforms retry a delivery for hours, not for days
+TIMERS_EVERY = 5.0  # seconds between looks for due timers (the background sender's)
+TIMERS_AT_ONCE = 100  # timers taken in one unit of work
 
 
 def open_store(config: dict[str, Any]) -> Store:
@@ -48,8 +50,6 @@ def open_store(config: dict[str, Any]) -> Store:
 
         return MemoryStore(finished=STATUSES.finished)
     if backend == "tinydb":
-TIMERS_EVERY = 5.0  # seconds between looks for due timers (the background sender's)
-TIMERS_AT_ONCE = 100  # timers taken in one unit of work
         from bot.storage.tinydb_store import TinyDBStore
 
         # the store archives the orders the app says are finished (it knows no statuses)
@@ -231,6 +231,12 @@ class App:
             resume_after=float(config["sessions"]["resume_after_hours"]) * 3600,
         )
         self.adapters: dict[str, Any] = {}
+        # the outbox: every reply is queued in the unit of work that made it and sent
+        # once that is durable (bot/delivery.py); the engine queues a message's replies
+        self.sender = Sender(self.store, self._send, self.engine.clock)
+        self.engine.outbox = self.sender.queue
+        self._background: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Event | None = None
         # periodic jobs (name -> coroutine function taking the app and the clock value);
         # the server calls `run_jobs` every minute, each job decides whether it is due
         self.jobs: dict[str, Callable[[App, float], Awaitable[Any]]] = {
@@ -252,12 +258,6 @@ class App:
                 results[name] = None
         return results
 
-        # the outbox: every reply is queued in the unit of work that made it and sent
-        # once that is durable (bot/delivery.py); the engine queues a message's replies
-        self.sender = Sender(self.store, self._send, self.engine.clock)
-        self.engine.outbox = self.sender.queue
-        self._background: asyncio.Task[None] | None = None
-        self._stopping: asyncio.Event | None = None
     def attach(self, adapter: Any) -> None:
         self.adapters[adapter.name] = adapter
         # an adapter that carries group chats: the ordering app's coordinators' groups
