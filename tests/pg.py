@@ -127,17 +127,21 @@ def server() -> PgServer:
     when there is no PostgreSQL: see the module's doc)."""
     global _server
     if _server is None:
-        binaries = bin_dir()
-        if binaries is None:
-            reason = ("NO POSTGRESQL BINARIES (initdb, pg_ctl) on this machine: the "
-                      "PostgreSQL tests did not run. Install postgresql or set PG_BIN.")
-            if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-                pytest.fail(reason + " In CI they must run.", pytrace=False)
-            warnings.warn(reason, stacklevel=2)
-            pytest.skip(reason)
-        _server = PgServer(binaries)
+        _server = PgServer(require(bin_dir()))
         atexit.register(_server.stop)
     return _server
+
+
+def require(binaries: Path | None, env: dict[str, str] | None = None) -> Path:
+    """``binaries``, or: fail the test in CI (``CI=true``), skip it loudly elsewhere."""
+    if binaries is not None:
+        return binaries
+    reason = ("NO POSTGRESQL BINARIES (initdb, pg_ctl) on this machine: the PostgreSQL "
+              "tests did not run. Install postgresql or set PG_BIN.")
+    if (os.environ if env is None else env).get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(reason + " In CI they must run.", pytrace=False)
+    warnings.warn(reason, stacklevel=2)
+    pytest.skip(reason)
 
 
 def stop_server() -> None:
