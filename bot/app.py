@@ -23,7 +23,17 @@ from bot.engine.unsent import Answer
 from bot.engine.validator import validate_flows
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply, split_key
-from bot.ordering.chat import coordinator, daily, escalation, group, resident, sign_in, wishes
+from bot.ordering.chat import (
+    announcements,
+    coordinator,
+    daily,
+    escalation,
+    group,
+    reminders,
+    resident,
+    sign_in,
+    wishes,
+)
 from bot.ordering.chat.resident import Ordering
 from bot.ordering.domain.markets import MarketDataError, Markets, load_markets
 from bot.ordering.domain.repository import Orders
@@ -75,6 +85,8 @@ def build_registry() -> Registry:
     resident.register(registry)
     coordinator.register(registry)
     wishes.register(registry)
+    reminders.register(registry)  # a resident who stops mid-order (a turn hook)
+    announcements.register(registry)  # `umumkan`
     sign_in.register(registry)  # `masuk`: staff get a link to the office's pages
     return registry
 
@@ -215,12 +227,21 @@ class App:
             wa_number=str((config.get("whatsapp") or {}).get("display_number") or ""),
             complaint_days=int((config.get("complaints") or {}).get("days", 3) or 0),
             orders=Orders(self.store),
+            config=config,
             away=self.away,  # a messenger's rule keeps the bot from writing (adapters say)
             office_url=office_url(config),
             office_link_minutes=float((config.get("office") or {}).get("link_minutes") or 10),
         )
         if loaded.setup is not None:  # another app than ordering: the services it made
             self.services = loaded.setup.services
+        else:  # an order's change sets or drops its reminders (in the same unit of work)
+            self.services.orders.watchers.append(
+                reminders.order_watcher(self.services, self.store))
+            # `umumkan`: sent in the background when its timer fires, at a pace shared
+            # by every announcement (one Pace per platform)
+            self.announcer = announcements.Announcer(self)
+            self.pacers = announcements.pacers(announcements.Settings.of(config))
+            loaded.registry.timer(announcements.KIND)(self.announcer.on_timer)
         self.engine = Engine(
             loaded.flows,
             loaded.registry,

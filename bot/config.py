@@ -29,6 +29,15 @@ DEFAULTS: dict[str, Any] = {
     "recap": {"time": "20:00"},
     "escalation": {"claim_minutes": 60, "office_minutes": 120, "substitute_minutes": 30},
     "complaints": {"days": 3},
+    # issue 16: a resident who stopped mid-order, an order delivered and not paid (minutes;
+    # 0: off), never in the quiet hours (the markets' time zone); bot/ordering/chat/reminders.py
+    "reminders": {"resident_minutes": 120, "unpaid_minutes": 180,
+                  "quiet_from": "21:00", "quiet_until": "07:00"},
+    # `umumkan`: to the residents of the last `days` days, at a pace per platform, as the
+    # WhatsApp template outside the 24-hour window; bot/ordering/chat/announcements.py
+    "announcements": {"days": 30, "telegram_per_second": 20, "whatsapp_per_second": 20,
+                      "in_flight": 4, "whatsapp_template": "",
+                      "whatsapp_template_language": "id"},
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1_048_576,
                "public_url": ""},  # the office's address in sign-in links ("": host:port)
     # the market office's web pages (bot/office/): a sign-in link lasts link_minutes, a

@@ -61,6 +61,16 @@ def _user_keys(value: Any) -> str | None:
     return f"{', '.join(map(repr, bad))}: not a user key like telegram:123456789" if bad else None
 
 
+def _time_of_day(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 'write the time in quotes, like "21:00"'
+    try:
+        parse_clock(str(value))
+    except ClockError as exc:
+        return f'{exc}; use a time like "21:00"'
+    return None
+
+
 CHECKS: dict[str, Callable[[Any], str | None]] = {
     "sessions.resume_after_hours": _positive,
     "sessions.expire_after_days": _positive,
@@ -78,6 +88,14 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "telegram.rate_per_second": _positive,
     "telegram.retries": _not_negative,
     "telegram.retry_backoff": _not_negative,
+    "reminders.resident_minutes": _not_negative,
+    "reminders.unpaid_minutes": _not_negative,
+    "reminders.quiet_from": _time_of_day,
+    "reminders.quiet_until": _time_of_day,
+    "announcements.days": _positive,
+    "announcements.telegram_per_second": _positive,
+    "announcements.whatsapp_per_second": _positive,
+    "announcements.in_flight": _whole_positive,
 }
 
 

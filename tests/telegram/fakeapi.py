@@ -43,6 +43,7 @@ class Call:
     params: dict[str, Any]
     status: int = 200
     result: Any = None
+    at: float = field(default_factory=time.monotonic)  # when the call arrived here
 
     @property
     def chat(self) -> int | None:

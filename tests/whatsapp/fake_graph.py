@@ -42,6 +42,7 @@ class FakeGraph:
         self._ids = itertools.count(1)
         self._held: set[str] = set()
         self.waiting: list[dict[str, Any]] = []  # bodies held unanswered (see `hold`)
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), to) of every post
         self.app = Starlette(routes=[
             Route("/v21.0/{phone_id}/messages", self._messages, methods=["POST"]),
         ])
@@ -53,6 +54,7 @@ class FakeGraph:
             self._held.clear()
             self.ids.clear()
             self.rejected.clear()
+            self.arrivals.clear()
             self._script.clear()
 
     def fail(self, to: str, *errors: tuple[int, int | None]) -> None:
@@ -80,6 +82,8 @@ class FakeGraph:
             return _error(400, 100, "Unsupported post request")
         body = await request.json()
         to = str(body.get("to"))
+        with self._lock:
+            self.arrivals.append((time.monotonic(), to))
         if to in self._held:
             with self._lock:
                 self.waiting.append(body)

@@ -62,6 +62,9 @@ class Ordering:
     complaint_days: int = 3  # config complaints.days: a problem reported after payment
     wilayah: Wilayah | None = None  # data/wilayah.yaml, for reading addresses
     orders: Orders | None = None  # the app's orders (typed), over the store's repository
+    # the whole config, for the modules that read a section of their own (reminders,
+    # announcements)
+    config: dict[str, Any] = field(default_factory=dict)
     office_url: str = ""  # server.public_url, for `masuk` sign-in links ("": office off)
     office_link_minutes: float = 10.0  # config office.link_minutes
 

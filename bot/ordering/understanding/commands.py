@@ -47,8 +47,10 @@ WORDS = {
     "link": "link", "tautan": "link",
     "koordinator": "staff", "coordinator": "staff", "koord": "staff",
     "masuk": "login", "login": "login",  # staff: a link to the office's pages (sign_in.py)
+    # heads of unit and the market office: to a market's residents (announcements.py)
+    "umumkan": "announce", "pengumuman": "announce", "announce": "announce",
 }
-STAFF_VERBS = frozenset({"claim", "recap", "staff", "assign"})
+STAFF_VERBS = frozenset({"claim", "recap", "staff", "assign", "announce"})
 MAX_COMMAND = 60
 
 
@@ -104,7 +106,7 @@ class CommandKind(ChoiceKind):
 
     def check(self, spec: InputSpec) -> list[str]:
         verbs = spec.params.get("verbs", [])
-        known = {*VERBS.values(), "recap", "login"}
+        known = {*VERBS.values(), "recap", "login", "announce"}
         if not isinstance(verbs, list) or not set(verbs) <= known:
             return [f"'verbs' must be a list drawn from {', '.join(sorted(known))}"]
         return []

@@ -1,0 +1,250 @@
+"""Announcements (issue 16 item 3): ``umumkan`` from the market office or a head of unit
+to the residents who ordered from a market lately, at a pace within each platform's
+limits, as the configured template to WhatsApp residents outside the 24-hour window,
+never to one who said ``berhenti``, with the counts told to the sender."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.whatsapp import WhatsAppAdapter
+from bot.app import App
+from bot.engine.session import BROADCASTS_OFF
+from bot.messages import Incoming, Reply
+from bot.ordering.chat.announcements import AnnouncementRefused, announce
+from bot.storage.base import Store
+from bot.storage.memory import MemoryStore
+from tests.chat import ChatBot, Clock, test_config
+from tests.telegram.fakeapi import TOKEN, FakeBotAPI, serve
+from tests.whatsapp.fake_graph import FakeGraph, Served
+from tests.whatsapp.support import settings as wa_settings
+
+OFFICE = "console:kantor-pasar"
+TEMPLATE = "pengumuman_pasar"
+_ids = itertools.count(1)
+
+
+class Collect:
+    """The console channel's adapter, keeping what it is given (as `ChatBot.tick`)."""
+
+    name = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[Reply] = []
+
+    async def send(self, reply: Reply) -> bool:
+        self.sent.append(reply)
+        return True
+
+
+def order_record(number: int, user: str, created: datetime) -> dict[str, Any]:
+    stamp = created.isoformat(timespec="seconds")
+    return {"code": f"KRB-1120-{number:03d}", "market": "kranji-baru", "status": "paid",
+            "user": user, "items": [{"name": "telur", "quantity": None, "unit": None,
+                                     "budget": None, "note": ""}],
+            "address": {"text": "Jl. Melati No. 12, RT 03/RW 05, Jatibening"},
+            "resident": {"name": "Warga", "phone": ""}, "channel": user.split(":")[0],
+            "created_at": stamp, "updated_at": stamp,
+            "history": [{"at": stamp, "by": user, "from": None, "to": "new"}]}
+
+
+def residents(store: Store, now: float, timezone: Any, count: int) -> dict[str, list[str]]:
+    """``count`` residents who ordered from Pasar Kranji Baru two days ago, half on each
+    platform; every 25th said ``berhenti``; every other WhatsApp one last wrote three
+    days ago (outside the window). Returns the user keys by what they should get."""
+    groups: dict[str, list[str]] = {"text": [], "template": [], "stopped": []}
+    created = datetime.fromtimestamp(now, timezone) - timedelta(days=2)
+    for number in range(count):
+        whatsapp = number % 2 == 1
+        user = f"whatsapp:62812{number:07d}" if whatsapp else f"telegram:{5000 + number}"
+        store.create_order(order_record(number, user, created))
+        stopped = number % 25 == 0
+        outside = whatsapp and number % 4 == 1
+        last = now - (3 * 86400 if outside else 3600)
+        profile = {BROADCASTS_OFF: last} if stopped else {}
+        store.put_session(user, {"updated_at": last, "profile": profile})
+        groups["stopped" if stopped else "template" if outside else "text"].append(user)
+    return groups
+
+
+def most_in_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def assert_paced(times: list[float], rate: float) -> None:
+    """Arrivals at the fake never faster than ``rate`` a second: over the whole run, and in
+    any half second (allowing 50 ms of arrival jitter: requests leave at the pace and
+    cross a loaded machine's loopback in a varying time)."""
+    assert len(times) > rate / 2, "too few sends to measure a rate"
+    span = max(times) - min(times)
+    print(f"{len(times)} sends in {span:.3f} s: {(len(times) - 1) / span:.1f}/s "
+          f"(pace {rate:.0f}/s), most in 0.5 s: {most_in_window(times, 0.5)}")
+    assert (len(times) - 1) / span <= rate * 1.05, f"{len(times)} sends in {span:.3f} s"
+    assert most_in_window(times, 0.5) <= rate * (0.5 + 0.05) + 1
+
+
+async def handle(app: App, user: str, text: str) -> str:
+    answer = await app.engine.handle(Incoming(channel="console", user=user, text=text,
+                                              message_id=f"ann{next(_ids)}"))
+    return "\n".join(r.text for r in answer if r.to == f"console:{user}")
+
+
+async def test_announcement_to_500_residents_paced_and_counted() -> None:
+    rates = {"telegram": 200.0, "whatsapp": 200.0}  # above what a loaded machine reaches
+    config = test_config(admins=[OFFICE], announcements={
+        "telegram_per_second": rates["telegram"], "whatsapp_per_second": rates["whatsapp"],
+        "in_flight": 4,
+        "whatsapp_template": TEMPLATE, "whatsapp_template_language": "id"})
+    graph = FakeGraph()
+    served = Served(graph.app)
+    client = httpx.AsyncClient(timeout=10)
+    try:
+        async with serve(FakeBotAPI()) as fake:
+            config["telegram"] = {**config["telegram"], "enabled": True, "token": TOKEN,
+                                  "base_url": fake.base_url, "mode": "webhook",
+                                  "webhook_url": "https://pasar.example.org",
+                                  "secret_token": "rahasia_Webhook-123",
+                                  "rate_per_second": 10_000, "retry_backoff": 0.05}
+            app = App(config, store=MemoryStore())
+            clock = Clock()
+            app.engine.clock = clock
+            groups = residents(app.store, clock(), app.services.markets.timezone, 500)
+            telegram = TelegramAdapter(app, app.config["telegram"])
+            whatsapp = WhatsAppAdapter(app, wa_settings(served.url), client=client,
+                                       retry_delays=(0.001,))
+            console = Collect()
+            for adapter in (telegram, whatsapp, console):
+                app.attach(adapter)
+            await telegram.start()
+            await whatsapp.start()
+            try:
+                await handle(app, "kantor-pasar", "halo")
+                assert "pasar mana" in (await handle(app, "kantor-pasar", "umumkan")).lower()
+                asked = await handle(app, "kantor-pasar", "Pasar Kranji Baru")
+                assert "Tulis pengumuman" in asked
+                text = "Pasar Kranji Baru tutup besok, Jumat 28/11, untuk perbaikan atap."
+                confirm = await handle(app, "kantor-pasar", text)
+                assert "480 warga" in confirm and "20 warga sudah berhenti" in confirm
+                assert "sedang dikirim" in await handle(app, "kantor-pasar", "ya")
+                assert await app.run_timers() == 1
+                await app.announcer.idle()
+            finally:
+                await telegram.stop()
+                await whatsapp.stop()
+            told = "\n".join(r.text for r in console.sent if r.to == OFFICE)
+            found = re.search(r"(\d+) terkirim, (\d+) gagal, (\d+) dilewati \((\d+)", told)
+            assert found, told
+            sent, failed, skipped, stopped = map(int, found.groups())
+
+            chats = {int(u.split(":")[1]) for u in groups["text"] + groups["template"]
+                     + groups["stopped"] if u.startswith("telegram:")}
+            at_telegram = [c for c in fake.sent() if c.chat in chats]
+            numbers = {u.split(":")[1] for g in groups.values() for u in g
+                       if u.startswith("whatsapp:")}
+            at_graph = [b for b in graph.sent if b["to"] in numbers]
+            # the count told matches what the fakes received
+            assert sent == len(at_telegram) + len(at_graph) == 480
+            assert (failed, skipped, stopped) == (0, 20, 20)
+            # those who said berhenti get nothing
+            stopped_ids = {u.split(":")[1] for u in groups["stopped"]}
+            assert not [c for c in at_telegram if str(c.chat) in stopped_ids]
+            assert not [b for b in at_graph if b["to"] in stopped_ids]
+            # every one says how to stop them; outside the window: the template
+            assert all("berhenti" in c.text for c in at_telegram)
+            outside = {u.split(":")[1] for u in groups["template"]}
+            templates = [b for b in at_graph if b["type"] == "template"]
+            assert {b["to"] for b in templates} == outside
+            params = templates[0]["template"]["components"][0]["parameters"]
+            assert params[0]["text"] == "Pasar Kranji Baru"
+            assert text in params[1]["text"] and "berhenti" in params[1]["text"]
+            assert all("\n" not in p["text"] for p in params)
+            texts = [b for b in at_graph if b["type"] == "text"]
+            assert len(texts) + len(templates) == len(at_graph)
+            assert all("berhenti" in b["text"]["body"] for b in texts)
+            # the pace, measured where the messages arrive
+            assert_paced([c.at for c in at_telegram], rates["telegram"])
+            assert_paced([t for t, to in graph.arrivals if to in numbers], rates["whatsapp"])
+            app.close()
+    finally:
+        await client.aclose()
+        served.close()
+
+
+# -- who may announce ---------------------------------------------------------------------
+def test_a_head_announces_to_their_own_market_only(bot: ChatBot) -> None:
+    bot.say("halo", "kepala-kranji")
+    bot.say("umumkan", "kepala-kranji")  # one market: its text is asked at once
+    assert "Pasar Kranji Baru" in bot.text("kepala-kranji")
+    assert bot.state("kepala-kranji") == "coordinator.announce_text"
+    with pytest.raises(AnnouncementRefused) as refused:
+        asyncio.run(announce(bot.app, "console:kepala-kranji", "jatiasih", "Besok tutup"))
+    assert refused.value.message_id == "announce.not_your_market"
+
+
+def test_coordinators_and_residents_may_not_announce(bot: ChatBot) -> None:
+    bot.say("halo", "koord-kranji-1")
+    bot.say("umumkan", "koord-kranji-1")
+    assert "kepala unit pasar atau kantor pasar" in bot.text("koord-kranji-1")
+    assert bot.state("koord-kranji-1") == "coordinator.home"
+    bot.say("umumkan", "warga")
+    assert "pengumuman" not in bot.text("warga").lower()
+    with pytest.raises(AnnouncementRefused):
+        asyncio.run(announce(bot.app, "console:warga", "kranji-baru", "Besok tutup"))
+
+
+def test_an_empty_or_long_text_is_refused_in_words(bot: ChatBot) -> None:
+    with pytest.raises(AnnouncementRefused) as refused:
+        asyncio.run(announce(bot.app, "console:kepala-kranji", "kranji-baru", "   "))
+    assert refused.value.message_id == "announce.empty"
+    bot.say("halo", "kepala-kranji")
+    bot.say("umumkan", "kepala-kranji")
+    bot.say("x" * 600, "kepala-kranji")
+    assert "500" in bot.text("kepala-kranji")  # asked again, the limit said
+    assert bot.state("kepala-kranji") == "coordinator.announce_text"
+
+
+def test_every_send_waits_for_the_pace(bot: ChatBot) -> None:
+    """The pace binds (an injected clock, so no waiting): with four sends in flight at once,
+    no second holds more than the rate's starts."""
+    from bot.pace import Pace
+    from tests.test_pace import FakeTime
+
+    fake = FakeTime()
+    started: list[float] = []
+
+    class Slow(Collect):
+        async def send(self, reply: Reply) -> bool:
+            started.append(fake.now)
+            await asyncio.sleep(0)
+            return await super().send(reply)
+
+    timezone = bot.app.services.markets.timezone
+    created = datetime.fromtimestamp(bot.clock(), timezone) - timedelta(days=1)
+    for number in range(40):
+        user = f"console:warga-{number}"
+        bot.store.create_order(order_record(number, user, created))
+        bot.store.put_session(user, {"updated_at": bot.clock() - 60})
+    adapter = Slow()
+    bot.app.adapters["console"] = adapter
+    counts = asyncio.run(announce(bot.app, "console:kepala-kranji", "kranji-baru",
+                                  "Besok tutup", paces={"console": Pace(
+                                      10, clock=fake.clock, sleep=fake.sleep)}))
+    assert (counts.sent, counts.failed, counts.skipped) == (40, 0, 0)
+    assert len(adapter.sent) == 40
+    # a send starts when the event loop gets to its task, just after the pace let it go
+    assert most_in_window(started, 1.0) <= 10 + 1
+    assert started[-1] - started[0] >= 3.8  # 40 at 10 a second
