@@ -12,6 +12,8 @@ from starlette.routing import Route
 from bot.office import queries
 from bot.office.guard import Context, staff
 from bot.office.web import Office
+from bot.ordering.domain.orders import money
+from bot.ordering.reports.report import duration
 
 REFRESH_SECONDS = 5
 
@@ -28,8 +30,13 @@ def routes(office: Office) -> list[Route]:
         now = office.local()
         day = read_day(request.query_params.get("day"), now.date())
         filters = queries.Filters.read(request.query_params, ctx.viewer)
-        found = queries.todays_orders(office.app.services.orders, ctx.viewer, day)
-        view = queries.today(found, ctx.viewer, day, now, filters, office.roles.display_name)
+        found = queries.todays_records(office.app.services.orders, ctx.viewer, day,
+                                       filters.market)
+        lang = office.lang(request)
+        i18n = office.app.i18n
+        view = queries.today(found, ctx.viewer, day, now, filters, office.roles.display_name,
+                             lambda amount: money(amount, lang, i18n),
+                             lambda minutes: duration(minutes, lang, i18n))
         return {"today": view, "filters": filters, "refresh": REFRESH_SECONDS,
                 "markets": office.app.markets, "day_param": request.query_params.get("day")}
 
