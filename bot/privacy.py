@@ -47,6 +47,9 @@ QUERY_SECRET = (r"(?<![\w.-])[\w.-]{0,40}?(?:token|secret|password|passwd|signat
 QUERY_VALUE = r"(?!<)[^&\s\"',;)}]+"  # not one already redacted
 # A WhatsApp message id: base64 that holds the user's number (wamid.HBgNNjI4MTIz...)
 WAMID = r"wamid\.[A-Za-z0-9+/=_-]{16,}"
+# the office's one-time sign-in link (bot/office/links.py), as the access log shows its path
+SIGN_IN = r"/office/masuk/"
+SIGN_IN_VALUE = r"[A-Za-z0-9_-]+"
 BEARER = r"Bearer\s+"
 BEARER_VALUE = r"[A-Za-z0-9._~+/=-]+"
 REDACTED = "<redacted>"
@@ -64,7 +67,8 @@ def _compile() -> re.Pattern[str]:
         known = "|".join(re.escape(v) for v in sorted(_secrets, key=len, reverse=True))
         parts.append(f"(?P<secret>{known})")
     parts += [f"(?P<bot>{BOT_TOKEN})", f"(?P<name>{QUERY_SECRET}){QUERY_VALUE}",
-              f"(?P<bearer>{BEARER}){BEARER_VALUE}", f"(?P<phone>{PHONE})",
+              f"(?P<bearer>{BEARER}){BEARER_VALUE}", f"(?P<signin>{SIGN_IN}){SIGN_IN_VALUE}",
+              f"(?P<phone>{PHONE})",
               f"(?P<wamid>{WAMID})"]
     return re.compile("|".join(parts), re.IGNORECASE)
 
@@ -73,7 +77,7 @@ _pattern = _compile()
 _lowered: tuple[str, ...] = ()
 # a line can hold something to redact only if it has one of these words, or the start of
 # a phone number (08, 628) or of a Bot API token (digits, ':', ten token characters)
-WORDS = ("token", "secret", "passw", "signature", "bearer", "wamid.")
+WORDS = ("token", "secret", "passw", "signature", "bearer", "wamid.", "/masuk/")
 NUMBERISH = re.compile(r"(?:0|62)[\s.-]?8\d|\d:[A-Za-z0-9_-]{10}")
 
 
@@ -91,7 +95,7 @@ def _replace(match: re.Match[str]) -> str:
         return "<phone>"
     if match.group("wamid"):
         return "wamid.<redacted>"
-    prefix = match.group("name") or match.group("bearer") or ""
+    prefix = match.group("name") or match.group("bearer") or match.group("signin") or ""
     return prefix + REDACTED
 
 
@@ -181,7 +185,7 @@ def add_secrets(values: Iterable[Any]) -> None:
 def config_secrets(config: dict[str, Any]) -> list[str]:
     """Every token and secret of a config (the messengers' sections)."""
     found = []
-    for section in ("telegram", "whatsapp"):
+    for section in ("telegram", "whatsapp", "office"):
         for name, value in (config.get(section) or {}).items():
             if isinstance(value, str) and ("token" in name or "secret" in name):
                 found.append(value)

@@ -74,3 +74,19 @@ def test_masuk_in_a_coordinators_order_menu_says_where_it_works(office: OfficeBo
     text = "\n".join(r.text for r in office.chat.say("masuk", KOORD))
     assert "/office/masuk/" not in text and "*menu*" in text
     assert office.chat.state(KOORD) == "coordinator.order"
+
+
+def test_the_sign_in_token_never_reaches_a_log_line(office: OfficeBot) -> None:
+    import logging
+
+    from bot.privacy import scrub
+
+    path = office.link_path(KOORD)
+    token = path.rsplit("/", 1)[1]
+    # as uvicorn's access log writes a request line (its formatter unpacks the arguments)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:5555", "GET", path,
+                                                           "1.1", 200), None)
+    scrub(record)
+    assert token not in record.getMessage()
+    assert "/office/masuk/<redacted>" in record.getMessage()
