@@ -130,19 +130,21 @@ async def perform(app: Any, viewer: Viewer, code: str, answer: str, form: dict[s
     prices = slots.pop("prices_given", None)
     session = Session(key=viewer.user, slots={"code": code, **slots}, lang=lang)
     ctx = Context(engine=app.engine, session=session, now=now)
-    try:
-        for name in STEPS[answer]:
-            await _run(ctx, name)
-        if prices is not None:
-            for price in prices:
-                ctx.slots["price"] = price
-                await _run(ctx, "coord_take_price")
-            await _run(ctx, "coord_save_prices")
-    except ActionFailed as failed:
-        return Outcome(False, notices=_mine(ctx.replies, viewer),
-                       error=ctx.t(failed.message_id, **failed.params))
+    # one unit of work, as the staff member's chat message would be (serialized with it)
+    async with app.store.unit(viewer.user):
+        try:
+            for name in STEPS[answer]:
+                await _run(ctx, name)
+            if prices is not None:
+                for price in prices:
+                    ctx.slots["price"] = price
+                    await _run(ctx, "coord_take_price")
+                await _run(ctx, "coord_save_prices")
+        except ActionFailed as failed:
+            return Outcome(False, notices=_mine(ctx.replies, viewer),
+                           error=ctx.t(failed.message_id, **failed.params))
+        await app.store.flush()  # stored before anyone is told
     others = [r for r in ctx.replies if r.to != viewer.user]
-    await app.store.flush()  # stored before anyone is told
     await app.deliver(others)
     log.info("office: %s did %s on an order from the page", who(viewer.user), answer)
     return Outcome(True, notices=_mine(ctx.replies, viewer), told=len(others))
