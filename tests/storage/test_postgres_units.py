@@ -153,8 +153,8 @@ def test_a_schema_behind_is_refused_naming_the_command(pg_empty_dsn: str) -> Non
 async def test_a_unit_runs_after_the_server_dropped_the_pooled_connections(pg_dsn: str) -> None:
     """A restarted server (or a proxy's idle timeout) leaves dead connections in the pool:
     the next unit takes a fresh one instead of failing its message."""
-    with PostgresStore(pg_dsn, pool_size=2) as store:
-        async with store.unit("k"):  # the pool's connection, alive
+    with PostgresStore(pg_dsn, pool_size=4) as store:
+        async with store.unit("k"):  # the pool's connections, alive
             await store.flush()
         with psycopg.connect(pg_dsn, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "

@@ -5,12 +5,13 @@ code), so each runs one or a few short statements on a connection it does not wa
 
 - Inside a unit (`Connections.unit`, the store's ``unit(key)``) the methods use the unit's
   connection, bound to the running task by a context variable. Entering a unit takes a
-  pooled connection and a session-level advisory lock on a 64-bit hash of the key, in a
-  worker thread (the event loop goes on; the uncontended case is one round trip); the
-  first statement opens the unit's transaction. ``await flush()`` commits it in a worker
-  thread (the WAL sync does not stop the loop) and raises StoreError if it fails, so the
-  engine withholds the replies. Leaving the unit rolls back what was not committed,
-  releases the lock and returns the connection. The lock is held by the connection: a
+  pooled connection and a session-level advisory lock on a 64-bit hash of the key: at
+  once when the lock is free (one round trip on the loop's thread), else waiting for it in
+  a worker thread (the event loop goes on; the server grants waiters in turn). The first
+  statement opens the unit's transaction. ``await flush()`` commits it in a worker thread
+  (the WAL sync does not stop the loop) and raises StoreError if it fails, so the engine
+  withholds the replies. Leaving the unit rolls back what was not committed, releases the
+  lock (one round trip) and returns the connection. The lock is held by the connection: a
   worker that dies (kill -9, lost machine) releases it when its connection ends, which
   the server notices at once for a killed process (TCP keepalives bound it otherwise).
 - Outside any unit (CLI commands, the web office, tests) the methods run on one direct
@@ -100,7 +101,7 @@ class Connections:
         self._connect_kwargs = extra
         try:
             self.pool = ConnectionPool(
-                dsn, min_size=1, max_size=self.pool_size, open=False, kwargs=extra,
+                dsn, min_size=self.pool_size, max_size=self.pool_size, open=False, kwargs=extra,
                 configure=_configure, reset=_reset, name="pasar-daring", timeout=30)
             self.pool.open(wait=True, timeout=10)
         except (psycopg.Error, PoolTimeout) as exc:
@@ -187,7 +188,7 @@ class Connections:
             finally:
                 unit.active = False
                 _current.reset(token)
-                await asyncio.shield(self._run(self._leave, conn))
+                self._leave(conn)  # one round trip (the locks go); a rollback if need be
 
     async def _run(self, work: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -196,7 +197,28 @@ class Connections:
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL: {_reason(exc)}") from exc
 
+    def _take_now(self, number: int) -> psycopg.Connection | None:
+        """The uncontended case, on the loop's thread: an idle pooled connection (there is
+        one: the pool is full-sized and units are counted) and the key's lock at the first
+        try; one round trip. None (nothing held) when the wait must be in a thread."""
+        try:
+            conn = self.pool.getconn(timeout=0.001)
+        except PoolTimeout:
+            return None
+        try:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (number,)).fetchone()
+        except psycopg.Error:
+            self._leave(conn)  # dead: the thread's path takes another
+            return None
+        if row is not None and row[0]:
+            return conn
+        self._leave(conn)
+        return None
+
     async def _enter(self, number: int) -> psycopg.Connection:
+        now = self._take_now(number)
+        if now is not None:
+            return now
         holder: list[psycopg.Connection] = []
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self.executor, self._take, number, holder)
@@ -217,8 +239,8 @@ class Connections:
 
     def _take(self, number: int, holder: list[psycopg.Connection]) -> psycopg.Connection:
         """(thread) A pooled connection holding the key's lock. A pooled connection found
-        dead (the server restarted) is dropped and another one tried, once."""
-        for attempt in (1, 2):
+        dead (the server restarted: all of them may be) is dropped and another tried."""
+        for attempt in range(self.pool_size + 1):
             conn = self.pool.getconn()
             holder.append(conn)
             try:
@@ -226,7 +248,7 @@ class Connections:
             except psycopg.OperationalError:
                 holder.clear()
                 self._leave(conn)
-                if attempt == 2 or not conn.broken:
+                if attempt == self.pool_size or not conn.broken:
                     raise
                 continue
             except BaseException:
