@@ -23,6 +23,9 @@ SYSTEM = "system"
 # each action's button: the chat's own label (the event table's offers), and the head's
 LABELS = {e.offer.answer: e.offer.label for e in EVENT_TABLE if e.offer is not None}
 LABELS["assign"] = "coord.opt_assign"
+# an event in the timeline that keeps the status (prices, hand over): its button's words
+EVENT_LABELS = {e.name: e.offer.label for e in EVENT_TABLE if e.offer is not None}
+EVENT_LABELS["assign"] = "coord.opt_assign"
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def routes(office: Office) -> list[Route]:
             items=[views.item_text(i) for i in order.items],
             address=views.address(order, lang, office.app.i18n),
             holder=office.roles.display_name(order.coordinator) if order.coordinator else "",
-            labels=LABELS, who=office.roles.display_name,
+            labels=LABELS, event_labels=EVENT_LABELS, who=office.roles.display_name,
         )
 
     @staff(office)
