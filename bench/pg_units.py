@@ -71,6 +71,7 @@ async def distinct_keys(dsn: str, total: int,
 # -- the worker processes of part 2 ------------------------------------------------------
 async def worker(dsn: str, mode: str, name: str, count: int) -> None:
     store = PostgresStore(dsn, pool_size=2)
+    store.db._open_pool()  # the version mode takes pooled connections itself
     wasted = 0
     for n in range(count):
         if mode == "lock":

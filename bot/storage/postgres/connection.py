@@ -99,13 +99,12 @@ class Connections:
         self.pool_size = max(1, pool_size)
         extra = keepalives(dsn)
         self._connect_kwargs = extra
-        try:
-            self.pool = ConnectionPool(
-                dsn, min_size=self.pool_size, max_size=self.pool_size, open=False, kwargs=extra,
-                configure=_configure, reset=_reset, name="pasar-daring", timeout=30)
-            self.pool.open(wait=True, timeout=10)
-        except (psycopg.Error, PoolTimeout) as exc:
-            raise StoreError(f"cannot connect to PostgreSQL: {_reason(exc)}") from exc
+        # opened at the first unit (a CLI command needs only the direct connection)
+        self.pool = ConnectionPool(
+            dsn, min_size=self.pool_size, max_size=self.pool_size, open=False, kwargs=extra,
+            configure=_configure, reset=_reset, name="pasar-daring", timeout=30)
+        self._pool_open = False
+        self._pool_lock = threading.Lock()
         self._direct: psycopg.Connection | None = None
         self._direct_lock = threading.RLock()
         # waits (a free connection, a lock) and commits: never more at once than units
@@ -179,6 +178,8 @@ class Connections:
                 with contextlib.suppress(psycopg.Error):
                     held.conn.execute("SELECT pg_advisory_unlock(%s)", (number,))
             return
+        if not self._pool_open:
+            await self._run(self._open_pool)
         async with self._semaphore():
             conn = await self._enter(number)
             unit = Unit(self, conn, [number])
@@ -189,6 +190,22 @@ class Connections:
                 unit.active = False
                 _current.reset(token)
                 self._leave(conn)  # one round trip (the locks go); a rollback if need be
+
+    def _open_pool(self) -> None:
+        """(thread) Open the pool's connections, once."""
+        with self._pool_lock:
+            if self._pool_open or self.closed:
+                return
+            try:
+                self.pool.open(wait=True, timeout=10)
+            except PoolTimeout as exc:
+                self.pool.close()
+                self.pool = ConnectionPool(
+                    self.dsn, min_size=self.pool_size, max_size=self.pool_size, open=False,
+                    kwargs=self._connect_kwargs, configure=_configure, reset=_reset,
+                    name="pasar-daring", timeout=30)
+                raise StoreError(f"cannot connect to PostgreSQL: {_reason(exc)}") from exc
+            self._pool_open = True
 
     async def _run(self, work: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -299,7 +316,9 @@ class Connections:
         with self._direct_lock:
             if self._direct is not None:
                 self._direct.close()
-        self.pool.close()
+        with self._pool_lock:
+            if self._pool_open:
+                self.pool.close()
         self.executor.shutdown(wait=False)
 
 
