@@ -234,3 +234,28 @@ def test_no_phone_of_the_other_side_in_relayed_messages(cases: list) -> None:
         digits = "".join(c for c in message.text if c.isdigit())
         assert resident_digits not in digits
         assert all(n not in digits for _, n in cases)
+
+
+def test_a_plain_reply_goes_to_the_coordinator_who_wrote_lately() -> None:
+    bot = ChatBot()
+    bot.say("halo", KOORD)
+    code = place(bot, "cabe rawit 5rb")
+    bot.push(KOORD, choice=f"claim:{code}")
+    bot.push(KOORD, choice=f"talk:{code}")
+    bot.say("cabe rawit habis, mau diganti cabe merah?", KOORD)
+    assert bot.session()["flow"] is None  # the resident is not in any conversation
+    # a greeting or a menu wish is not a reply: it gets the menu as always
+    bot.say("halo")
+    assert bot.state() == "main.menu" and bot.to(KOORD) == []
+    bot.say("batal")
+    # a plain answer goes to the order's coordinator, no button needed
+    bot.say("boleh bu, cabe merah aja")
+    assert "Terkirim" in bot.text() and bot.state() == "status.talk_more"
+    assert "boleh bu, cabe merah aja" in bot.text(KOORD) and code in bot.text(KOORD)
+    bot.say("selesai")
+    bot.say("menu")
+    # hours later the same words are not taken for a reply
+    bot.clock.advance(7 * 3600)
+    bot.say("batal")
+    bot.say("boleh")
+    assert bot.to(KOORD) == [] and bot.state() == "main.menu"
