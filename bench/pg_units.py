@@ -2,7 +2,8 @@
 costs, and why a lock rather than a version-checked write retried on conflict.
 
 Each unit does what the engine does for one message: read the session, write it back
-with a counter + 1, record the message id, queue one reply, commit (``flush``).
+with a counter + 1, record the message id, queue one reply, commit (``flush``); in part 2
+it also burns 2 ms of CPU between the read and the write, as handling a message does.
 
 1. distinct keys, one process, 1 and 16 units at once: units/s, p50/p99 (ms)
 2. one key, two processes (two workers) each running 300 units as fast as they can:
@@ -33,10 +34,21 @@ sys.path.insert(0, str(ROOT))
 from bot.storage.postgres import PostgresStore  # noqa: E402
 from bot.storage.postgres.connection import _current  # noqa: E402
 
+WORK_MS = 2.0  # handling a message in our code (flows, actions): ~2 ms of CPU each
 
-async def one_unit(store: PostgresStore, key: str, n: int) -> None:
+
+def handle() -> None:
+    """Stand-in for the engine's work on a message, redone by every retried run."""
+    end = time.perf_counter() + WORK_MS / 1000
+    while time.perf_counter() < end:
+        pass
+
+
+async def one_unit(store: PostgresStore, key: str, n: int, work: bool = False) -> None:
     async with store.unit(key):
         session = store.get_session(key) or {"count": 0, "seen": []}
+        if work:
+            handle()
         session["count"] += 1
         session["seen"] = [*session["seen"][-50:], n]
         session["updated_at"] = time.time()
@@ -75,7 +87,7 @@ async def worker(dsn: str, mode: str, name: str, count: int) -> None:
     wasted = 0
     for n in range(count):
         if mode == "lock":
-            await one_unit(store, "wa:shared", n)
+            await one_unit(store, "wa:shared", n, work=True)
             continue
         while True:  # optimistic: version-checked write, retried on conflict
             conn = store.db.pool.getconn()
@@ -83,6 +95,7 @@ async def worker(dsn: str, mode: str, name: str, count: int) -> None:
                 row = conn.execute("SELECT data, version FROM sessions WHERE key = %s",
                                    ("wa:shared",)).fetchone()
                 session, version = row if row else ({"count": 0, "seen": []}, 0)
+                handle()
                 session["count"] += 1
                 session["seen"] = [*session["seen"][-50:], f"{name}{n}"]
                 from psycopg.types.json import Jsonb
@@ -136,7 +149,7 @@ def main() -> None:
             rate, p50, p99, cpu = asyncio.run(distinct_keys(dsn, 2000, at_once))
             print(f"   {at_once:>2} at once: {rate:7.0f} units/s  p50 {p50:5.2f} ms  "
                   f"p99 {p99:5.2f} ms  our CPU {cpu:.2f} ms/unit")
-        print("2. one key, two worker processes x 300 units")
+        print(f"2. one key, two worker processes x 300 units, each handling {WORK_MS} ms of CPU")
         results = {}
         for mode in ("lock", "version"):
             rate, wasted, final = one_key(dsn, mode, 300)
