@@ -189,7 +189,22 @@ def config_secrets(config: dict[str, Any]) -> list[str]:
         for name, value in (config.get(section) or {}).items():
             if isinstance(value, str) and ("token" in name or "secret" in name):
                 found.append(value)
-    return found
+    return found + dsn_secrets(str((config.get("storage") or {}).get("dsn") or ""))
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """The password in a PostgreSQL DSN (``postgresql://u:PASSWORD@h/db``, as written and
+    decoded, or ``... password=PASSWORD ...``), if it holds one."""
+    if "://" in dsn:
+        from urllib.parse import unquote, urlsplit
+
+        try:
+            password = urlsplit(dsn).password
+        except ValueError:
+            return []
+        return list(dict.fromkeys([password, unquote(password)])) if password else []
+    found = re.search(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", dsn)
+    return [found.group(1).strip("'")] if found else []
 
 
 def redact(text: str) -> str:
