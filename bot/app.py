@@ -218,6 +218,8 @@ class App:
         folder = getattr(self.store, "path", None)
         if isinstance(folder, Path):  # a data folder: its lasting pseudonyms in the logs
             privacy.use_folder(folder)
+        elif hasattr(self.store, "pseudonym_key"):  # a shared store: one key, every worker
+            privacy.use_key(self.store.pseudonym_key())
         self.services = Ordering(
             markets=loaded.markets,
             catalog=loaded.catalog,

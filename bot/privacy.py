@@ -157,6 +157,13 @@ def folder_key(folder: Path) -> bytes:
     return read_key(folder) or key
 
 
+def use_key(key: bytes) -> None:
+    """Name users in this process's logs by the pseudonyms of ``key`` (a shared store's:
+    the same names in every worker's log)."""
+    global _key
+    _key = key
+
+
 def use_folder(folder: Path) -> None:
     """Name users in this process's logs by the pseudonyms of this data folder (if its key
     cannot be made, by a key of this process only: still never the user key)."""

@@ -164,7 +164,7 @@ def contract_dsn() -> str:
 
 
 TABLES = ("sessions", "orders", "order_events", "sequences", "messages", "inbox", "outbox",
-          "timers")
+          "timers", "meta")
 
 
 def empty(dsn: str, tables: Iterable[str] = TABLES) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.ordering.domain.statuses import STATUSES
+from bot.privacy import folder_key
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import write_config
 
@@ -89,6 +90,7 @@ def test_db_copy_moves_everything_and_the_backends_then_agree(
         tmp_path: Path, pg_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     fill_embedded(data, 120)
+    folder_key(data)  # the log pseudonyms of the folder
     embedded = str(write_config(tmp_path))
     config = pg_config(tmp_path, pg_dsn)
     assert main(["db", "copy", "--from", str(data), "--config", config]) == 0
@@ -120,6 +122,12 @@ def test_db_copy_moves_everything_and_the_backends_then_agree(
 
     assert main(["db", "copy", "--from", str(data), "--config", config]) == 1
     assert "already holds orders" in capsys.readouterr().err  # never copied twice
+
+    names = []  # a user's name in the logs stays the same after the move
+    for cfg in (embedded, config):
+        assert main(["whois", "whatsapp:628120000003", "--config", cfg]) == 0
+        names.append(capsys.readouterr().out.split()[0])
+    assert names[0] == names[1] and names[0].startswith("u-")
 
     assert main(["doctor", "--config", config]) in (0, 1)
     doctor = capsys.readouterr().out

@@ -110,15 +110,21 @@ def run(config: dict, args: argparse.Namespace) -> int:
     from bot.privacy import read_key
 
     storage = config.get("storage") or {}
-    if storage.get("backend", "tinydb") != "tinydb":
+    if storage.get("backend", "tinydb") == "postgres":  # the key is the database's
+        from bot.cli.whois_postgres import database_key
+
+        folder, key = None, database_key(config)
+    elif storage.get("backend", "tinydb") != "tinydb":
         print("whois: pseudonyms are kept per data folder; storage.backend is not tinydb",
               file=sys.stderr)
         return 1
-    folder = resolve(config, storage.get("path", "data/"))
-    key = read_key(folder)
+    else:
+        folder = resolve(config, storage.get("path", "data/"))
+        key = read_key(folder)
     if key is None:
-        print(f"whois: {folder} has no pseudonym key yet (the bot makes it when it first "
-              "runs on the folder); no log line can name anyone by it", file=sys.stderr)
+        print(f"whois: {folder or 'the database'} has no pseudonym key yet (the bot makes "
+              "it when it first runs on it); no log line can name anyone by it",
+              file=sys.stderr)
         return 1
     store = open_orders(config, "whois")
     try:

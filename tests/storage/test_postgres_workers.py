@@ -87,3 +87,12 @@ def test_queued_replies_claimed_by_two_workers_at_once_go_to_one_each(pg_dsn: st
             thread.join()
         assert not set(got["a"]) & set(got["b"])
         assert len(got["a"]) + len(got["b"]) == 300
+
+
+def test_every_worker_names_a_user_alike_in_its_log(workers: tuple[ChatBot, ChatBot]) -> None:
+    """One pseudonym key per database (made once), used by every worker's App."""
+    from bot import privacy
+
+    a, b = workers
+    assert a.store.pseudonym_key() == b.store.pseudonym_key()  # type: ignore[attr-defined]
+    assert privacy._key == a.store.pseudonym_key()  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from bot.privacy import read_key
 from bot.storage.base import Record, StoreError
 from bot.storage.floor import numbered
 from bot.storage.postgres import orders, schema, sequences
@@ -96,6 +97,10 @@ def copy_store(folder: Path, conn: psycopg.Connection, *, finished: frozenset[st
                 if found is not None:
                     sequences.raise_to(conn, *found)
             report.counts["webhook deliveries"] = _copy_inboxes(store, folder, conn)
+            key = read_key(folder)  # the same pseudonyms in the logs after the move
+            if key is not None:
+                conn.execute("INSERT INTO meta (name, value) VALUES ('log-pseudonym-key', %s)",
+                             (key.hex(),))
         _check(store, conn, report, all_orders, all_sequences, n_sessions, n_messages,
                sample, seed)
     return report

@@ -4,6 +4,7 @@ every worker (see connection.py for units of work and the connections)."""
 from __future__ import annotations
 
 import contextlib
+import secrets
 import threading
 from collections.abc import AsyncIterator, Iterable
 from typing import Self
@@ -23,6 +24,8 @@ class SchemaBehind(StoreError):
 
 
 class PostgresStore(Store):
+    shared = True  # every worker on the database (bot/engine/turns.py)
+
     def __init__(self, dsn: str, *, finished: Iterable[str] = (), pool_size: int = 10,
                  check_schema: bool = True) -> None:
         """``finished``: accepted as the other stores take it (every order is in one table
@@ -33,7 +36,7 @@ class PostgresStore(Store):
         self.finished = frozenset(finished)
         self.db = Connections(dsn, pool_size)
         self._inboxes: dict[str, PgInbox] = {}
-        self._inbox_lock = threading.Lock()
+        self._inbox_lock = threading.RLock()
         self._presence: Presence | None = None
         if check_schema:
             try:
@@ -77,10 +80,15 @@ class PostgresStore(Store):
             if self.db.closed:
                 raise StoreError("the PostgreSQL store is closed")
             if channel not in self._inboxes:
-                if self._presence is None:
-                    self._presence = Presence(self.db.dsn)
-                self._inboxes[channel] = PgInbox(self.db.dsn, channel, self._presence)
+                self._inboxes[channel] = PgInbox(self.db.dsn, channel, self._present())
             return self._inboxes[channel]
+
+    def _present(self) -> Presence:
+        """This worker's presence (its lock says it is alive), opened at first need."""
+        with self._inbox_lock:
+            if self._presence is None:
+                self._presence = Presence(self.db.dsn)
+            return self._presence
 
     def __enter__(self) -> Self:
         return self
@@ -170,14 +178,19 @@ class PostgresStore(Store):
                                 until=until, referral=referral, user=user)
 
     # -- the outbox -----------------------------------------------------------------------
+    # a row's owner is tagged with the worker's presence number (outbox.tagged): a dead
+    # worker's unsent replies are claimed at once, not when their lease runs out
     def queue(self, replies: list[Record], *, owner: str, lease_until: float) -> list[int]:
+        me = self._present().owner
         with self.db.conn(write=True, atomic=True) as conn:
-            return outbox.queue(conn, replies, owner, lease_until)
+            return outbox.queue(conn, replies, outbox.tagged(me, owner), lease_until)
 
     def claim_queued(self, *, owner: str, now: float, lease_until: float,
                      limit: int = 100) -> list[Queued]:
+        me = self._present().owner
         with self.db.conn(write=True) as conn:
-            return outbox.claim(conn, owner, now, lease_until, limit)
+            return outbox.claim(conn, outbox.tagged(me, owner), now, lease_until, limit,
+                                me=me)
 
     def mark_sent(self, ids: Iterable[int]) -> None:
         with self.db.conn(write=True) as conn:
@@ -203,6 +216,18 @@ class PostgresStore(Store):
     def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:
         with self.db.conn(write=True) as conn:
             return timers.take_due(conn, now, limit)
+
+    # -- shared by every worker ---------------------------------------------------------------
+    def pseudonym_key(self) -> bytes:
+        """The key of the users' pseudonyms in the logs (`bot.privacy`): made once (32
+        random bytes) and the same for every worker and command on this database."""
+        with self.db.conn() as conn:
+            conn.execute("INSERT INTO meta (name, value) VALUES ('log-pseudonym-key', %s) "
+                         "ON CONFLICT (name) DO NOTHING", (secrets.token_hex(32),))
+            row = conn.execute("SELECT value FROM meta WHERE name = 'log-pseudonym-key'"
+                               ).fetchone()
+        assert row is not None
+        return bytes.fromhex(row[0])
 
     # -- for `db copy`, `doctor` --------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -86,3 +86,9 @@ CREATE TABLE timers (
     payload     jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX timers_due ON timers (due);
+
+-- values shared by every worker (the log pseudonym key: one name per user in every log)
+CREATE TABLE meta (
+    name        text PRIMARY KEY,
+    value       text NOT NULL
+);

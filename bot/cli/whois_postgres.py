@@ -1,0 +1,26 @@
+"""`main.py whois` on the PostgreSQL store: the log pseudonym key is the database's (one
+for every worker), read without creating it."""
+
+from __future__ import annotations
+
+import sys
+
+
+def database_key(config: dict) -> bytes | None:
+    import psycopg
+
+    from bot.storage.base import StoreError
+    from bot.storage.postgres.store import connect
+
+    try:
+        with connect(str((config.get("storage") or {}).get("dsn") or "")) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE name = 'log-pseudonym-key'"
+                               ).fetchone()
+    except StoreError as exc:
+        print(f"whois: {exc}", file=sys.stderr)
+        return None
+    except psycopg.Error:  # no meta table: the schema is behind
+        print("whois: the database schema is behind; run: python3 main.py db upgrade",
+              file=sys.stderr)
+        return None
+    return bytes.fromhex(row[0]) if row else None
