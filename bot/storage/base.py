@@ -95,6 +95,10 @@ class Durable(ABC):  # noqa: B024 - defaults only: a backend overrides what it n
 class SessionStore(Durable):
     """What the engine needs from storage, and nothing more."""
 
+    # several processes (workers) use this store at once: adapters then answer a webhook
+    # only once its messages hold their conversations (bot/engine/turns.py)
+    shared: bool = False
+
     # -- sessions: one JSON record per conversation key -------------------------------
     @abstractmethod
     def get_session(self, key: str) -> Record | None: ...

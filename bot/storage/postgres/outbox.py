@@ -26,14 +26,35 @@ def queue(conn: psycopg.Connection, replies: list[Record], owner: str,
     return ids
 
 
+def tagged(presence: int, owner: str) -> str:
+    """``owner`` with the presence number of its worker (postgres/inbox.py's `Presence`)."""
+    return f"{presence}@{owner}"
+
+
+# a row never tried whose owner's presence lock is gone (the worker died): claimable at
+# once; a failed send's row keeps its retry time (lease_until) whoever owned it
+DEAD_OWNER = """
+ OR (attempts = 0 AND owner ~ '^[0-9]+@' AND split_part(owner, '@', 1)::bigint <> %(me)s
+     AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+                     AND l.classid::bigint = %(cls)s AND l.objsubid = 2
+                     AND l.objid::bigint = split_part(outbox.owner, '@', 1)::bigint))
+"""
+
+
 def claim(conn: psycopg.Connection, owner: str, now: float, lease_until: float,
-          limit: int) -> list[Queued]:
+          limit: int, me: int | None = None) -> list[Queued]:
+    """Unsent rows whose lease ended (or, given ``me``, whose worker is gone), oldest
+    first, now ``owner``'s until ``lease_until``."""
+    from bot.storage.postgres.inbox import PRESENCE
+
     rows = conn.execute(
-        "UPDATE outbox SET owner = %s, lease_until = %s WHERE id IN ("
-        " SELECT id FROM outbox WHERE sent_at IS NULL AND lease_until <= %s"
-        " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        "UPDATE outbox SET owner = %(owner)s, lease_until = %(until)s WHERE id IN ("
+        " SELECT id FROM outbox WHERE sent_at IS NULL AND (lease_until <= %(now)s"
+        + (DEAD_OWNER if me is not None else "") +
+        ") ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
         ' RETURNING id, "to", reply, attempts',
-        (owner, float(lease_until), float(now), int(limit))).fetchall()
+        {"owner": owner, "until": float(lease_until), "now": float(now), "limit": int(limit),
+         "me": me, "cls": PRESENCE}).fetchall()
     return sorted((Queued(int(i), to, reply, int(attempts)) for i, to, reply, attempts in rows),
                   key=lambda q: q.id)
 

@@ -1,0 +1,72 @@
+"""Several `serve` workers on one PostgreSQL database (issue 14, items 2 and 5): real
+processes, real signed WhatsApp payloads, replies counted at the fake Graph API. The
+long runs (200 residents, 2 and 4 workers, 24 kills) are bench/workers_soak.py."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage.postgres import PostgresStore
+from tests.webhooks.support import served_graph
+from tests.whatsapp.fake_graph import FakeGraph
+from tests.workers.cluster import Cluster, check, residents, run_orders
+
+
+@pytest.fixture
+def graph() -> Iterator[tuple[FakeGraph, str]]:
+    yield from served_graph()
+
+
+def figures_of(dsn: str, fake: FakeGraph, people: list) -> dict:
+    with PostgresStore(dsn, pool_size=2) as store:
+        return check(store, fake, people)
+
+
+async def test_two_workers_place_every_order_once_in_order_with_each_message_twice(
+        tmp_path: Path, pg_dsn: str, graph: tuple[FakeGraph, str]) -> None:
+    """Each message to a random one of two `serve` processes and again to another at the
+    same moment: one order per resident, its lines in the order sent, one confirmation,
+    one notice per coordinator."""
+    fake, url = graph
+    rng = random.Random(14)
+    cluster = Cluster(tmp_path, pg_dsn, url, 2)
+    people = residents(24, rng)
+    await cluster.start()
+    try:
+        await run_orders(cluster, fake, people, rng, at_once=24, confirm_wait=20)
+    finally:
+        codes = await cluster.stop()
+    figures = figures_of(pg_dsn, fake, people)
+    assert figures["problems"] == []
+    assert figures["orders"] == 24 and codes == [0, 0]
+
+
+async def test_kill_9_of_workers_loses_and_doubles_nothing(
+        tmp_path: Path, pg_dsn: str, graph: tuple[FakeGraph, str]) -> None:
+    """`serve --workers 2` while a worker is killed -9 three times: the supervisor starts
+    it again, the other carries on; nothing answered 200 is lost, nothing sent twice."""
+    import asyncio
+
+    fake, url = graph
+    rng = random.Random(9)
+    cluster = Cluster(tmp_path, pg_dsn, url, 2, supervised=True)
+    people = residents(16, rng)
+    await cluster.start()
+    try:
+        orders = asyncio.create_task(run_orders(cluster, fake, people, rng, at_once=16,
+                                                 confirm_wait=20))
+        for _ in range(3):
+            await asyncio.sleep(rng.uniform(0.2, 0.6))
+            await cluster.kill_one(rng)
+        await orders
+    finally:
+        [code] = await cluster.stop()
+    figures = figures_of(pg_dsn, fake, people)
+    assert figures["problems"] == []
+    assert code == 0
+    log = cluster.processes[0].stderr()
+    assert log.count("(killed by SIGKILL); starting it again") == 3
