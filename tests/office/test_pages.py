@@ -171,3 +171,18 @@ def test_office_templates_name_only_messages_in_every_catalog() -> None:
     used = {u for u in used if not u.endswith("_")}  # prefixes completed in the template
     for language, catalog in i18n.catalogs.items():
         assert not used - set(catalog.messages), language
+
+
+def test_the_head_assigns_an_order_from_the_page_and_the_coordinator_is_told(
+        office: OfficeBot) -> None:
+    code = office.order()
+    head = office.signed_in(HEAD)
+    page = head.get(f"/office/order/{code}").text
+    assert 'data-action="assign"' in page and 'data-action="claim"' not in page
+    answer = act(head, code, "assign", assignee="c2")  # Bu Sri, the market's second
+    assert answer.status_code == 200, answer.text
+    order = office.chat.store.get_order(code)
+    assert order["coordinator"] == f"console:{KOORD_2}" and order["status"] == "claimed"
+    assert code in office.console.text(KOORD_2) and code in office.console.text("warga")
+    coordinator = office.signed_in(KOORD)  # not theirs now: the page offers nothing
+    assert 'data-action="' not in coordinator.get(f"/office/order/{code}").text
