@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
         "max_concurrent": 64,
         "max_in_flight": 4,
         "mark_pressed": True,
+        # "typing..." for a reply that takes longer than this (seconds); 0: never
+        "typing_after": 0.5,
         "retries": 3,
         "retry_backoff": 0.5,
         "reconnect_max": 60,
@@ -70,6 +72,8 @@ DEFAULTS: dict[str, Any] = {
         "display_number": "",
         "template_name": "",
         "template_language": "id",
+        # mark a message read and show "typing..." while its reply is prepared
+        "presence": True,
     },
 }
 

@@ -88,6 +88,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "telegram.rate_per_second": _positive,
     "telegram.retries": _not_negative,
     "telegram.retry_backoff": _not_negative,
+    "telegram.typing_after": _not_negative,
     "reminders.resident_minutes": _not_negative,
     "reminders.unpaid_minutes": _not_negative,
     "reminders.quiet_from": _time_of_day,

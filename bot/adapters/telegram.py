@@ -119,6 +119,9 @@ class TelegramAdapter(BaseAdapter):
         # mark a pressed question's menu "✓ choice" (one editMessageReplyMarkup per press; off:
         # the buttons stay and a press on them is refused by the engine, one call fewer)
         self.mark_pressed = bool(settings.get("mark_pressed", True))
+        # "typing..." for a reply that takes longer than this (seconds; 0: never)
+        self.typing_after = float(settings.get("typing_after", 0.5) or 0)
+        self._typing: dict[int, asyncio.TimerHandle] = {}  # chat -> its pending "typing..."
         self._connecting: asyncio.Task[None] | None = None  # reaching the Bot API again
         # polling among several workers: only the one that leads polls (`bot.leader`);
         # `serve` hands in the store's leadership, named after the bot (its id, public)
@@ -383,7 +386,7 @@ class TelegramAdapter(BaseAdapter):
         if incoming is None:
             log.debug("telegram: service message in update %s ignored", update.update_id)
             return
-        await self.app.receive(incoming)
+        await self._receive(incoming, message.chat.id)
 
     async def _on_group(self, update: Update) -> None:
         """Residents order in private chats. In a group the bot answers only a command
@@ -448,7 +451,39 @@ class TelegramAdapter(BaseAdapter):
                 and judge(self.app.engine, incoming) is not Press.STALE):
             label = keyboard_labels(message.reply_markup).get(query.data or "", choice)
             self._aside(self._edit_markup(chat.id, message.message_id, chosen_keyboard(label)))
-        await self.app.receive(incoming)
+        await self._receive(incoming, chat.id)
+
+    async def _receive(self, incoming: Incoming, chat_id: int) -> None:
+        """`App.receive`, with "typing..." shown in the chat if no reply has started after
+        ``typing_after`` seconds (renewed every 4 s, as Telegram shows it for 5)."""
+        if self.typing_after > 0:
+            self._schedule_typing(chat_id, self.typing_after)
+        try:
+            await self.app.receive(incoming)
+        finally:
+            self._stop_typing(chat_id)
+
+    def _schedule_typing(self, chat_id: int, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._typing[chat_id] = loop.call_later(delay, self._typing_due, chat_id)
+
+    def _typing_due(self, chat_id: int) -> None:
+        if chat_id not in self._typing:
+            return
+        self._aside(self._chat_action(chat_id))
+        self._schedule_typing(chat_id, 4.0)
+
+    def _stop_typing(self, chat_id: int) -> None:
+        handle = self._typing.pop(chat_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    async def _chat_action(self, chat_id: int) -> None:
+        """One ``sendChatAction typing``, no retries: late is as good as never."""
+        try:
+            await self.application.bot.send_chat_action(chat_id=chat_id, action="typing")
+        except TelegramError as exc:
+            log.debug("telegram sendChatAction failed: %s", type(exc).__name__)
 
     def _aside(self, call: Coroutine[Any, Any, None]) -> None:
         """A call that nothing waits for (it logs its own failure); `stop` lets it end."""
@@ -485,6 +520,7 @@ class TelegramAdapter(BaseAdapter):
         if channel != CHANNEL:
             raise ValueError(f"not a telegram user: {channel}")
         chat_id = int(user)
+        self._stop_typing(chat_id)  # the reply itself ends "typing..."
         outgoing = render(reply, chat_id, keyboard_showing=chat_id in self._keyboards,
                           labels=self._labels(reply.to))
         for item in outgoing:

@@ -49,6 +49,7 @@ from bot.adapters.whatsapp_render import (
     is_paged,
     menu_token,
     page_request,
+    read_body,
     render,
     render_menu,
     template_body,
@@ -108,6 +109,9 @@ class WhatsAppAdapter(BaseAdapter):
         self.retry_delays = tuple(retry_delays)
         self.stop_timeout = stop_timeout
         self.window = WindowBook(app.store)
+        # mark each message read and show "typing..." while its reply is prepared
+        self.presence = bool(settings.get("presence", True))
+        self._receipts: set[asyncio.Task[None]] = set()  # read receipts in flight
         self._client = client
         self._own_client = client is None
         self._sender: GraphSender | None = None
@@ -137,6 +141,8 @@ class WhatsAppAdapter(BaseAdapter):
             _, pending = await asyncio.wait(set(self._tasks), timeout=self.stop_timeout)
             if pending:
                 log.warning("whatsapp: %d messages still in hand at shutdown", len(pending))
+        if self._receipts:
+            await asyncio.wait(set(self._receipts), timeout=5)
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client, self._sender = None, None
@@ -163,14 +169,33 @@ class WhatsAppAdapter(BaseAdapter):
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
-    # -- webhook ------------------------------------------------------------------------
-    async def verify(self, request: Request) -> Response:
-        query = request.query_params
     def away(self, user: str, last_seen: float) -> bool:
         """Outside the 24-hour window: recorded so (a send failed with 131047), or the
         user's last message (``last_seen``, epoch seconds) is older than the window."""
         return self.window.is_closed(user) or self._now() - last_seen > WINDOW
 
+    def _mark_read(self, msg: Incoming) -> None:
+        """Blue ticks and "typing..." for ``msg`` (``whatsapp.presence``): a post of its
+        own that nothing waits for, so it can neither delay nor fail the reply."""
+        if not self.presence or not msg.message_id:
+            return
+        task = asyncio.create_task(self._post_receipt(msg.message_id))
+        self._receipts.add(task)
+        task.add_done_callback(self._receipts.discard)
+
+    async def _post_receipt(self, message_id: str) -> None:
+        try:
+            result = await self.sender().post_once(read_body(message_id))
+        except Exception as exc:  # a receipt is a courtesy: never more than a log line
+            log.debug("whatsapp: read receipt not sent (%s)", type(exc).__name__)
+            return
+        if not result.ok:
+            log.debug("whatsapp: read receipt refused: code %s, HTTP %s", result.code,
+                      result.status)
+
+    # -- webhook ------------------------------------------------------------------------
+    async def verify(self, request: Request) -> Response:
+        query = request.query_params
         token = query.get("hub.verify_token", "")
         if query.get("hub.mode") == "subscribe" and hmac.compare_digest(
                 token.encode("utf-8"), self.verify_token.encode("utf-8")):
@@ -300,6 +325,7 @@ class WhatsAppAdapter(BaseAdapter):
             else:
                 log.info("whatsapp: duplicate message %s skipped", message_ref(msg.message_id))
             return
+        self._mark_read(msg)
         await self._reopen(msg.user)
         wanted = page_request(msg.choice)
         if wanted is not None and await self._show_page(msg, *wanted):

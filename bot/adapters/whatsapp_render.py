@@ -109,6 +109,15 @@ def template_body(to: str, name: str, language: str, params: tuple[str, ...] = (
     return _base(to, "template", content)
 
 
+def read_body(message_id: str, typing: bool = True) -> Body:
+    """Mark a received message read (blue ticks) and, with ``typing``, show "typing..."
+    until the reply or 25 s (Cloud API: ``status: read`` with ``typing_indicator``)."""
+    body: Body = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
+    if typing:
+        body["typing_indicator"] = {"type": "text"}
+    return body
+
+
 def _interactive(to: str, text: str, fallback: str, content: dict[str, Any]) -> list[Body]:
     """Text that does not fit an interactive body goes ahead as text messages."""
     lead, body = "", text.strip()

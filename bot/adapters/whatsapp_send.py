@@ -111,6 +111,10 @@ class GraphSender:
         return SendResult(result.ok, result.message_id, result.code, result.status,
                           result.detail, attempt)
 
+    async def post_once(self, body: dict[str, Any]) -> SendResult:
+        """One attempt, no retries (a read receipt: late is as good as never)."""
+        return await self._once(body)
+
     async def _once(self, body: dict[str, Any]) -> SendResult:
         try:
             async with self._slots:

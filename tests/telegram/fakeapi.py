@@ -238,6 +238,9 @@ class FakeBotAPI:
                 async with asyncio.timeout(2.0):
                     await self._changed.wait_for(lambda: self.overlapped)
 
+    async def _api_sendChatAction(self, params: dict[str, Any]) -> Any:
+        return True
+
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True
 

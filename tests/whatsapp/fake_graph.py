@@ -42,6 +42,7 @@ class FakeGraph:
         self._ids = itertools.count(1)
         self._held: set[str] = set()
         self.waiting: list[dict[str, Any]] = []  # bodies held unanswered (see `hold`)
+        self.reads: list[dict[str, Any]] = []  # read receipts (status: read) posted
         self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), to) of every post
         self.app = Starlette(routes=[
             Route("/v21.0/{phone_id}/messages", self._messages, methods=["POST"]),
@@ -51,11 +52,30 @@ class FakeGraph:
         with self._lock:
             self.sent.clear()
             self.waiting.clear()
+            self.reads.clear()
             self._held.clear()
             self.ids.clear()
             self.rejected.clear()
             self.arrivals.clear()
             self._script.clear()
+
+    async def _read_receipt(self, request: Request) -> JSONResponse | None:
+        """A read receipt (``status: read``, maybe with ``typing_indicator``): kept in
+        ``reads``, answered ``{"success": true}``; None for any other body. ``hold("read")``
+        and ``fail("read", ...)`` act on receipts."""
+        body = await _is_receipt(request)
+        if body is None:
+            return None
+        while "read" in self._held:
+            await asyncio.sleep(0.01)
+        with self._lock:
+            script = self._script.get("read")
+            failure = script.pop(0) if script else None
+            if failure is None:
+                self.reads.append(body)
+        if failure is not None:
+            return _error(failure[0], failure[1], ERROR_TITLES.get(failure[1] or 0, "error"))
+        return JSONResponse({"success": True})
 
     def fail(self, to: str, *errors: tuple[int, int | None]) -> None:
         """The next sends to ``to`` answer (HTTP status, Graph code), one per send."""
@@ -80,6 +100,9 @@ class FakeGraph:
             return _error(401, 190, "Invalid OAuth access token")
         if request.path_params["phone_id"] != PHONE_NUMBER_ID:
             return _error(400, 100, "Unsupported post request")
+        receipt = await self._read_receipt(request)
+        if receipt is not None:
+            return receipt
         body = await request.json()
         to = str(body.get("to"))
         with self._lock:
@@ -106,6 +129,11 @@ class FakeGraph:
         return JSONResponse({"messaging_product": "whatsapp",
                              "contacts": [{"input": to, "wa_id": to}],
                              "messages": [{"id": wamid}]})
+
+
+async def _is_receipt(request: Request) -> dict[str, Any] | None:
+    body = await request.json()
+    return body if isinstance(body, dict) and body.get("status") == "read" else None
 
 
 def _error(status: int, code: int | None, title: str) -> JSONResponse:

@@ -47,6 +47,8 @@ from bot.storage.base import VersionConflict
 log = logging.getLogger(__name__)
 
 WAITING = "thread.waiting:"  # + user key: the orders with messages waiting for that user
+RECENT = "thread.recent:"  # + a resident's key: orders whose coordinator wrote them, when
+RECENT_HOURS = 6  # a plain reply within this long goes to that order's coordinator
 MAX_TRIES = 5
 TALK = "talk"  # the verb of the reply button (``talk:KRB-1127-001``)
 _MOBILE = re.compile(PHONE)  # an Indonesian mobile number, however it is spaced
@@ -215,6 +217,29 @@ def _take_waiting(ctx: Context, user: str) -> list[str]:
     return [str(c) for c in record.get("codes", [])]
 
 
+def _note_recent(ctx: Context, user: str, code: str) -> None:
+    """``user`` (a resident) just got a coordinator's message on ``code``."""
+    record = ctx.store.get_session(RECENT + user) or {}
+    codes = {c: t for c, t in (record.get("codes") or {}).items()
+             if ctx.now - float(t) < RECENT_HOURS * 3600 and c != code}
+    ctx.store.put_session(RECENT + user, {"codes": {**codes, code: ctx.now},
+                                          "updated_at": ctx.now})
+
+
+def recent_codes(ctx: Context) -> list[str]:
+    """The open orders of this resident whose coordinator wrote to them in the last
+    `RECENT_HOURS`, latest first."""
+    record = ctx.store.get_session(RECENT + ctx.key) or {}
+    found = sorted(((float(t), c) for c, t in (record.get("codes") or {}).items()
+                    if ctx.now - float(t) < RECENT_HOURS * 3600), reverse=True)
+    codes = []
+    for _, code in found:
+        order = orders(ctx).get(code)
+        if order is not None and order.user == ctx.key and thread_open(ctx, order):
+            codes.append(code)
+    return codes
+
+
 # -- relaying ---------------------------------------------------------------------------
 def send(ctx: Context, order: Order, text: str, photo: str | None) -> str:
     """Relay what ``ctx.key`` wrote on ``order`` (its thread must be open and ``ctx.key``
@@ -243,6 +268,8 @@ def send(ctx: Context, order: Order, text: str, photo: str | None) -> str:
     if to and message.delivered_at:
         for reply in relayed(ctx, stored, message, to):
             ctx.send(reply)
+        if role == COORDINATOR:
+            _note_recent(ctx, to, order.code)
     elif to:
         _wait_for(ctx, to, order.code)
     log.info("order %s: a %s message relayed%s", order.code, role,
@@ -276,6 +303,8 @@ def deliver_waiting(ctx: Context, code: str, user: str) -> int:
     for message in sent:
         for reply in relayed(ctx, stored, message, user):
             ctx.send(reply)
+    if sent and sent[0].role == COORDINATOR:
+        _note_recent(ctx, user, code)
     return len(sent)
 
 

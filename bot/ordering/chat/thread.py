@@ -26,6 +26,9 @@ from bot.ordering.domain.orders import status_label
 
 DONE_WORDS = {"selesai", "sudah selesai", "udah selesai", "done", "keluar", "finish"}
 SLOT = "said"
+CARRIED = "carried"  # a plain reply that opened the conversation, relayed on entering it
+# what a first message asks of the main menu rather than being a reply to a coordinator
+MENU_INTENTS = ("order", "status", "help", "report", "cancel", "talk")
 
 
 def _order(ctx: Context) -> Order | None:
@@ -51,14 +54,61 @@ def check(ctx: Context) -> Order:
 
 
 def begin(ctx: Context) -> None:
-    """Entering the talk state: may this person write on the order? (said if not)"""
+    """Entering the talk state: may this person write on the order? (said if not) A plain
+    reply that opened the conversation is relayed at once."""
     ctx.slots.pop("wants", None)
+    carried = ctx.slots.pop(CARRIED, None)
     try:
-        check(ctx)
+        order = check(ctx)
         ctx.slots["talk"] = True
     except ActionFailed as failed:
         ctx.slots.pop("talk", None)
         ctx.say(failed.message_id, **failed.params)
+        return
+    if isinstance(carried, dict):
+        outcome = relay.send(ctx, order, str(carried.get("text") or ""), carried.get("photo"))
+        ctx.say(outcome, code=order.code)
+        ctx.slots["talk"] = "sent"
+
+
+def _plain_reply(ctx: Context) -> dict[str, Any] | None:
+    """The message as a reply to pass on: a text that asks nothing of the main menu (not
+    a greeting alone, not "mau pesan", "cek pesanan", "komplain", ...), or a photo."""
+    msg = ctx.incoming
+    if msg is None or msg.choice is not None:
+        return None
+    if msg.unsupported:
+        return ({"text": (msg.caption or "").strip(), "photo": msg.media}
+                if msg.unsupported == "photo" and msg.media else None)
+    text = answer_text(msg).strip()
+    phrasebook = ctx.engine.registry.phrasebook
+    fillers = phrasebook.get(ctx.lang).fillers
+    if not text or all(w in fillers for w in normalize(text).split()):
+        return None
+    if phrasebook.match(ctx.lang, text, MENU_INTENTS).intents:
+        return None
+    return {"text": text, "photo": None}
+
+
+def replies(ctx: Context) -> bool:
+    """A resident with no conversation going on answers a coordinator who wrote to them
+    lately (`relay.RECENT_HOURS`) in plain words: it goes to that order."""
+    if ctx.services.roles.is_staff(ctx.key) or _plain_reply(ctx) is None:
+        return False
+    return bool(relay.recent_codes(ctx))
+
+
+def reply_intake(ctx: Context) -> None:
+    """In the status flow: the order such a reply is about (asked when several are)."""
+    if ctx.slots.get("code") or ctx.slots.get("wish") or not replies(ctx):
+        return
+    ctx.slots[CARRIED] = _plain_reply(ctx)
+    codes = relay.recent_codes(ctx)
+    if len(codes) == 1:
+        ctx.slots["code"] = codes[0]
+        ctx.slots["wants"] = "talk"
+    else:
+        ctx.slots["wish"] = "talk"  # which order? (the pick lists the open conversations)
 
 
 def can_write(ctx: Context) -> bool:
@@ -129,6 +179,9 @@ def register(registry: Registry) -> None:
     registry.action("thread_send")(send)
     registry.condition("thread_can_write")(can_write)
     registry.condition("thread_ready")(lambda ctx: bool(ctx.slots.get("talk")))
+    registry.condition("thread_carried_sent")(lambda ctx: ctx.slots.get("talk") == "sent")
+    registry.condition("replies_on_thread")(replies)
+    registry.action("thread_reply_intake")(reply_intake)
     registry.condition("wants_talk")(lambda ctx: ctx.slots.get("wants") == "talk")
     # what waited for a person goes out when they next write (before the answer)
     registry.on_arrival(relay.deliver_on_arrival)

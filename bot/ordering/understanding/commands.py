@@ -145,7 +145,12 @@ class MenuKind(ChoiceKind):
                 return Accept(where)
             if command.verb in STAFF_VERBS or command.code:
                 return Invalid(refusal(ctx, command), {"code": command.code or ""})
-        return super().parse(ctx, spec, msg, value)
+        result = super().parse(ctx, spec, msg, value)
+        replies = spec.params.get("replies")  # a condition: words that answer someone
+        if isinstance(result, Invalid) and replies and ctx.engine.registry.conditions[
+                str(replies)](ctx):
+            return Accept("reply")
+        return result
 
 
 def route(ctx: Context, command: Command) -> str | None:
