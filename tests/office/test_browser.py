@@ -16,7 +16,7 @@ import pytest_asyncio
 from playwright.async_api import Page, expect
 
 from tests.office.browser import BROWSER
-from tests.office.live import COORDINATOR, RESIDENT, Chat, Live
+from tests.office.live import COORDINATOR, RESIDENT, Chat, Live, until
 
 pytestmark = BROWSER
 
@@ -43,7 +43,7 @@ async def sign_in(page: Page, chat: Chat, user: str = COORDINATOR) -> None:
                                                                        ignore_case=True)
 
 
-async def test_a_coordinator_signed_in_by_chat_sees_a_new_order_arrive_without_reloading(
+async def test_a_new_order_appears_on_today_by_itself_and_claimed_there_the_resident_is_told(
         page: Page, chat: Chat) -> None:
     await page.clock.install()  # the page's timers: htmx's poll runs when the test says
     await sign_in(page, chat)
@@ -55,3 +55,24 @@ async def test_a_coordinator_signed_in_by_chat_sees_a_new_order_arrive_without_r
     await expect(row).to_be_visible()
     await expect(row).to_contain_text("Ani Suryani")
     assert await page.evaluate("window.stillTheSamePage") is True  # no reload happened
+
+    told = len(chat.to(RESIDENT))
+    await row.get_by_role("link", name=code).click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(code)
+    await page.get_by_role("button", name="Ambil").click()
+    await expect(page.locator("#holder")).to_have_text("Pak Budi")
+    notes = await until(lambda: [t for t in chat.texts(RESIDENT, told) if code in t],
+                        f"the resident told that {code} was claimed")
+    assert "sudah dicatat oleh *Pak Budi*" in notes[0]
+    assert len(chat.to(RESIDENT)) == told + 1  # one message to the resident, no more
+
+
+async def test_the_recap_draws_its_chart_in_the_page(page: Page, chat: Chat) -> None:
+    await chat.order(RESIDENT)
+    await sign_in(page, chat)
+    await page.get_by_role("link", name="Rekap").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Rekap")
+    chart = page.locator("#recap-chart svg")
+    await expect(chart).to_be_visible()
+    box = await chart.bounding_box()
+    assert box is not None and box["width"] > 100 and box["height"] > 50
