@@ -248,3 +248,13 @@ def test_every_send_waits_for_the_pace(bot: ChatBot) -> None:
     # a send starts when the event loop gets to its task, just after the pace let it go
     assert most_in_window(started, 1.0) <= 10 + 1
     assert started[-1] - started[0] >= 3.8  # 40 at 10 a second
+
+
+def test_umumkan_as_a_first_message(bot: ChatBot) -> None:
+    bot.say("umumkan", "kepala-kranji")
+    assert bot.state("kepala-kranji") == "coordinator.announce_text"
+    bot.say("Besok pasar tutup karena kerja bakti.", "kepala-kranji")
+    assert "Kirim sekarang?" in bot.text("kepala-kranji")
+    bot.say("tidak", "kepala-kranji")
+    assert "tidak dikirim" in bot.text("kepala-kranji")
+    assert bot.state("kepala-kranji") == "coordinator.home"
