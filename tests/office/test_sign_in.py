@@ -90,3 +90,13 @@ def test_the_sign_in_token_never_reaches_a_log_line(office: OfficeBot) -> None:
     scrub(record)
     assert token not in record.getMessage()
     assert "/office/masuk/<redacted>" in record.getMessage()
+
+
+def test_a_link_made_for_someone_not_staff_signs_nobody_in(office: OfficeBot) -> None:
+    from bot.office.links import issue_link
+
+    office.chat.say("halo", "warga")  # a resident, known to the bot
+    token = issue_link(office.chat.store, "console:warga", office.chat.clock(), 10)
+    client = office.client()
+    assert office.press(client, f"/office/masuk/{token}").status_code == 410
+    assert client.get("/office/").status_code == 401
