@@ -97,12 +97,15 @@ class Engine:
         session = Session.from_record(msg.key, self.store.get_session(msg.key))
         ctx = Context(self, session, msg, now=now)
         flow_before = session.flow
+        await self._arrived(ctx)  # what waited for this user goes out first, come what may
+        arrived = list(ctx.replies)
         try:
             await self._route(ctx)
         except Exception:
             log.exception("error handling a message of %s", msg.channel)
             session = Session.from_record(msg.key, self.store.get_session(msg.key))
             ctx = Context(self, session, msg, now=now)
+            ctx.replies.extend(arrived)  # delivered (and recorded so) before the failure
             ctx.say("engine.error")
         await self._turn_ended(ctx, flow_before)
         session.updated_at = now
@@ -149,7 +152,6 @@ class Engine:
         msg, session = ctx.incoming, ctx.session
         assert msg is not None
         self._remember_profile(session, msg)
-        await self._arrived(ctx)
         command = parse_command(msg.text) if msg.choice is None else None
         if command is not None:
             command = self._stop_word(session, command)
