@@ -258,3 +258,67 @@ def test_umumkan_as_a_first_message(bot: ChatBot) -> None:
     bot.say("tidak", "kepala-kranji")
     assert "tidak dikirim" in bot.text("kepala-kranji")
     assert bot.state("kepala-kranji") == "coordinator.home"
+
+
+def test_an_announcement_cut_short_by_a_restart_is_finished_after_it(tmp_path: Any) -> None:
+    """The process dies in its second batch: after the restart (TinyDB reopened) and the
+    lease, the rest is sent; nobody is left out, at most one batch goes twice, and the
+    sender is told once, counting each resident once."""
+    from bot.ordering.chat.announcements import BATCH, LEASE
+    from bot.storage.tinydb_store import TinyDBStore
+
+    clock = Clock()
+    store = TinyDBStore(tmp_path / "data")
+    bot = ChatBot(store=store, clock=clock)
+    users = [f"console:warga-{n}" for n in range(2 * BATCH + 20)]
+    created = datetime.fromtimestamp(clock(), bot.app.services.markets.timezone)
+    for number, user in enumerate(users):
+        store.create_order(order_record(number, user, created - timedelta(days=1)))
+        store.put_session(user, {"updated_at": clock() - 60})
+    bot.say("umumkan", "kepala-kranji")
+    bot.say("Besok pasar tutup.", "kepala-kranji")
+    bot.say("ya", "kepala-kranji")
+    got: list[str] = []
+    stuck = asyncio.Event()
+
+    class Dies(Collect):
+        async def send(self, reply: Reply) -> bool:
+            if reply.to in users and len(got) >= BATCH + 10:
+                await stuck.wait()  # the process dies here, in the second batch
+            if reply.to in users:
+                got.append(reply.to)
+            return await super().send(reply)
+
+    async def first_run() -> None:
+        bot.app.adapters["console"] = Dies()
+        assert await bot.app.run_timers() == 1
+        while len(got) < BATCH + 10:
+            await asyncio.sleep(0.001)
+        for task in list(bot.app.announcer.tasks):
+            task.cancel()
+        await asyncio.gather(*bot.app.announcer.tasks, return_exceptions=True)
+
+    asyncio.run(first_run())
+    store.close()
+    store = TinyDBStore(tmp_path / "data")
+    bot = ChatBot(store=store, clock=clock)
+    told = Collect()
+
+    async def after_restart() -> None:
+        bot.app.adapters["console"] = told
+        assert await bot.app.run_timers() == 0  # the lease still runs
+        clock.advance(LEASE + 1)
+        assert await bot.app.run_timers() == 1
+        await bot.app.announcer.idle()
+
+    asyncio.run(after_restart())
+    got += [r.to for r in told.sent if r.to in users]
+    assert set(got) == set(users)
+    assert len(got) - len(users) <= BATCH
+    counts = [r.text for r in told.sent if r.to == "console:kepala-kranji"]
+    assert len(counts) == 1 and f"{len(users)} terkirim, 0 gagal" in counts[0]
+    before = len(told.sent)
+    clock.advance(2 * LEASE)
+    asyncio.run(bot.app.run_timers())  # done: its timer is gone
+    assert told.sent[before:] == []
+    store.close()

@@ -14,9 +14,9 @@ many it would reach and how many said ``berhenti``.
 
 In chat, ``umumkan`` (flows/coordinator.yaml) asks for the market and the text, shows how
 many will get it, and on "ya" sets a durable timer of kind ``announce``, whose handler
-(`Announcer`, bound to the App) runs `announce` in the background and tells the sender
-the counts. Announcements go straight to the adapters (paced and counted), not through
-the outbox.
+(`Announcer`, bound to the App) sends it in the background, recording its progress in
+that timer (a restart resumes it), and tells the sender the counts. Announcements go
+straight to the adapters (paced and counted), not through the outbox.
 
 Who gets what:
 - everyone in the audience (`audience`) whose session says they stopped broadcasts
@@ -42,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,10 +54,13 @@ from bot.ordering.domain.markets import Market
 from bot.ordering.domain.repository import Orders
 from bot.ordering.understanding.commands import read_command
 from bot.pace import Pace, rate_of
+from bot.storage.base import Timer
 
 log = logging.getLogger(__name__)
 
 KIND = "announce"  # the durable timer that sends one from chat
+LEASE = 300.0  # seconds an announcement being sent holds its timer (renewed every batch)
+BATCH = 50  # sends between two records of an announcement's progress
 MAX_TEXT = 500  # characters: a short text, one message on every platform
 WINDOW = 24 * 3600 - 300  # WhatsApp's free-form window after a user's message, less a margin
 DEFAULTS: dict[str, Any] = {
@@ -87,6 +90,10 @@ class Counts:
     @property
     def total(self) -> int:
         return self.sent + self.failed + self.skipped
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.sent + other.sent, self.failed + other.failed,
+                      self.skipped + other.skipped, self.opted_out + other.opted_out)
 
 
 @dataclass(frozen=True)
@@ -314,40 +321,76 @@ def counts_text(app: Any, user: str, market: Market | None, counts: Counts) -> s
 
 class Announcer:
     """Runs the announcements ``umumkan`` queued: its `on_timer` is the handler of the
-    ``announce`` timers (the App registers it, bound to itself), which starts the sending
-    in the background, so the App's round of timers (and the replies it sends) does not
-    wait for hundreds of paced sends; the sender is told the counts at the end.
+    ``announce`` timers (the App registers it, bound to itself). The sending goes on in the
+    background, so the App's round of timers (and the replies it sends) does not wait for
+    hundreds of paced sends; the sender is told the counts at the end.
 
-    A queued announcement survives a restart until its timer fires; one cut short by a
-    restart is not started again (some residents would get it twice)."""
+    While it is sent the timer stays, due ``LEASE`` seconds ahead, and every ``BATCH``
+    sends it is written again with who has had it and the counts so far (and its lease
+    renewed). When it is done the timer is dropped. A process that dies meanwhile leaves the
+    timer: it comes due when the lease runs out, at the next start or on another worker, and
+    the rest is sent from there (the last batch of at most ``BATCH`` may go twice: its
+    sends were not recorded yet)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.tasks: set[asyncio.Task[Counts | None]] = set()
+        self.running: set[str] = set()  # timer names being sent by this process
 
     def on_timer(self, ctx: Context) -> None:
-        assert ctx.timer is not None
-        task = asyncio.create_task(self.run(dict(ctx.timer.payload)))
+        timer = ctx.timer
+        assert timer is not None
+        payload = {**timer.payload, "at": timer.payload.get("at") or ctx.now}
+        ctx.set_timer(timer.name, KIND, ctx.now + LEASE, payload)  # held while it is sent
+        if timer.name in self.running:  # still being sent here: the lease is renewed
+            return
+        self.running.add(timer.name)
+        task = asyncio.create_task(self.run(timer.name, payload))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _: self.running.discard(timer.name))
 
-    async def run(self, payload: Mapping[str, Any]) -> Counts | None:
-        """Send one queued announcement, then tell its sender the counts."""
+    async def _keep(self, name: str, payload: dict[str, Any] | None) -> None:
+        """Record the progress (or, ``None``, drop the timer: done), durably."""
+        store = self.app.store
+        async with store.unit(name):
+            if payload is None:
+                store.cancel_timer(name)
+            else:
+                store.set_timer(Timer(name, KIND, self.app.engine.clock() + LEASE, payload))
+            await store.flush()
+
+    async def run(self, name: str, payload: Mapping[str, Any]) -> Counts | None:
+        """Send one queued announcement (the part not sent yet), then tell its sender."""
         app = self.app
         sender = str(payload.get("sender") or "")
         market_id = str(payload.get("market") or "")
         try:
-            counts = await announce(app, sender, market_id, str(payload.get("text") or ""),
-                                    payload.get("days"))
+            market, text = check(app.services, sender, market_id, str(payload.get("text")
+                                                                      or ""))
         except AnnouncementRefused as refused:  # the sender's role changed since
+            await self._keep(name, None)
             lang = app.engine.language_of(sender)
             await app.deliver([Text(to=sender, text=app.engine.i18n.t(
                 lang, refused.message_id, **refused.params))])
             return None
-        except Exception:
-            log.exception("an announcement to market %s failed", market_id)
-            return None
-        market = app.services.markets.get(market_id)
+        settings = Settings.of(app.config)
+        at = float(payload.get("at") or app.engine.clock())
+        users = recipients(app.services, app.store, settings, market.id, payload.get("days"),
+                           at)
+        done = set(payload.get("done") or ())
+        counts = Counts(**(payload.get("counts") or {}))
+        todo = [user for user in users if user not in done]
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start:start + BATCH]
+            planned = plan(app, batch, market, text, app.engine.clock(), settings)
+            counts = counts + await send_planned(app, planned, settings)
+            done.update(batch)
+            await self._keep(name, {**payload, "at": at, "done": sorted(done),
+                                    "counts": asdict(counts)})
+        await self._keep(name, None)
+        log.info("announcement to market %s: %d sent, %d failed, %d skipped (%d opted out)",
+                 market.id, counts.sent, counts.failed, counts.skipped, counts.opted_out)
         await app.deliver([Text(to=sender, text=counts_text(app, sender, market, counts))])
         return counts
 
