@@ -322,3 +322,28 @@ def test_an_announcement_cut_short_by_a_restart_is_finished_after_it(tmp_path: A
     asyncio.run(bot.app.run_timers())  # done: its timer is gone
     assert told.sent[before:] == []
     store.close()
+
+
+def test_queued_from_outside_chat_is_sent_and_counted(bot: ChatBot) -> None:
+    from bot.ordering.chat.announcements import queue_announcement
+
+    created = datetime.fromtimestamp(bot.clock(), bot.app.services.markets.timezone)
+    for number in range(3):
+        user = f"console:warga-{number}"
+        bot.store.create_order(order_record(number, user, created - timedelta(days=1)))
+        bot.store.put_session(user, {"updated_at": bot.clock() - 60})
+    console = Collect()
+    bot.app.adapters["console"] = console
+
+    async def run() -> None:
+        with pytest.raises(AnnouncementRefused):
+            await queue_announcement(bot.app, "console:warga-0", "kranji-baru", "Tutup")
+        await queue_announcement(bot.app, "console:kepala-kranji", "kranji-baru", "Tutup", 7)
+        assert await bot.app.run_timers() == 1
+        await bot.app.announcer.idle()
+
+    asyncio.run(run())
+    assert sorted(r.to for r in console.sent if "Tutup" in r.text) == [
+        f"console:warga-{n}" for n in range(3)]
+    told = [r.text for r in console.sent if r.to == "console:kepala-kranji"]
+    assert told and "3 terkirim, 0 gagal, 0 dilewati" in told[0]

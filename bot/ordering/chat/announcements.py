@@ -10,7 +10,10 @@ checks that ``sender`` (a user key) may announce to that market (else
 `AnnouncementRefused`, whose ``message_id``/``params`` say why in words), sends, and returns
 the `Counts` (sent, failed, skipped, of which opted out). Nothing is told to the sender:
 the caller shows the counts; `reach_counts(app, market_id, days)` says beforehand how
-many it would reach and how many said ``berhenti``.
+many it would reach and how many said ``berhenti``. For a page that should not wait, or an
+announcement that must survive a restart, ``await queue_announcement(app, sender,
+market_id, text, days)`` queues it as ``umumkan`` does (the counts go to the sender in
+chat).
 
 In chat, ``umumkan`` (flows/coordinator.yaml) asks for the market and the text, shows how
 many will get it, and on "ya" sets a durable timer of kind ``announce``, whose handler
@@ -310,6 +313,24 @@ async def announce(app: Any, sender: str, market: str, text: str, days: float | 
     log.info("announcement to market %s: %d sent, %d failed, %d skipped (%d opted out)",
              found.id, counts.sent, counts.failed, counts.skipped, counts.opted_out)
     return counts
+
+
+async def queue_announcement(app: Any, sender: str, market: str, text: str,
+                             days: float | None = None) -> str:
+    """Check and queue an announcement as ``umumkan`` does (durable at once): the App's
+    timers send it in the background, resumed after a restart, and its sender is told the
+    counts in chat. Raises `AnnouncementRefused`; returns the timer's name."""
+    found, cleaned = check(app.services, sender, market, text)
+    now = app.engine.clock()
+    name = f"{KIND}:{sender}:{now:.3f}"
+    payload: dict[str, Any] = {"sender": sender, "market": found.id, "text": cleaned}
+    if days is not None:
+        payload["days"] = days
+    async with app.store.unit(name):
+        app.store.set_timer(Timer(name, KIND, now, payload))
+        await app.store.flush()
+    log.info("an announcement to market %s is queued", found.id)
+    return name
 
 
 def counts_text(app: Any, user: str, market: Market | None, counts: Counts) -> str:
