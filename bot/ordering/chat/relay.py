@@ -71,8 +71,12 @@ def thread_open(ctx: Context, order: Order) -> bool:
 def away(ctx: Context, user: str) -> bool:
     """The bot cannot write to ``user`` now: they never wrote to it (or their conversation
     expired), or their messenger's rule says so (the services' ``away``, from the adapter)."""
-    if not reachable(ctx, [user]):
-        return True
+    return not reachable(ctx, [user]) or held_back(ctx, user)
+
+
+def held_back(ctx: Context, user: str) -> bool:
+    """``user``'s messenger holds what the bot sends them until they write (WhatsApp's
+    24-hour window, as the adapter says through the services' ``away``)."""
     check = getattr(ctx.services, "away", None)
     return bool(check(user)) if check is not None else False
 
@@ -253,11 +257,13 @@ def send(ctx: Context, order: Order, text: str, photo: str | None) -> str:
     moment = now(ctx).isoformat(timespec="seconds")
     message = ThreadMessage(at=moment, by=ctx.key, role=role, text=text, photo=photo or None)
     to = order.user if role == COORDINATOR else order.coordinator
-    if to and not away(ctx, to):
+    gone = bool(to) and not reachable(ctx, [to or ""])  # no conversation: cannot write
+    if to and not gone and not held_back(ctx, to):
         message = message.delivered(to, moment)
         outcome = "thread.sent"
     elif to:
-        message = replace(message, to=to)
+        # the messenger holds it (and nudges them), or it waits here for their next word
+        message = replace(message, to=to, held=not gone)
         outcome = "thread.waiting_away_resident" if role == COORDINATOR \
             else "thread.waiting_away_coordinator"
     else:
@@ -265,13 +271,13 @@ def send(ctx: Context, order: Order, text: str, photo: str | None) -> str:
     stored = _write(ctx, order.code, lambda o: o.evolve(thread=added(o.thread, message)))
     if stored is None:
         return "status.no_such_order"
-    if to and message.delivered_at:
+    if to and (message.delivered_at or message.held):
         for reply in relayed(ctx, stored, message, to):
             ctx.send(reply)
         if role == COORDINATOR:
             _note_recent(ctx, to, order.code)
-    elif to:
-        _wait_for(ctx, to, order.code)
+    if to and not message.delivered_at:
+        _wait_for(ctx, to, order.code)  # marked delivered (or sent) when they next write
     log.info("order %s: a %s message relayed%s", order.code, role,
              "" if message.delivered_at else " (waiting)")
     return outcome
@@ -279,12 +285,15 @@ def send(ctx: Context, order: Order, text: str, photo: str | None) -> str:
 
 def deliver_waiting(ctx: Context, code: str, user: str) -> int:
     """Send ``user`` what waits for them on order ``code`` (as its resident, or as the
-    coordinator holding it) and mark it delivered; how many went."""
+    coordinator holding it) and mark it delivered; how many went. What their messenger
+    held went out as they wrote (the adapter sends it first): it is only marked."""
     sent: list[ThreadMessage] = []
+    marked: list[ThreadMessage] = []
     moment = now(ctx).isoformat(timespec="seconds")
 
     def change(order: Order) -> Order | None:
         sent.clear()
+        marked.clear()
         role = role_of(order, user)
         if role is None:
             return None
@@ -294,7 +303,9 @@ def deliver_waiting(ctx: Context, code: str, user: str) -> int:
         thread = list(order.thread)
         for n in sorted(positions):
             thread[n] = thread[n].delivered(user, moment)
-            sent.append(thread[n])
+            marked.append(thread[n])
+            if not (thread[n].held and thread[n].to == user):
+                sent.append(thread[n])
         return order.evolve(thread=tuple(thread))
 
     stored = _write(ctx, code, change)
@@ -303,9 +314,9 @@ def deliver_waiting(ctx: Context, code: str, user: str) -> int:
     for message in sent:
         for reply in relayed(ctx, stored, message, user):
             ctx.send(reply)
-    if sent and sent[0].role == COORDINATOR:
+    if marked and marked[0].role == COORDINATOR:
         _note_recent(ctx, user, code)
-    return len(sent)
+    return len(marked)
 
 
 def deliver_on_arrival(ctx: Context) -> None:

@@ -41,9 +41,12 @@ class ThreadMessage:
     photo: str | None = None  # the messenger's reference of a picture (`Incoming.media`)
     to: str | None = None  # the recipient's key; None while no coordinator holds the order
     delivered_at: str | None = None  # None: waiting
+    # handed to the reader's messenger, which holds it until they write (WhatsApp's
+    # 24-hour window: the adapter keeps it and nudges them with a template)
+    held: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    KEYS = ("at", "by", "role", "text", "photo", "to", "delivered_at")
+    KEYS = ("at", "by", "role", "text", "photo", "to", "delivered_at", "held")
 
     @property
     def waiting(self) -> bool:
@@ -57,6 +60,7 @@ class ThreadMessage:
                    role=role if role in ROLES else RESIDENT, text=_text(data.get("text")),
                    photo=_opt_text(data.get("photo")), to=_opt_text(data.get("to")),
                    delivered_at=_opt_text(data.get("delivered_at")),
+                   held=bool(data.get("held")),
                    extra={k: copy.deepcopy(v) for k, v in data.items() if k not in cls.KEYS})
 
     def to_record(self) -> dict[str, Any]:
@@ -68,6 +72,8 @@ class ThreadMessage:
             out["to"] = self.to
         if self.delivered_at:
             out["delivered_at"] = self.delivered_at
+        if self.held:
+            out["held"] = True
         return {**copy.deepcopy(dict(self.extra)), **out}
 
     def delivered(self, to: str, at: str) -> ThreadMessage:
