@@ -300,10 +300,17 @@ class App:
 
     async def receive(self, msg: Incoming) -> list[Reply]:
         """What an adapter calls for each incoming message: handle it (its replies queued
-        in the outbox with its changes), then send the replies and mark each sent."""
+        in the outbox with its changes), then hand the replies to the sender, which sends
+        them in order and marks each sent (`idle` waits for that). It returns once the
+        message is handled: the conversation's next message need not wait for the wire."""
         answer = await self.engine.handle(msg)
-        await self.sender.send(outgoing(answer))
+        self.sender.post(outgoing(answer))
         return answer
+
+    async def idle(self, timeout: float | None = None) -> bool:
+        """Wait until every reply handed to the sender went out (or was put back for a
+        retry); False if ``timeout`` seconds passed first."""
+        return await self.sender.idle(timeout)
 
     async def redeliver(self, key: str, message_id: str, skip: int = 0) -> list[Reply]:
         """Before the outbox: an adapter's replay of a handled message asked for its

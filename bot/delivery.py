@@ -5,8 +5,10 @@ for a message's replies, `App.deliver`'s for replies made outside a message), an
 once that unit is durable: a reply is never sent for a change that could still be lost,
 and a crash before it went out loses none of it.
 
-- `Sender.send` sends a unit's replies at once (this worker holds their lease), in order,
-  and marks each sent as soon as it went out.
+- `Sender.post` hands a unit's replies to their recipients' lines at once (this worker
+  holds their lease); each line sends its replies in order and marks each sent as soon
+  as it went out. `App.receive` posts and returns: the conversation's next message is
+  handled while the replies to this one are on the wire (`Sender.send` waits for them).
 - A reply whose send failed (the adapter said False, or raised) is put back with a retry
   time, after ``2, 4, 8 ... BACKOFF_MAX`` seconds (attempt by attempt), and so are the
   replies after it to the same person in that batch (they go out after it, in order);
@@ -17,8 +19,8 @@ and a crash before it went out loses none of it.
   rows whose lease ended: a dead worker's, a failed send's once its retry time came, and
   after a restart of an embedded store every row (no lease survives a restart there) and
   sends them. Claims are leases: two workers never hold one row at once.
-- Per recipient, replies go out in queue order: a recipient's replies are sent under a
-  lock of theirs, one after another, and rows claimed earlier (left by a dead process)
+- Per recipient, replies go out in queue order: one line per recipient, sent one after
+  another in the order handed over, and rows claimed at start (left by a dead process)
   before any newer reply to them. The one exception is a failed send: the conversation
   goes on while it waits for its retry (a reply to the next message is not held back
   for minutes behind one the platform refused); it and the rest of its batch then go
@@ -30,15 +32,16 @@ and a crash before it went out loses none of it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import secrets
 import socket
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from bot.engine.locks import KeyLocks
 from bot.engine.unsent import Answer, records, reply_of
 from bot.messages import Reply
 from bot.privacy import who
@@ -85,12 +88,18 @@ def outgoing(answer: list[Reply]) -> list[Outgoing]:
 
 
 class Sender:
+    """One line per recipient: their replies, in the order they were handed over (`post`,
+    `send`, `claim`), sent one after another by a task of theirs; recipients side by
+    side."""
+
     def __init__(self, store: SessionStore, send: Send, clock: Callable[[], float],
                  owner: str | None = None) -> None:
         self.store, self._send, self.clock = store, send, clock
         self.owner = owner or owner_name()
-        self._lines = KeyLocks()  # one per recipient: their replies go out in order
-        self._backlog: dict[str, list[Outgoing]] = {}  # claimed, not sent yet
+        # recipient -> (batch, reply, done) waiting in their line, oldest first
+        self._lines: dict[str, deque[tuple[int, Outgoing, asyncio.Future[None] | None]]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._batches = itertools.count(1)
         self.stats = {"sent": 0, "retried": 0, "dropped": 0}
 
     # -- queuing (inside a unit of work) ------------------------------------------------
@@ -102,41 +111,49 @@ class Sender:
         return self.store.queue(records(replies), owner=self.owner, lease_until=now + LEASE)
 
     # -- sending ------------------------------------------------------------------------
-    async def send(self, items: list[Outgoing]) -> None:
-        """Send these (a unit's replies, durable now), in order; each recipient's claimed
-        earlier rows go first."""
-        failed: dict[str, float] = {}  # recipient -> the retry time of a reply that failed
+    def post(self, items: list[Outgoing]) -> list[asyncio.Future[None]]:
+        """Put these (a unit's replies, durable now) in their recipients' lines, behind
+        what waits there, and start sending; futures done as each is handled."""
+        loop = asyncio.get_running_loop()
+        batch = next(self._batches)
+        done = []
         for item in items:
-            to = item.reply.to
-            async with self._lines.hold(to):
-                await self._drain(to)
-                await self._one(item, failed)
+            future: asyncio.Future[None] = loop.create_future()
+            self._lines.setdefault(item.reply.to, deque()).append((batch, item, future))
+            done.append(future)
+        for to in {item.reply.to for item in items}:
+            self._start(to)
+        return done
+
+    async def send(self, items: list[Outgoing]) -> None:
+        """`post` these and wait until each was sent (or put back, or dropped)."""
+        done = self.post(items)
+        if done:
+            await asyncio.gather(*done)
 
     def claim(self, now: float | None = None, limit: int = CLAIM) -> int:
-        """Claim the rows whose lease ended into the backlog (sent by `drain_all`, or
-        ahead of a newer reply to the same recipient); how many."""
+        """Claim the rows whose lease ended into their recipients' lines (sent by
+        `drain_all`, or by the next `post` to the same recipient, ahead of it); how many."""
         now = self.clock() if now is None else now
         rows = self.store.claim_queued(owner=self.owner, now=now, lease_until=now + LEASE,
                                        limit=limit)
+        batch = next(self._batches)
         unreadable = []
         for row in rows:
             item = self._read(row)
             if item is None:
                 unreadable.append(row.id)
             else:
-                self._backlog.setdefault(item.reply.to, []).append(item)
+                self._lines.setdefault(item.reply.to, deque()).append((batch, item, None))
         if unreadable:
             self.store.mark_sent(unreadable)
         return len(rows)
 
     async def drain_all(self) -> None:
-        """Send the backlog: recipients side by side, each one's replies in order."""
-        async def line(to: str) -> None:
-            async with self._lines.hold(to):
-                await self._drain(to)
-
-        if self._backlog:
-            await asyncio.gather(*(line(to) for to in list(self._backlog)))
+        """Send what waits in every line (recipients side by side), then return."""
+        for to in list(self._lines):
+            self._start(to)
+        await self.idle()
 
     async def send_waiting(self, now: float | None = None) -> int:
         """Claim and send every reply whose lease ended; how many were claimed."""
@@ -148,27 +165,57 @@ class Sender:
             if claimed < CLAIM:
                 return total
 
+    async def idle(self, timeout: float | None = None) -> bool:
+        """Wait until every line is empty (False if ``timeout`` seconds passed first)."""
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        while self._workers:
+            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if left is not None and left <= 0:
+                return False
+            _, pending = await asyncio.wait(set(self._workers.values()), timeout=left)
+            if pending and deadline is not None:
+                return False
+        return True
+
     def waiting(self) -> int:
-        """Replies claimed here and not sent yet."""
-        return sum(len(items) for items in self._backlog.values())
+        """Replies in the lines, not sent yet."""
+        return sum(len(line) for line in self._lines.values())
 
     # -- one recipient ------------------------------------------------------------------
-    async def _drain(self, to: str) -> None:
-        """Send the claimed rows of ``to`` (call holding their line)."""
-        items = self._backlog.pop(to, None)
-        failed: dict[str, float] = {}
-        while items:
-            await self._one(items.pop(0), failed)
+    def _start(self, to: str) -> None:
+        worker = self._workers.get(to)
+        if (worker is None or worker.done()) and self._lines.get(to):
+            self._workers[to] = asyncio.get_running_loop().create_task(self._line(to))
 
-    async def _one(self, item: Outgoing, failed: dict[str, float]) -> None:
-        """Send one; ``failed``: recipients of this batch whose earlier reply failed."""
+    async def _line(self, to: str) -> None:
+        """Send ``to``'s replies in order until their line is empty."""
+        failed: dict[int, float] = {}  # batch -> the retry time of its reply that failed
+        line = self._lines.get(to)
+        try:
+            while line:
+                batch, item, done = line.popleft()
+                try:
+                    await self._one(item, batch, failed)
+                except Exception:
+                    log.exception("the outbox sender failed on a reply to %s", who(to))
+                finally:
+                    if done is not None and not done.done():
+                        done.set_result(None)
+        finally:
+            if self._lines.get(to) is line and not line:
+                del self._lines[to]
+            if self._workers.get(to) is asyncio.current_task():
+                del self._workers[to]  # cancelled with replies left: the next post restarts
+
+    async def _one(self, item: Outgoing, batch: int, failed: dict[int, float]) -> None:
+        """Send one; ``failed``: batches of this line with a reply that failed."""
         to = item.reply.to
         now = self.clock()
         if item.id is None:
             await self._attempt(item.reply)
             return
-        if to in failed:  # an earlier reply of this batch waits for its retry: this too
-            self.store.retry_queued(item.id, at=failed[to], error="behind an earlier reply")
+        if batch in failed:  # an earlier reply of its batch waits for a retry: this too
+            self.store.retry_queued(item.id, at=failed[batch], error="behind an earlier reply")
             return
         error = await self._attempt(item.reply)
         if error is None:
@@ -183,7 +230,7 @@ class Sender:
             self.stats["dropped"] += 1
             return
         at = now + backoff(attempts)
-        failed[to] = at
+        failed[batch] = at
         self.store.retry_queued(item.id, at=at, error=error)
         self.stats["retried"] += 1
         log.warning("a reply to %s was not sent (%s); tried again in %.0f s", who(to), error,
