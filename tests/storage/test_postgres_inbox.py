@@ -69,3 +69,33 @@ async def test_done_before_sync_never_reaches_the_table(pg_dsn: str) -> None:
     with PostgresStore(pg_dsn, pool_size=1) as store:
         assert [d.body for d in store.inbox("telegram").pending()] == [b"kept"]
         assert store.inbox("telegram").pending()[0].number == kept
+
+
+async def test_a_worker_keeps_its_deliveries_when_the_server_drops_its_connections(
+        pg_dsn: str) -> None:
+    """A server restart ends every connection, the presence lock's too: the worker takes
+    that lock again (same owner) within seconds, so no other worker takes its deliveries."""
+    import time
+
+    import psycopg
+
+    with PostgresStore(pg_dsn, pool_size=1) as worker:
+        inbox = worker.inbox("whatsapp")
+        inbox.add(b'{"in": "hand"}')
+        await inbox.sync()
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                          "datname = current_database() AND pid <> pg_backend_pid()")
+            deadline = time.monotonic() + 10
+            while not admin.execute(
+                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 "
+                    "AND objid::bigint = %s", (inbox._owner,)).fetchone():
+                assert time.monotonic() < deadline, "the presence lock was not taken again"
+                await asyncio.sleep(0.1)
+        with PostgresStore(pg_dsn, pool_size=1) as other:
+            assert other.inbox("whatsapp").pending() == []
+        later = inbox.add(b'{"after": "restart"}')  # its own connections come back too
+        await inbox.sync()
+        inbox.done(later)
+        with psycopg.connect(pg_dsn) as check:
+            assert check.execute("SELECT count(*) FROM inbox").fetchone() == (1,)

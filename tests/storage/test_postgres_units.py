@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,3 +166,16 @@ async def test_a_unit_runs_after_the_server_dropped_the_pooled_connections(pg_ds
         with psycopg.connect(pg_dsn) as check:
             row = check.execute("SELECT data FROM sessions WHERE key = 'k'").fetchone()
         assert row == ({"updated_at": 3},)
+
+
+def test_calls_outside_units_carry_on_after_the_server_dropped_the_connection(
+        pg_dsn: str) -> None:
+    """The CLI's and the office's connection, ended by a server restart while idle, is
+    replaced before the next call instead of failing it."""
+    with PostgresStore(pg_dsn, pool_size=1) as store:
+        store.put_session("k", {"updated_at": 1})
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                          "datname = current_database() AND pid <> pg_backend_pid()")
+        time.sleep(0.2)  # the server's goodbye reaches the socket
+        assert store.get_session("k") == {"updated_at": 1}

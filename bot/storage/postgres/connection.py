@@ -32,6 +32,7 @@ import contextlib
 import contextvars
 import hashlib
 import logging
+import select
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator
@@ -116,6 +117,8 @@ class Connections:
     # -- outside a unit -----------------------------------------------------------------
     def _direct_conn(self) -> psycopg.Connection:
         conn = self._direct
+        if conn is not None and not conn.closed and _dropped(conn):
+            conn.close()  # the server ended it while idle (a restart): a new one
         if conn is None or conn.closed or conn.broken:
             try:
                 conn = psycopg.connect(self.dsn, autocommit=True, **self._connect_kwargs)
@@ -320,6 +323,17 @@ class Connections:
             if self._pool_open:
                 self.pool.close()
         self.executor.shutdown(wait=False)
+
+
+def _dropped(conn: psycopg.Connection) -> bool:
+    """Whether the server spoke on an idle connection: it only does so to end it (no
+    LISTEN here), so the socket being readable means the connection is gone. One
+    non-blocking select, no round trip."""
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)
 
 
 def _reason(exc: BaseException) -> str:

@@ -37,9 +37,15 @@ PRESENCE = 0x70617372  # classid of the presence locks (pg_advisory_lock(PRESENC
 
 
 class Presence:
-    """This worker's owner number and the lock that says it is alive."""
+    """This worker's owner number and the lock that says it is alive. A thread checks the
+    lock's connection every `CHECK` seconds and, if the server dropped it (a restart),
+    takes the same lock again on a new one: the worker stays the owner of its rows."""
+
+    CHECK = 1.0
 
     def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._stop = threading.Event()
         try:
             self.conn = psycopg.connect(dsn, autocommit=True, **keepalives(dsn))
             row = self.conn.execute("SELECT nextval('inbox_owners')").fetchone()
@@ -48,8 +54,31 @@ class Presence:
             self.conn.execute("SELECT pg_advisory_lock(%s, %s)", (PRESENCE, self.owner))
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL: cannot open the inbox: {type(exc).__name__}") from exc
+        self._keeper = threading.Thread(target=self._keep, name="pg-presence", daemon=True)
+        self._keeper.start()
+
+    def _keep(self) -> None:
+        while not self._stop.wait(self.CHECK):
+            try:
+                self.conn.execute("SELECT 1")
+                continue
+            except psycopg.Error:
+                pass
+            with contextlib.suppress(psycopg.Error):
+                self.conn.close()
+            try:
+                conn = psycopg.connect(self.dsn, autocommit=True, **keepalives(self.dsn))
+                conn.execute("SELECT pg_advisory_lock(%s, %s)", (PRESENCE, self.owner))
+            except psycopg.Error:
+                continue  # the server is not back yet: tried again at the next check
+            if self._stop.is_set():
+                conn.close()
+                return
+            self.conn = conn
+            log.warning("the connection saying this worker is alive was lost and is back")
 
     def close(self) -> None:
+        self._stop.set()
         with contextlib.suppress(psycopg.Error):
             self.conn.close()
 
@@ -81,9 +110,9 @@ class PgInbox(Inbox):
         self._closed = False
         self._commit = GroupCommit(self._write_round)
         try:
-            self._writer = psycopg.connect(dsn, **keepalives(dsn))
-            self._fast = psycopg.connect(dsn, autocommit=True, **keepalives(dsn))
-            self._fast.execute("SET synchronous_commit = off")
+            self._dsn = dsn
+            self._writer = self._connect(fast=False)
+            self._fast = self._connect(fast=True)
             rows = self._fast.execute(CLAIM, {"me": self._owner, "channel": channel,
                                               "cls": PRESENCE}).fetchall()
         except psycopg.Error as exc:
@@ -94,6 +123,14 @@ class PgInbox(Inbox):
         if self._left:
             log.info("inbox %s: %d delivery(ies) left by a worker that stopped, to handle",
                      channel, len(self._left))
+
+    def _connect(self, *, fast: bool) -> psycopg.Connection:
+        """The round's connection (``fast=False``: commits wait for the WAL sync), or the
+        one for done marks (autocommit, ``synchronous_commit`` off)."""
+        conn = psycopg.connect(self._dsn, autocommit=fast, **keepalives(self._dsn))
+        if fast:
+            conn.execute("SET synchronous_commit = off")
+        return conn
 
     # -- what adapters call -----------------------------------------------------------
     def pending(self) -> list[Delivery]:
@@ -122,16 +159,18 @@ class PgInbox(Inbox):
             target = self._commit.changed
             rows, self._buffer = self._buffer, []
             self._inflight = {n for n, _ in rows}
+        with self._lock:
+            early, self._done_early = self._done_early, set()
         try:
-            with self._writer.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO inbox (number, channel, body, owner) VALUES (%s, %s, %s, %s)",
-                    [(n, self.channel, body, self._owner) for n, body in rows])
-                with self._lock:
-                    early, self._done_early = self._done_early, set()
-                if early:
-                    cur.execute("DELETE FROM inbox WHERE number = ANY(%s)", (sorted(early),))
-            self._writer.commit()
+            for attempt in (1, 2):  # a connection the server dropped is replaced, once
+                if self._writer.closed or self._writer.broken:
+                    self._writer = self._connect(fast=False)
+                try:
+                    self._insert(rows, early)
+                    break
+                except psycopg.OperationalError:
+                    if attempt == 2 or not self._writer.broken:
+                        raise
         except psycopg.Error as exc:
             with contextlib.suppress(psycopg.Error):
                 self._writer.rollback()
@@ -144,6 +183,15 @@ class PgInbox(Inbox):
         with self._lock:
             self._inflight = set()
         self._commit.note_durable(target)
+
+    def _insert(self, rows: list[tuple[int, bytes]], early: set[int]) -> None:
+        with self._writer.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO inbox (number, channel, body, owner) VALUES (%s, %s, %s, %s)",
+                [(n, self.channel, body, self._owner) for n, body in rows])
+            if early:  # done while being inserted
+                cur.execute("DELETE FROM inbox WHERE number = ANY(%s)", (sorted(early),))
+        self._writer.commit()
 
     def done(self, number: int) -> None:
         with self._lock:
@@ -158,7 +206,15 @@ class PgInbox(Inbox):
                 self._done_early.add(number)
                 return
         try:
-            self._fast.execute("DELETE FROM inbox WHERE number = %s", (number,))
+            for attempt in (1, 2):  # a connection the server dropped is replaced, once
+                if self._fast.closed or self._fast.broken:
+                    self._fast = self._connect(fast=True)
+                try:
+                    self._fast.execute("DELETE FROM inbox WHERE number = %s", (number,))
+                    break
+                except psycopg.OperationalError:
+                    if attempt == 2 or not self._fast.broken:
+                        raise
         except psycopg.Error as exc:  # handed over again at a start: the engine skips it
             log.warning("inbox %s: a done mark was not written (%s)", self.channel,
                         type(exc).__name__)
