@@ -7,6 +7,8 @@ import sys
 
 
 def database_key(config: dict) -> bytes | None:
+    """The key, None if the bot never ran on the database; exits 1 saying why if the
+    database cannot be read."""
     import psycopg
 
     from bot.storage.base import StoreError
@@ -18,9 +20,9 @@ def database_key(config: dict) -> bytes | None:
                                ).fetchone()
     except StoreError as exc:
         print(f"whois: {exc}", file=sys.stderr)
-        return None
+        raise SystemExit(1) from None
     except psycopg.Error:  # no meta table: the schema is behind
         print("whois: the database schema is behind; run: python3 main.py db upgrade",
               file=sys.stderr)
-        return None
+        raise SystemExit(1) from None
     return bytes.fromhex(row[0]) if row else None
