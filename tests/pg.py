@@ -57,11 +57,13 @@ class PgServer:
 
     def __init__(self, binaries: Path) -> None:
         self.bin = binaries
+        self.as_postgres = os.geteuid() == 0
+        self._sweep()
         self.root = Path(tempfile.mkdtemp(prefix="pgtest-"))
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 5432  # one server per folder, on a unix socket only: any port will do
-        self.as_postgres = os.geteuid() == 0
         self.template = "pasar_template"
         self._running = False
         if self.as_postgres:
@@ -75,6 +77,26 @@ class PgServer:
                   "-w", "-t", "60", "start")
         self._running = True
         self._make_template()
+
+    def _sweep(self) -> None:
+        """Stop and remove the servers of test processes that died without stopping theirs
+        (killed pytest runs), so they do not pile up on a shared machine."""
+        for folder in Path(tempfile.gettempdir()).glob("pgtest-*"):
+            try:
+                owner = int((folder / "owner.pid").read_text())
+                os.kill(owner, 0)
+                continue  # its test process still runs
+            except ProcessLookupError:
+                pass
+            except (OSError, ValueError):
+                continue  # not ours to judge (being made, or not a test server)
+            if (folder / "data").exists():
+                command = [str(self.bin / "pg_ctl"), "-D", str(folder / "data"), "-m",
+                           "immediate", "-w", "stop"]
+                if self.as_postgres:
+                    command = ["runuser", "-u", PG_USER, "--", *command]
+                subprocess.run(command, capture_output=True, check=False)
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bin / tool), *args]
