@@ -66,7 +66,8 @@ async def one_run(server: PgServer, folder: Path, workers: int, count: int, kill
         await cluster.start()
         start_s = time.perf_counter() - started
         done = asyncio.Event()
-        killer = asyncio.create_task(kill_loop(cluster, kills, rng, done, (0.1, 0.6)))
+        # spread over the run (about a minute on 2 cores): 0.3-3 s apart
+        killer = asyncio.create_task(kill_loop(cluster, kills, rng, done, (0.3, 3.0)))
         began = time.perf_counter()
         try:
             failed = await run_orders(cluster, graph, people, rng)
