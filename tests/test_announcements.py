@@ -107,7 +107,7 @@ async def test_announcement_to_500_residents_paced_and_counted() -> None:
     rates = {"telegram": 200.0, "whatsapp": 200.0}  # above what a loaded machine reaches
     config = test_config(admins=[OFFICE], announcements={
         "telegram_per_second": rates["telegram"], "whatsapp_per_second": rates["whatsapp"],
-        "in_flight": 4,
+        "in_flight": 16,
         "whatsapp_template": TEMPLATE, "whatsapp_template_language": "id"})
     graph = FakeGraph()
     served = Served(graph.app)
@@ -118,7 +118,8 @@ async def test_announcement_to_500_residents_paced_and_counted() -> None:
                                   "base_url": fake.base_url, "mode": "webhook",
                                   "webhook_url": "https://pasar.example.org",
                                   "secret_token": "rahasia_Webhook-123",
-                                  "rate_per_second": 10_000, "retry_backoff": 0.05}
+                                  "rate_per_second": 10_000, "retry_backoff": 0.05,
+                                  "max_in_flight": 16}
             app = App(config, store=MemoryStore())
             clock = Clock()
             app.engine.clock = clock

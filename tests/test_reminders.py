@@ -205,12 +205,16 @@ TO_DELIVERED = (("claim", {}), ("start_shopping", {}),
 def test_delivered_not_paid_reminds_its_coordinator_once(bot: ChatBot) -> None:
     bot.clock.now = at(27, 8)
     code = placed_order(bot)
+    paid = placed_order(bot)  # a second order, paid in time: no reminder
     bot.clock.now = at(27, 10)
     move(bot, code, *TO_DELIVERED)
+    move(bot, paid, *TO_DELIVERED, ("pay", {"cash": 20000}))
     bot.clock.now = at(27, 12, 59)
     assert [r for r in fire(bot) if code in r.text] == []
     bot.clock.now = at(27, 13, 1)
-    sent = [r for r in fire(bot) if code in r.text]
+    sent = fire(bot)
+    assert [r for r in sent if paid in r.text] == []
+    sent = [r for r in sent if code in r.text]
     assert [r.to for r in sent] == [KOORD]
     assert "belum ditandai lunas" in sent[0].text
     assert isinstance(sent[0], Menu) and sent[0].options[0].id == f"view:{code}"
@@ -218,37 +222,23 @@ def test_delivered_not_paid_reminds_its_coordinator_once(bot: ChatBot) -> None:
     assert [r for r in fire(bot) if code in r.text] == []
 
 
-def test_paid_in_time_no_reminder(bot: ChatBot) -> None:
-    bot.clock.now = at(27, 8)
-    code = placed_order(bot)
-    bot.clock.now = at(27, 10)
-    move(bot, code, *TO_DELIVERED, ("pay", {"cash": 20000}))
-    bot.clock.now = at(27, 14)
-    assert [r for r in fire(bot) if code in r.text] == []
-
-
 def test_claimed_not_shopped_by_closing_reminds_and_tells_the_head(bot: ChatBot) -> None:
     bot.clock.now = at(27, 8)
     code = placed_order(bot)
+    shopping = placed_order(bot)  # a second order, being shopped: nobody is told
     bot.clock.now = at(27, 9)
     move(bot, code, ("claim", {}))
+    move(bot, shopping, ("claim", {}), ("start_shopping", {}))
     bot.clock.now = at(27, 13, 59)
     assert [r for r in fire(bot) if code in r.text] == []
     bot.clock.now = at(27, 14, 1)
-    sent = {r.to: r.text for r in fire(bot) if code in r.text}
-    assert set(sent) == {KOORD, HEAD}
-    assert "belum mulai dibelanjakan" in sent[KOORD] and "14.00" in sent[KOORD]
-    assert "Pak Budi" in sent[HEAD]
+    sent = fire(bot)
+    assert [r for r in sent if shopping in r.text] == []
+    told = {r.to: r.text for r in sent if code in r.text}
+    assert set(told) == {KOORD, HEAD}
+    assert "belum mulai dibelanjakan" in told[KOORD] and "14.00" in told[KOORD]
+    assert "Pak Budi" in told[HEAD]
     bot.clock.now = at(27, 16)
-    assert [r for r in fire(bot) if code in r.text] == []
-
-
-def test_shopping_started_no_closing_reminder(bot: ChatBot) -> None:
-    bot.clock.now = at(27, 8)
-    code = placed_order(bot)
-    bot.clock.now = at(27, 9)
-    move(bot, code, ("claim", {}), ("start_shopping", {}))
-    bot.clock.now = at(27, 14, 1)
     assert [r for r in fire(bot) if code in r.text] == []
 
 
