@@ -7,6 +7,7 @@ coordinator and tells the head."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from bot.messages import Incoming, Menu, Reply
 from bot.ordering.chat.reminders import Policy
 from bot.ordering.domain.lifecycle import LIFECYCLE
 from bot.ordering.domain.markets import Market
+from bot.storage.base import Store
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import PATHS, ChatBot, Clock, test_config
 
@@ -62,10 +64,6 @@ def stop_at_address(bot: ChatBot, user: str = "warga") -> None:
     assert bot.state(user) == "order.address"
 
 
-def disk_bot(data: Path, clock: Clock, **config: Any) -> ChatBot:
-    return ChatBot(store=TinyDBStore(data), config=test_config(**config), clock=clock)
-
-
 # -- the rules ---------------------------------------------------------------------------
 def test_quiet_hours_move_a_reminder_to_the_morning() -> None:
     policy = Policy.of({}, WIB)
@@ -92,12 +90,12 @@ def test_closing_time_of_the_day_an_order_is_claimed() -> None:
 
 
 # -- a resident who stopped mid-order --------------------------------------------------
-def test_resident_reminded_once_across_restarts(tmp_path: Path) -> None:
+def reminded_once_across_restarts(make_store: Callable[[], Store]) -> None:
     clock = Clock(at(27, 10))
-    bot = disk_bot(tmp_path / "data", clock)
+    bot = ChatBot(store=make_store(), clock=clock)
     stop_at_address(bot)
     bot.store.close()  # a restart before it is due
-    bot = disk_bot(tmp_path / "data", clock)
+    bot = ChatBot(store=make_store(), clock=clock)
     clock.now = at(27, 11, 59)
     assert reminders_to(fire(bot), "console:warga") == []
     clock.now = at(27, 12, 1)
@@ -107,13 +105,28 @@ def test_resident_reminded_once_across_restarts(tmp_path: Path) -> None:
     assert isinstance(reminder, Menu) and [o.id for o in reminder.options] == ["continue"]
     assert "Pasar Kranji Baru" in reminder.text
     bot.store.close()  # and a restart after it fired
-    bot = disk_bot(tmp_path / "data", clock)
+    bot = ChatBot(store=make_store(), clock=clock)
     clock.now = at(27, 16)
     assert reminders_to(fire(bot), "console:warga") == []
     # one tap carries on where they were
     bot.push("warga", choice="continue")
     assert bot.state() == "order.address" and "alamat" in bot.text().lower()
     bot.store.close()
+
+
+def test_resident_reminded_once_across_restarts(tmp_path: Path) -> None:
+    reminded_once_across_restarts(lambda: TinyDBStore(tmp_path / "data"))
+
+
+def test_resident_reminded_once_across_restarts_on_postgres() -> None:
+    from bot.ordering.domain.statuses import STATUSES
+    from bot.storage.postgres import PostgresStore
+    from tests.pg import contract_dsn, empty
+
+    dsn = contract_dsn()  # skipped loudly without PostgreSQL binaries (failing under CI)
+    empty(dsn)
+    reminded_once_across_restarts(
+        lambda: PostgresStore(dsn, finished=STATUSES.finished, pool_size=2))
 
 
 def test_resident_not_reminded_at_night(bot: ChatBot) -> None:
