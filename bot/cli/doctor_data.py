@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 MANY_LIVE_ORDERS = 5_000  # orders.json is rewritten at every compaction
 DEFAULT_MIN_FREE = 200 * 1000 * 1000
 MAX_LISTED = 20  # findings of one kind printed one by one; the rest counted
+STALE_REPLY = 3600.0  # seconds a reply may wait in the outbox before doctor calls it a problem
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
@@ -90,6 +91,7 @@ def check_data(config: dict, report: Report, *, repair: bool, min_free: int,
             run_repair(folder, report)
             found = inspect_folder(folder)
     report_folder(found, report)
+    report_waiting(folder, report)
     check_orders(found, loaded, report)
 
 
@@ -208,6 +210,49 @@ def report_folder(found: Inspection, report: Report) -> None:
             + (" ..." if len(found.loose) > MAX_LISTED else ""),
             f"run doctor --repair or start the bot (it makes the folder 0700 and its files "
             f"0600), or: chmod -R go-rwx {folder}")
+
+
+def report_waiting(folder: Path, report: Report, now: float | None = None) -> None:
+    """Replies waiting in the outbox (how many, the oldest's age, failed sends) and webhook
+    deliveries waiting in the inboxes: what the bot sends or handles at its next start."""
+    import time
+
+    from bot.storage.waiting import waiting_in
+
+    found = waiting_in(folder)
+    now = time.time() if now is None else now
+    if found.replies:
+        age = _age(now - found.oldest) if found.oldest is not None else "?"
+        retry = (f"; {found.retrying} after failed sends ("
+                 + ", ".join(f"{e}: {n}" for e, n in sorted(found.errors.items())) + ")"
+                 if found.retrying else "")
+        text = (f"outbox: {found.replies:,} repl(ies) waiting to be sent, the oldest queued "
+                f"{age} ago{retry}. A running bot sends them (retrying failed sends); a "
+                "stopped one at its next start.")
+        if found.oldest is not None and now - found.oldest > STALE_REPLY:
+            report.problem(text, "check that the bot runs and reaches the messengers (its "
+                           "log says why a send failed: a token, the network, a rate limit).")
+        else:
+            report.note(text)
+    else:
+        report.ok("outbox: no reply waiting to be sent")
+    if found.inbox:
+        report.note("inbox: webhook deliveries answered and not yet handled: "
+                    + ", ".join(f"{ch} {n:,}" for ch, n in sorted(found.inbox.items()))
+                    + " (a running bot is handling them; a stopped one does at its next start).")
+    else:
+        report.ok("inbox: no webhook delivery waiting")
+
+
+def _age(seconds: float) -> str:
+    seconds = max(seconds, 0.0)
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 def _held(path: Path, found: Inspection) -> str:
