@@ -49,6 +49,13 @@ def test_serve_refuses_a_schema_behind_and_names_the_command(
     assert "Traceback" not in err
 
 
+def test_serve_refuses_an_empty_dsn_saying_what_to_set(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty DSN would make libpq try its defaults (a local socket, the OS user)."""
+    assert main(["serve", "--config", pg_config(tmp_path, "")]) == 1
+    assert "storage.dsn is empty" in capsys.readouterr().err
+
+
 def order(code: str, month: int, day: int, status: str, n: int) -> dict[str, Any]:
     at = f"2026-{month:02d}-{day:02d}T0{n % 10}:00:00+07:00"
     return {

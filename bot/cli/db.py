@@ -125,8 +125,13 @@ def schema_problem(config: dict) -> str | None:
     from bot.storage.postgres import schema
     from bot.storage.postgres.store import connect
 
+    dsn = str(storage.get("dsn") or "")
+    if not dsn:
+        return ("The bot cannot start: storage.backend is postgres but storage.dsn is empty: "
+                "set it (dsn: ${DATABASE_URL}) and the variable to the database, like "
+                "postgresql://pasar:password@localhost/pasar")
     try:
-        with connect(str(storage.get("dsn") or "")) as conn:
+        with connect(dsn) as conn:
             missing = schema.pending(conn)
     except StoreError as exc:
         return f"The bot cannot start: {exc}"

@@ -14,8 +14,12 @@ def database_key(config: dict) -> bytes | None:
     from bot.storage.base import StoreError
     from bot.storage.postgres.store import connect
 
+    dsn = str((config.get("storage") or {}).get("dsn") or "")
+    if not dsn:
+        print("whois: storage.dsn is empty", file=sys.stderr)
+        raise SystemExit(1)
     try:
-        with connect(str((config.get("storage") or {}).get("dsn") or "")) as conn:
+        with connect(dsn) as conn:
             row = conn.execute("SELECT value FROM meta WHERE name = 'log-pseudonym-key'"
                                ).fetchone()
     except StoreError as exc:
