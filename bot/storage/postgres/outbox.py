@@ -15,15 +15,18 @@ from bot.storage.base import Queued, Record
 
 def queue(conn: psycopg.Connection, replies: list[Record], owner: str,
           lease_until: float) -> list[int]:
-    ids = []
-    for reply in replies:
-        row = conn.execute(
-            'INSERT INTO outbox ("to", reply, owner, lease_until) VALUES (%s, %s, %s, %s) '
-            "RETURNING id", (str(reply["to"]), Jsonb(reply), owner, float(lease_until))
-        ).fetchone()
-        assert row is not None
-        ids.append(int(row[0]))
-    return ids
+    """Add ``replies`` in one statement (one round trip however many); their ids, in the
+    order of ``replies`` (ids are taken row by row, in that order)."""
+    if not replies:
+        return []
+    recipients = [str(reply["to"]) for reply in replies]  # KeyError: a reply to nobody
+    rows = conn.execute(
+        'INSERT INTO outbox ("to", reply, owner, lease_until) '
+        "SELECT t, r, %s, %s FROM unnest(%s::text[], %s::jsonb[]) WITH ORDINALITY "
+        "AS q(t, r, n) ORDER BY n RETURNING id",
+        (owner, float(lease_until), recipients, [Jsonb(reply) for reply in replies])
+    ).fetchall()
+    return sorted(int(row[0]) for row in rows)
 
 
 def tagged(presence: int, owner: str) -> str:
