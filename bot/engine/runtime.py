@@ -283,6 +283,8 @@ class Engine:
         elif command.name == "cancel":
             busy = self._busy(session)
             ctx.say("engine.cancelled" if busy else "engine.nothing_to_cancel")
+            if command.word in STOP_WORDS:  # it may have meant "no more announcements"
+                ctx.say("engine.stop_hint")
             session.end_flow()
             await self._start(ctx, greet=False)
         elif command.name == "back":

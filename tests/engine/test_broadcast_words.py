@@ -23,6 +23,7 @@ def test_stop_cancels_an_order_in_progress_as_before(bot: ChatBot) -> None:
     drive(bot, "order.items")
     bot.say("stop")
     assert "dibatalkan" in bot.text()
+    assert "ketik *berhenti*" in bot.text()  # in case it meant the announcements
     assert wants_broadcasts(bot.session().get("profile"))
 
 
