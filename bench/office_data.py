@@ -49,7 +49,8 @@ STREETS = [
     "Perum Harapan Indah Blok C{n}, RT 06/RW 12, Harapan Jaya",
     "Jl. Nusantara No. {n}, RT 02/RW 09, Bintara Jaya",
 ]
-REFERRALS = ["rw05-jatibening", "rw07-jakasampurna", "kel-kranji", None, None]
+REFERRALS = ["rw05-jatibening", "rw03-jakasampurna", "kel-kranji", None, None,
+             "rw05-jatibening", None]
 # how far each order goes, in chat (the plan repeats over the markets)
 PLAN = ["new", "new", "claimed", "shopping", "on_the_way", "delivered", "paid", "paid",
         "paid", "cancelled"]
@@ -65,15 +66,25 @@ class Clock:
         return self.now
 
 
+class Sink:
+    """The console channel's adapter for a fill: what the bot sends other people
+    (notifications to coordinators and residents) is taken and dropped."""
+
+    name = "console"
+
+    async def send(self, reply: Any) -> bool:
+        return True
+
+
 def _coordinators(app: App, market: str) -> list[str]:
     found = app.markets.get(market)
     return list(found.coordinators) if found is not None else []
 
 
-async def _say(app: App, key: str, text: str) -> list[Any]:
+async def _say(app: App, key: str, text: str, referral: str | None = None) -> list[Any]:
     channel, user = key.split(":", 1)
     return await app.engine.handle(Incoming(channel=channel, user=user, text=text,
-                                            message_id=f"fill{next(_ids)}"))
+                                            referral=referral, message_id=f"fill{next(_ids)}"))
 
 
 async def chat_day(app: App, per_market: int = 10, markets: int = 4,
@@ -89,6 +100,7 @@ async def chat_day(app: App, per_market: int = 10, markets: int = 4,
     end = min(now, start + timedelta(hours=5))
     clock = Clock(start.timestamp())
     app.engine.clock = clock
+    app.adapters.setdefault("console", Sink())  # type: ignore[arg-type]
     chosen = [m for m in app.markets.open if _coordinators(app, m.id)][:markets]
     for market in chosen:  # coordinators who have chatted get the new orders
         for koord in _coordinators(app, market.id):
@@ -100,22 +112,28 @@ async def chat_day(app: App, per_market: int = 10, markets: int = 4,
         market = chosen[n % len(chosen)]
         resident = f"console:warga-{n + 1:03d}"
         clock.now = start.timestamp() + n * step
-        for text in ["halo", "1", market.name, LISTS[n % len(LISTS)], "selesai",
-                     STREETS[n % len(STREETS)].format(n=n % 40 + 1), NAMES[n % len(NAMES)],
-                     f"0812-{1000 + n:04d}-{rng.randrange(1000, 9999):04d}", "ya"]:
-            await _say(app, resident, text)
+        lines = ["halo", "1", market.name, LISTS[n % len(LISTS)], "selesai",
+                 STREETS[n % len(STREETS)].format(n=n % 40 + 1), NAMES[n % len(NAMES)],
+                 f"0812-{1000 + n:04d}-{rng.randrange(1000, 9999):04d}", "ya"]
+        referral = REFERRALS[n % len(REFERRALS)]  # came by an RT/RW group's link, or not
+        if n % 4 == 3:  # someone else starts too, and stops on the way (the funnel)
+            leaver = f"console:tamu-{n + 1:03d}"
+            for number, text in enumerate(lines[: 2 + n % 6]):
+                await _say(app, leaver, text, referral if number == 0 else None)
+        for number, text in enumerate(lines):
+            await _say(app, resident, text, referral if number == 0 else None)
         (order,) = app.store.query_orders(user=user_key("console", resident.split(":")[1]))
         code = order["code"]
         codes.append(code)
         goal = PLAN[(n // len(chosen)) % len(PLAN)]
         koord = _coordinators(app, market.id)[(n // len(chosen)) % 2 % len(
             _coordinators(app, market.id))]
-        await _move(app, clock, rng, resident, koord, code, len(order["items"]), goal)
+        await _move(app, clock, rng, resident, koord, code, order["items"], goal)
     return codes
 
 
 async def _move(app: App, clock: Clock, rng: random.Random, resident: str, koord: str,
-                code: str, items: int, goal: str) -> None:
+                code: str, items: list[dict[str, Any]], goal: str) -> None:
     """Move one order on by chat to ``goal``, on the clock; the clock is put back after,
     for the next resident."""
     began = clock.now
@@ -130,8 +148,8 @@ async def _move(app: App, clock: Clock, rng: random.Random, resident: str, koord
 
 
 async def _steps(app: App, rng: random.Random, resident: str, koord: str, code: str,
-                 items: int, goal: str, later: Any) -> None:
-
+                 items: list[dict[str, Any]], goal: str, later: Any) -> None:
+    """What the resident or the coordinator types to bring the order to ``goal``."""
     if goal == "new":
         return
     if goal == "cancelled":
@@ -149,8 +167,8 @@ async def _steps(app: App, rng: random.Random, resident: str, koord: str, code: 
         return
     later(rng.uniform(15, 40))
     await _say(app, koord, "catat harga")
-    for _ in range(items):
-        await _say(app, koord, f"{rng.randrange(4, 60) * 1000}")
+    for item in items:  # an item bought by amount ("cabe rawit 5rb") costs that amount
+        await _say(app, koord, f"{item.get('budget') or rng.randrange(4, 60) * 1000}")
     later(rng.uniform(3, 10))
     await _say(app, koord, "kirim dengan kurir")
     await _say(app, koord, rng.choice(["Pak Joko", "Mas Bayu", "Bang Ucok"]))

@@ -1,13 +1,15 @@
 """Screenshots of every office page at a phone's width and a desktop's, to look at.
 
     python3 bench/office_screenshots.py [--out DIR] [--as admin|head|coordinator] [--lang id]
+                                        [--days 14]
 
 Builds a TinyDB store in a temp folder with today's orders lived through the chat
-(`bench/office_data.chat_day`: residents order, coordinators claim, shop, price, send the
-courier, deliver, take the cash, and some orders are cancelled), serves the office with
-uvicorn on a free port, signs in by the link the bot sends for `masuk`, and saves a
-full-page PNG of each page in Debian's chromium (/usr/bin/chromium, headless), at 390x844
-and 1366x900, into ``--out`` (default ``/tmp/office-screenshots``): ``<page>-phone.png``,
+(`bench/office_data.chat_day`: residents order, some by an RT/RW group's link, some stop
+half-way; coordinators claim, shop, price, send the courier, deliver, take the cash; some
+orders are cancelled) and ``--days`` - 1 days before written in bulk like them, serves
+the office with uvicorn on a free port, signs in by the link the bot sends for `masuk`,
+and saves a full-page PNG of each page in Debian's chromium (/usr/bin/chromium, headless),
+at 390x844 and 1366x900, into ``--out`` (default ``/tmp/office-screenshots``): ``<page>-phone.png``,
 ``<page>-desktop.png`` (the whole page) and ``<page>-<size>-top.png`` (the first screen).
 A line per page says its HTTP status and whether it scrolls sideways. Not a test: look at
 the pictures.
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +33,7 @@ sys.path.insert(0, str(ROOT))  # run as a plain script
 
 import uvicorn  # noqa: E402
 
-from bench.office_data import chat_day  # noqa: E402
+from bench.office_data import WIB, bulk_day, chat_day  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
@@ -72,9 +75,19 @@ def serve(asgi: object, sock: socket.socket) -> tuple[uvicorn.Server, threading.
 
 
 async def link_for(app: App, user: str) -> str:
+    """The sign-in link the bot sends ``user`` for `masuk` (after starting afresh, if it
+    asks whether to go on with a conversation left hours ago)."""
     channel, name = user.split(":", 1)
-    replies = await app.engine.handle(Incoming(channel=channel, user=name, text="masuk",
-                                               message_id=f"shot-{time.time()}"))
+
+    async def say(text: str | None = None, choice: str | None = None) -> list:
+        return await app.engine.handle(Incoming(channel=channel, user=name, text=text,
+                                                choice=choice,
+                                                message_id=f"shot-{time.time()}-{choice}"))
+
+    replies = await say("masuk")
+    if any(o.id == "restart" for r in replies for o in getattr(r, "options", ())):
+        await say(choice="restart")
+        replies = await say("masuk")
     found = LINK.search("\n".join(r.text for r in replies if getattr(r, "text", None)))
     if not found:
         raise SystemExit(f"`masuk` from {user} gave no link: {[r.text for r in replies]}")
@@ -86,6 +99,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("/tmp/office-screenshots"))
     parser.add_argument("--as", dest="role", choices=sorted(WHO), default="admin")
     parser.add_argument("--lang", default="id")
+    parser.add_argument("--days", type=int, default=14,
+                        help="days of orders: today by chat, the others written in bulk")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -102,17 +117,26 @@ def main() -> int:
     codes = asyncio.run(chat_day(app))
     app.engine.clock = time.time
     print(f"{len(codes)} orders lived through the chat in {time.perf_counter() - started:.1f} s")
+    like = app.store.query_orders()
+    today = datetime.now(WIB)
+    earlier = 0
+    for back in range(1, args.days):  # the days before, for the recap's range and trends
+        earlier += bulk_day(app.store, list(app.markets.open)[:4], 15 + (back * 7) % 30,
+                            today - timedelta(days=back), like=like, seed=back)
+    print(f"{earlier} orders on the {args.days - 1} days before, through the repository")
     links = {size: asyncio.run(link_for(app, WHO[args.role])) for size in SIZES}
     asyncio.run(app.store.flush())
     server, thread = serve(build_server(app, []), sock)
     base = f"http://127.0.0.1:{port}/office"
     pages = dict(PAGES)
-    held = [o for o in app.store.query_orders() if o["status"] == "on_the_way"]
-    if held:
-        pages["order"] = f"/order/{held[0]['code']}"
-    waiting = [o for o in app.store.query_orders() if o["status"] == "new"]
-    if waiting:
-        pages["order-new"] = f"/order/{waiting[0]['code']}"
+    market = None if args.role == "admin" else "kranji-baru"  # WHO's staff are Kranji's
+    todays = app.store.query_orders(since=today.date().isoformat(), market=market)
+    for name, status in (("order", "on_the_way"), ("order-new", "new"),
+                         ("order-shopping", "shopping")):
+        found = sorted((o for o in todays if o["status"] == status),  # the viewer's own first
+                       key=lambda o: o.get("coordinator") != WHO[args.role])
+        if found:
+            pages[name] = f"/order/{found[0]['code']}"
     written = 0
     try:
         with sync_playwright() as playwright:
