@@ -191,6 +191,10 @@ def test_a_head_announces_to_their_own_market_only(bot: ChatBot) -> None:
     bot.say("umumkan", "kepala-kranji")  # one market: its text is asked at once
     assert "Pasar Kranji Baru" in bot.text("kepala-kranji")
     assert bot.state("kepala-kranji") == "coordinator.announce_text"
+    bot.say("menu", "kepala-kranji")
+    assert "announce" in bot.options("kepala-kranji")  # the head's menu offers it too
+    bot.push("kepala-kranji", choice="announce")
+    assert bot.state("kepala-kranji") == "coordinator.announce_text"
     with pytest.raises(AnnouncementRefused) as refused:
         asyncio.run(announce(bot.app, "console:kepala-kranji", "jatiasih", "Besok tutup"))
     assert refused.value.message_id == "announce.not_your_market"

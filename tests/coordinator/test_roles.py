@@ -95,7 +95,7 @@ def test_menus_by_role(bot: ChatBot) -> None:
     bot.push("koord-kranji-1", choice="staff")
     assert bot.state("koord-kranji-1") == "coordinator.home"
     bot.say("halo", "kepala-kranji")
-    assert bot.options("kepala-kranji") == ["recap", "open", "find"]
+    assert bot.options("kepala-kranji") == ["recap", "open", "find", "announce"]
     for line in PATHS["main.menu"]:
         bot.say(line)
     assert bot.options() == ["order", "status", "help"]

@@ -159,6 +159,8 @@ def home_options(ctx: Context) -> list[Option]:
     if not roles.is_coordinator(ctx.key):
         options.append(Option("open", ctx.t("coord.opt_open", count=len(_watched(ctx, OPEN)))))
     options.append(Option("find", ctx.t("coord.opt_find")))
+    if roles.recap_markets(ctx.key):  # heads of unit and the office: `umumkan`
+        options.append(Option("announce", ctx.t("announce.opt_menu")))
     return options
 
 
