@@ -11,8 +11,8 @@ the office with uvicorn on a free port, signs in by the link the bot sends for `
 and saves a full-page PNG of each page in Debian's chromium (/usr/bin/chromium, headless),
 at 390x844 and 1366x900, into ``--out`` (default ``/tmp/office-screenshots``): ``<page>-phone.png``,
 ``<page>-desktop.png`` (the whole page) and ``<page>-<size>-top.png`` (the first screen).
-A line per page says its HTTP status and whether it scrolls sideways. Not a test: look at
-the pictures.
+A line per page says its HTTP status and whether it scrolls sideways, and lists message
+ids left untranslated and amounts not written as Rupiah. Not a test: look at the pictures.
 """
 
 from __future__ import annotations
@@ -94,6 +94,21 @@ async def link_for(app: App, user: str) -> str:
     return found.group(0)
 
 
+MESSAGE_ID = re.compile(r"\b(?:office|coord|order|status|report|engine|main|help|staff)"
+                        r"\.[a-z][a-z0-9_]+\b(?!\.)(?<!html)(?<!yaml)(?<!css)")
+NOT_RUPIAH = re.compile(r"\bIDR\b|Rp\s+\d|Rp\d{1,3}(?:,\d{3})+\b|Rp\d+\.\d{2}\b|Rp\d{4,}")
+
+
+def read_problems(text: str, lang: str) -> list[str]:
+    """What a page's text shows that it should not: message ids left untranslated, and (in
+    Indonesian) amounts not written as Babel writes Rupiah (Rp15.000)."""
+    found = [f"untranslated id: {m}" for m in sorted(set(MESSAGE_ID.findall(text)))]
+    if lang == "id":
+        found += [f"not Rupiah as Babel writes it: {m!r}"
+                  for m in sorted(set(NOT_RUPIAH.findall(text)))]
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/office-screenshots"))
@@ -163,6 +178,8 @@ def main() -> int:
                     wide = page.evaluate("document.documentElement.scrollWidth")
                     note = f" (scrolls sideways: {wide}px)" if wide > viewport["width"] else ""
                     print(f"{target.name}: HTTP {status}{note}")
+                    for problem in read_problems(page.inner_text("body"), args.lang):
+                        print(f"  {problem}")
                     written += 1
                 context.close()
             browser.close()
