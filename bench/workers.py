@@ -50,6 +50,7 @@ from tests.pg import PgServer, bin_dir  # noqa: E402
 
 CASES = {"tinydb": ("tinydb", 1), "pg1": ("postgres", 1), "pg2": ("postgres", 2),
          "pg4": ("postgres", 4)}
+PG_MS: dict[str, float] = {}  # case -> the PostgreSQL server's CPU ms per message
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -197,8 +198,59 @@ async def wait_serving(port: int, process: Any, log: Path, workers: int) -> None
         await asyncio.sleep(0.05)
 
 
+def pg_cpu_seconds(server: PgServer | None) -> float:
+    """CPU seconds of the PostgreSQL server: the postmaster, its live backends and the
+    ones that ended (cutime, cstime)."""
+    if server is None:
+        return 0.0
+    pid = int((server.data / "postmaster.pid").read_text().split()[0])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ended = (int(fields[13]) + int(fields[14])) / e2e.TICK  # cutime, cstime
+    return tree_cpu_seconds(pid) + ended
+
+
+async def profile(pids: list[int], seconds: float, folder: Path) -> list[Path]:
+    """py-spy (collapsed stacks, waiting included) of ``pids`` for ``seconds``."""
+    outs, procs = [], []
+    for pid in pids:
+        out = folder / f"spy-{pid}.txt"
+        procs.append(await asyncio.create_subprocess_exec(
+            "py-spy", "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "200",
+            "--idle", "-f", "raw", "-o", str(out), stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL))
+        outs.append(out)
+    for proc in procs:
+        await proc.wait()
+    return outs
+
+
+def show_profile(outs: list[Path], top: int = 22) -> None:
+    """Where the workers' event loops spent their time (the main thread's samples,
+    waiting included): per function, inclusive, share of samples."""
+    from collections import Counter
+
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for out in outs:
+        if not out.exists():
+            continue
+        for line in out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if "_run_once" not in stack:  # another thread (pools, commits, presence)
+                continue
+            n = int(count)
+            total += n
+            frames = {f.split(" (")[0] + " " + f.split("(")[-1].split(":")[0].rsplit("/", 1)[-1]
+                      for f in stack.split(";")}
+            for frame in frames:
+                inclusive[frame] += n
+    print(f"  py-spy, event loops: {total} samples (waiting included), inclusive share:")
+    for frame, n in inclusive.most_common(top):
+        print(f"    {100 * n / max(total, 1):5.1f}%  {frame[:90]}")
+
+
 async def run_case(name: str, server: PgServer | None, residents: int, concurrent: int,
-                   folder: Path, driver: str) -> e2e.Run:
+                   folder: Path, driver: str, spy: bool = False) -> e2e.Run:
     backend, workers = CASES[name]
     dsn = server.create_database() if server is not None and backend == "postgres" else ""
     traffic = e2e.Traffic()
@@ -221,10 +273,20 @@ async def run_case(name: str, server: PgServer | None, residents: int, concurren
                                        timeout=60)
         try:
             await wait_serving(port, process, log, workers)
-            return await asyncio.wait_for(
+            pids = ([int(c) for c in Path(f"/proc/{process.pid}/task/{process.pid}/children")
+                     .read_text().split()] if workers > 1 else [process.pid])
+            spying = (asyncio.create_task(profile(pids, e2e.WARMUP + e2e.WINDOW, folder))
+                      if spy else None)
+            pg_before = pg_cpu_seconds(server if backend == "postgres" else None)
+            run = await asyncio.wait_for(
                 e2e.drive(lambda n: e2e.WhatsAppResident(client, traffic, n), traffic,
                           process.pid, name, residents, concurrent),
                 e2e.WARMUP + e2e.WINDOW + 30)
+            pg_used = pg_cpu_seconds(server if backend == "postgres" else None) - pg_before
+            PG_MS[name] = pg_used / max(len(traffic.latencies), 1) * 1e3
+            if spying is not None:
+                show_profile(await spying)
+            return run
         finally:
             await client.aclose()
             await e2e.stop_process(process, log)
@@ -241,7 +303,8 @@ def durable(server: PgServer) -> None:
 def row(run: e2e.Run) -> str:
     return (f"{run.bot:<8} {run.messages:>6} {run.messages_per_s:>8.1f} "
             f"{run.percentile(0.5):>7.0f} {run.percentile(0.99):>7.0f} {run.cpu_ms:>7.2f} "
-            f"{run.cpu / run.seconds:>6.2f} {run.driver_cpu:>6.2f}")
+            f"{run.cpu / run.seconds:>6.2f} {PG_MS.get(run.bot, 0.0):>6.2f} "
+            f"{run.driver_cpu:>6.2f}")
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -254,18 +317,19 @@ async def main_async(args: argparse.Namespace) -> int:
             print("no PostgreSQL binaries: the pg cases cannot run", file=sys.stderr)
             return 2
         server = PgServer(binaries)
-        durable(server)
+        if args.fsync == "on":
+            durable(server)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
           f"{args.residents} residents, {args.concurrent} at once, {e2e.WARMUP:g} s warm-up, "
-          f"{e2e.WINDOW:g} s measured; driver: {args.driver}")
+          f"{e2e.WINDOW:g} s measured; driver: {args.driver}; PostgreSQL fsync {args.fsync}")
     print(f"{'case':<8} {'msgs':>6} {'msg/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7} "
-          f"{'cores':>6} {'driver':>6}")
+          f"{'cores':>6} {'pg ms':>6} {'driver':>6}")
     runs: dict[str, e2e.Run] = {}
     try:
         for name in names:
             with tempfile.TemporaryDirectory(prefix=f"bench-workers-{name}-") as tmp:
                 runs[name] = await run_case(name, server, args.residents, args.concurrent,
-                                            Path(tmp), args.driver)
+                                            Path(tmp), args.driver, name in args.profile)
             print(row(runs[name]), flush=True)
     finally:
         if server is not None:
@@ -287,7 +351,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--cases", default="tinydb,pg1,pg2,pg4")
     parser.add_argument("--driver", choices=("fast", "e2e"), default="fast")
-    sys.exit(asyncio.run(main_async(parser.parse_args())))
+    parser.add_argument("--profile", default="", help="cases to profile with py-spy "
+                        "(pg1,pg2): where the workers' time goes, waiting included")
+    parser.add_argument("--fsync", choices=("on", "off"), default="on",
+                        help="PostgreSQL's fsync (off: the commits cost no disk wait)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="as bench/e2e.py: a session of its own, niced (-10 as root)")
+    args = parser.parse_args()
+    if args.nice and not os.environ.get("E2E_NICED"):
+        sys.exit(e2e.niced_session(args.nice))
+    sys.exit(asyncio.run(main_async(args)))
 
 
 if __name__ == "__main__":
