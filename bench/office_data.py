@@ -193,17 +193,21 @@ async def templates(app: App) -> list[dict[str, Any]]:
 
 
 def bulk_day(store: Store, markets: list[Market], count: int, day: datetime,
-             like: list[dict[str, Any]] | None = None, seed: int = 11) -> int:
+             like: list[dict[str, Any]] | None = None, seed: int = 11,
+             settled: bool = False) -> int:
     """Write ``count`` orders created on ``day`` (WIB) across ``markets`` (staffed ones),
     each moved through the lifecycle to a status drawn like a busy morning's; returns how
-    many were written. Items, address and resident are taken in turn from ``like`` (orders
-    the chat made, see `templates`), else written plainly from the lists above."""
+    many were written (``settled``: as a day gone by, paid or cancelled but a few). Items,
+    address and resident are taken in turn from ``like`` (orders the chat made, see
+    `templates`), else written plainly from the lists above."""
     rng = random.Random(seed)
     staffed = {m.id: m for m in markets if m.coordinators}
     ids = list(staffed)
     start = day.replace(hour=5, minute=30, second=0, microsecond=0)
     goals = (["new"] * 3 + ["claimed"] * 2 + ["shopping"] * 2 + ["on_the_way"] * 2
              + ["delivered"] * 2 + ["paid"] * 8 + ["cancelled"])
+    if settled:  # a day gone by: paid or cancelled, a few still owing the cash
+        goals = ["paid"] * 12 + ["cancelled"] + ["delivered"]
     for n in range(count):
         market = ids[n % len(ids)]
         name = sequence_name(staffed[market].code, f"{day:%m%d}")

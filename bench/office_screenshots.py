@@ -49,7 +49,7 @@ ADMIN = "console:kantor-pasar"
 WHO = {"admin": ADMIN, "head": "console:kepala-kranji", "coordinator": "console:koord-kranji-1"}
 LINK = re.compile(r"https?://\S+/office/masuk/[A-Za-z0-9_\-]+")
 # the pages, as paths under /office (an order's page is added from the store)
-PAGES = {"today": "/", "recap": "/recap", "recap-range": "/recap?range=7",
+PAGES = {"today": "/", "recap": "/recap",
          "neighbourhoods": "/neighbourhoods", "funnel": "/funnel", "export": "/export",
          "people": "/people"}
 
@@ -137,13 +137,16 @@ def main() -> int:
     earlier = 0
     for back in range(1, args.days):  # the days before, for the recap's range and trends
         earlier += bulk_day(app.store, list(app.markets.open)[:4], 15 + (back * 7) % 30,
-                            today - timedelta(days=back), like=like, seed=back)
+                            today - timedelta(days=back), like=like, seed=back,
+                            settled=True)
     print(f"{earlier} orders on the {args.days - 1} days before, through the repository")
     links = {size: asyncio.run(link_for(app, WHO[args.role])) for size in SIZES}
     asyncio.run(app.store.flush())
     server, thread = serve(build_server(app, []), sock)
     base = f"http://127.0.0.1:{port}/office"
     pages = dict(PAGES)
+    week = (today - timedelta(days=6)).date().isoformat()
+    pages["recap-range"] = f"/recap?from={week}&to={today.date().isoformat()}"
     market = None if args.role == "admin" else "kranji-baru"  # WHO's staff are Kranji's
     todays = app.store.query_orders(since=today.date().isoformat(), market=market)
     for name, status in (("order", "on_the_way"), ("order-new", "new"),
