@@ -179,3 +179,27 @@ def test_calls_outside_units_carry_on_after_the_server_dropped_the_connection(
                           "datname = current_database() AND pid <> pg_backend_pid()")
         time.sleep(0.2)  # the server's goodbye reaches the socket
         assert store.get_session("k") == {"updated_at": 1}
+
+
+async def test_a_task_started_inside_a_unit_is_not_in_it(
+        two: tuple[PostgresStore, PostgresStore]) -> None:
+    """A task started in a unit (a background send) inherits its context but may outlive
+    it: its own units must hold their keys on connections of their own. Before, its unit
+    was taken "inside" the parent's, on the parent's connection, and lost its lock when
+    the parent ended (the connection went back to the pool)."""
+    store, other = two
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def background() -> None:
+        async with store.unit("outbox:wa:628333"):
+            entered.set()
+            await release.wait()
+
+    async with store.unit("wa:628333"):
+        task = asyncio.create_task(background())
+        await entered.wait()
+    with pytest.raises(TimeoutError):  # the background unit still holds its key
+        async with asyncio.timeout(0.5), other.unit("outbox:wa:628333"):
+            pass
+    release.set()
+    await task

@@ -38,7 +38,7 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -63,6 +63,34 @@ class Unit:
     keys: list[int] = field(default_factory=list)
     dirty: bool = False  # written since the last commit
     active: bool = True
+    # writes whose result nobody reads (a session put, a message id): sent with the next
+    # statement that needs an answer, or with the commit, in one pipeline (one round trip)
+    deferred: list[tuple[str, Any]] = field(default_factory=list)
+    task: asyncio.Task[Any] | None = None  # the task the unit belongs to
+
+
+class Executes(Protocol):
+    """A connection, or `Deferred`: what a write-only statement needs."""
+
+    def execute(self, query: Any, params: Any = None) -> Any: ...
+
+
+class Deferred:
+    """What a write-only store method is given inside a unit: its statements are kept
+    (`Unit.deferred`), in order, for the unit's next round trip."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def execute(self, query: str, params: Any = None) -> None:
+        self.unit.deferred.append((query, params))
+
+
+def _send(conn: psycopg.Connection, deferred: list[tuple[str, Any]]) -> None:
+    """Queue the deferred statements on ``conn`` (call inside its pipeline)."""
+    for query, params in deferred:
+        conn.execute(query, params)  # type: ignore[arg-type]
+    deferred.clear()
 
 
 _current: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("pg_unit", default=None)
@@ -128,8 +156,17 @@ class Connections:
         return conn
 
     def bound(self) -> Unit | None:
+        """The unit the caller is in: the running task's own (a task started inside a unit
+        inherits the context variable, but not the unit: it may outlive it), or, in a
+        thread the unit's task awaits (``asyncio.to_thread`` copies the context), its."""
         unit = _current.get()
-        return unit if unit is not None and unit.active and unit.owner is self else None
+        if unit is None or not unit.active or unit.owner is not self:
+            return None
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no event loop in this thread
+            return unit
+        return unit if task is None or task is unit.task else None
 
     @contextlib.contextmanager
     def conn(self, *, write: bool = False, atomic: bool = False) -> Iterator[psycopg.Connection]:
@@ -142,7 +179,12 @@ class Connections:
             if unit is not None:
                 if write:
                     unit.dirty = True
-                yield unit.conn
+                if unit.deferred:  # sent with this call's statements: one round trip
+                    with unit.conn.pipeline():
+                        _send(unit.conn, unit.deferred)
+                        yield unit.conn
+                else:
+                    yield unit.conn
                 return
             with self._direct_lock:
                 conn = self._direct_conn()
@@ -153,6 +195,18 @@ class Connections:
                     yield conn
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL: {_reason(exc)}") from exc
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[psycopg.Connection | Deferred]:
+        """For a store method that only writes (reads no result): inside a unit its
+        statements wait for the unit's next round trip; outside, they run at once."""
+        unit = self.bound()
+        if unit is not None and not self.closed:
+            unit.dirty = True
+            yield Deferred(unit)
+            return
+        with self.conn(write=True) as conn:
+            yield conn
 
     # -- units --------------------------------------------------------------------------
     def _semaphore(self) -> asyncio.Semaphore:
@@ -185,7 +239,7 @@ class Connections:
             await self._run(self._open_pool)
         async with self._semaphore():
             conn = await self._enter(number)
-            unit = Unit(self, conn, [number])
+            unit = Unit(self, conn, [number], task=asyncio.current_task())
             token = _current.set(unit)
             try:
                 yield
@@ -310,7 +364,17 @@ class Connections:
         if not unit.dirty:
             return
         unit.dirty = False
-        await self._run(unit.conn.commit)
+        await self._run(self._commit, unit.conn, unit.deferred)
+
+    @staticmethod
+    def _commit(conn: psycopg.Connection, deferred: list[tuple[str, Any]]) -> None:
+        """(thread) The deferred statements and the commit, in one round trip."""
+        if not deferred:
+            conn.commit()
+            return
+        with conn.pipeline():
+            _send(conn, deferred)
+            conn.commit()
 
     def close(self) -> None:
         if self.closed:

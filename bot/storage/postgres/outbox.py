@@ -11,6 +11,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from bot.storage.base import Queued, Record
+from bot.storage.postgres.connection import Executes
 
 
 def queue(conn: psycopg.Connection, replies: list[Record], owner: str,
@@ -62,14 +63,14 @@ def claim(conn: psycopg.Connection, owner: str, now: float, lease_until: float,
                   key=lambda q: q.id)
 
 
-def mark_sent(conn: psycopg.Connection, ids: Iterable[int]) -> None:
+def mark_sent(conn: Executes, ids: Iterable[int]) -> None:
     wanted = [int(i) for i in ids]
     if wanted:
         conn.execute("UPDATE outbox SET sent_at = %s WHERE id = ANY(%s) AND sent_at IS NULL",
                      (time.time(), wanted))
 
 
-def retry(conn: psycopg.Connection, item_id: int, at: float, error: str) -> None:
+def retry(conn: Executes, item_id: int, at: float, error: str) -> None:
     conn.execute("UPDATE outbox SET attempts = attempts + 1, lease_until = %s, error = %s "
                  "WHERE id = %s AND sent_at IS NULL", (float(at), error[:500], int(item_id)))
 

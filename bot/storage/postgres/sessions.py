@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import psycopg
-from psycopg.types.json import Jsonb
 
 from bot.storage.base import Record
+from bot.storage.postgres.connection import Executes
 
 
 def get(conn: psycopg.Connection, key: str) -> Record | None:
@@ -15,18 +17,19 @@ def get(conn: psycopg.Connection, key: str) -> Record | None:
     return row[0]
 
 
-def put(conn: psycopg.Connection, key: str, session: Record) -> None:
+def put(conn: Executes, key: str, session: Record) -> None:
     updated = session.get("updated_at", 0)
     if not isinstance(updated, int | float) or isinstance(updated, bool):
         updated = 0
-    conn.execute(
-        "INSERT INTO sessions (key, data, updated_at) VALUES (%s, %s, %s) "
+    conn.execute(  # the JSON text now: a write may be sent later (Deferred), after the
+        # caller changed its dict
+        "INSERT INTO sessions (key, data, updated_at) VALUES (%s, %s::jsonb, %s) "
         "ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, "
         "updated_at = EXCLUDED.updated_at, version = sessions.version + 1",
-        (key, Jsonb(session), float(updated)))
+        (key, json.dumps(session), float(updated)))
 
 
-def delete(conn: psycopg.Connection, key: str) -> None:
+def delete(conn: Executes, key: str) -> None:
     conn.execute("DELETE FROM sessions WHERE key = %s", (key,))
 
 

@@ -122,11 +122,11 @@ class PostgresStore(Store):
     def put_session(self, key: str, session: Record) -> None:
         if not isinstance(session, dict):
             raise TypeError(f"a session is a dict, not {type(session).__name__}")
-        with self.db.conn(write=True) as conn:
+        with self.db.writer() as conn:
             sessions.put(conn, key, session)
 
     def delete_session(self, key: str) -> None:
-        with self.db.conn(write=True) as conn:
+        with self.db.writer() as conn:
             sessions.delete(conn, key)
 
     def expire_sessions(self, older_than: float) -> int:
@@ -139,7 +139,7 @@ class PostgresStore(Store):
             return messages.seen(conn, channel, message_id)
 
     def mark_message(self, channel: str, message_id: str, at: float) -> None:
-        with self.db.conn(write=True) as conn:
+        with self.db.writer() as conn:
             messages.mark(conn, channel, message_id, at)
 
     def expire_messages(self, older_than: float) -> int:
@@ -193,11 +193,11 @@ class PostgresStore(Store):
                                 me=me)
 
     def mark_sent(self, ids: Iterable[int]) -> None:
-        with self.db.conn(write=True) as conn:
+        with self.db.writer() as conn:
             outbox.mark_sent(conn, ids)
 
     def retry_queued(self, item_id: int, *, at: float, error: str) -> None:
-        with self.db.conn(write=True) as conn:
+        with self.db.writer() as conn:
             outbox.retry(conn, item_id, at, error)
 
     def outbox_waiting(self) -> tuple[int, float | None]:
@@ -206,11 +206,11 @@ class PostgresStore(Store):
 
     # -- durable timers -------------------------------------------------------------------
     def set_timer(self, timer: Timer) -> None:
-        with self.db.conn(write=True) as conn:
+        with self.db.writer() as conn:
             timers.set_(conn, timer)
 
     def cancel_timer(self, name: str) -> None:
-        with self.db.conn(write=True) as conn:
+        with self.db.writer() as conn:
             timers.cancel(conn, name)
 
     def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:

@@ -6,21 +6,24 @@ its own connection and schema could not join."""
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 from psycopg.types.json import Jsonb
 
 from bot.storage.base import Timer
+from bot.storage.postgres.connection import Executes
 
 
-def set_(conn: psycopg.Connection, timer: Timer) -> None:
+def set_(conn: Executes, timer: Timer) -> None:
     conn.execute(
         "INSERT INTO timers (name, kind, due, payload) VALUES (%s, %s, %s, %s) "
         "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, due = EXCLUDED.due, "
         "payload = EXCLUDED.payload",
-        (timer.name, timer.kind, float(timer.due), Jsonb(timer.payload)))
+        (timer.name, timer.kind, float(timer.due), Jsonb(json.loads(json.dumps(timer.payload)))))
 
 
-def cancel(conn: psycopg.Connection, name: str) -> None:
+def cancel(conn: Executes, name: str) -> None:
     conn.execute("DELETE FROM timers WHERE name = %s", (name,))
 
 
