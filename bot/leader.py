@@ -17,7 +17,8 @@ False means "do not" (another process holds it, or it could not be confirmed: st
   next worker to try, within ``every`` seconds, takes over. The leader confirms its lock on
   every check (in ``pg_locks``); a check that fails or takes longer than ``timeout`` drops
   the connection and answers False, so a leader cut off from the database stops polling
-  within ``every + timeout`` seconds (and cannot be replaced before its session ends).
+  within ``every + timeout`` seconds; the server ends the session of a leader it cannot
+  reach any more within ~25 s (TCP keepalives, `keepalives`), and the lock with it.
 
 Locks use the two-key form ``(LOCK_CLASS, crc32(name))``: a space of their own, apart from
 any one-key lock the store takes on conversation keys.
@@ -69,6 +70,21 @@ class AlwaysLeader(Leadership):
         return True
 
 
+def keepalives(dsn: str) -> dict[str, Any]:
+    """TCP keepalives both ways on the leader's connection (over TCP; a unix socket needs
+    none): the server ends the session of a leader whose machine vanished within ~25 s
+    (its own keepalive settings, set for this session), which frees the lock; the leader
+    notices a vanished server as soon."""
+    found: dict[str, Any] = {}
+    if "keepalives" not in dsn:
+        found.update(keepalives=1, keepalives_idle=10, keepalives_interval=5,
+                     keepalives_count=3)
+    if "options" not in dsn:  # never over the operator's own
+        found["options"] = ("-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5"
+                            " -c tcp_keepalives_count=3")
+    return found
+
+
 def lock_key(name: str) -> int:
     """The second key of ``name``'s advisory lock: a signed 32-bit number."""
     value = zlib.crc32(name.encode("utf-8"))
@@ -98,7 +114,8 @@ class AdvisoryLeadership(Leadership):
                     self._held = False
                     self._conn = await psycopg.AsyncConnection.connect(
                         self.dsn, autocommit=True, connect_timeout=max(1, int(self.timeout)),
-                        application_name=f"pasar-daring leader ({self.name})"[:63])
+                        application_name=f"pasar-daring leader ({self.name})"[:63],
+                        **keepalives(self.dsn))
                 if self._held:
                     self._held = await self._confirm()
                     if not self._held:
