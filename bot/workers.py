@@ -64,6 +64,15 @@ def check_store(config: dict[str, Any], workers: int) -> str | None:
             "`python3 main.py db upgrade`, then start again; or run serve without --workers.")
 
 
+def check_free(host: str, port: int) -> None:
+    """OSError if something listens on ``host:port`` already: SO_REUSEPORT would otherwise
+    let our sockets share the port with it (another `serve --workers` left running)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket listening on ``host:port`` that other SO_REUSEPORT sockets may share."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -103,6 +112,7 @@ class Supervisor:
 
     def __init__(self, workers: int, host: str, port: int, worker_argv: list[str]) -> None:
         self.worker_argv = worker_argv
+        check_free(host, port)
         self.slots = [Slot(n, listening_socket(host, port)) for n in range(1, workers + 1)]
         self.stopping: str | None = None  # why we stop (the signal's name)
         self.signals: list[int] = []  # received, not yet acted on
