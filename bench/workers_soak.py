@@ -84,6 +84,7 @@ async def one_run(server: PgServer, folder: Path, workers: int, count: int, kill
                         "posts without 200 (posted again)": failed})
         if any(code != 0 for code in codes):
             figures["problems"].append(f"serve exit codes {codes} (0 expected)")
+        figures["worker warnings"] = warnings(folder)
         return figures
     finally:
         for process in cluster.processes:
@@ -91,16 +92,34 @@ async def one_run(server: PgServer, folder: Path, workers: int, count: int, kill
         next(graphs, None)
 
 
+def warnings(folder: Path) -> dict[str, int]:
+    """The workers' WARNING and ERROR lines, by what they say (numbers left out)."""
+    import re
+    from collections import Counter
+
+    found: Counter[str] = Counter()
+    for log in folder.glob("w*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            _, _, rest = line.partition(" WARNING ")
+            if not rest:
+                _, _, rest = line.partition(" ERROR ")
+            if rest:
+                found[re.sub(r"\d+(\.\d+)?", "N", rest)[:110]] += 1
+    return dict(found.most_common(8))
+
+
 def show(title: str, figures: dict[str, Any]) -> None:
     print(f"\n{title}")
     for key, value in figures.items():
-        if key == "problems":
+        if key in ("problems", "worker warnings"):
             continue
         print(f"  {key:<40} {value if not isinstance(value, float) else round(value, 2)}")
     problems = figures["problems"]
     print(f"  {'problems':<40} {len(problems)}")
     for problem in problems[:20]:
         print(f"    - {problem}")
+    for line, count in figures.get("worker warnings", {}).items():
+        print(f"  worker log x{count}: {line}")
 
 
 async def main_async(args: argparse.Namespace) -> int:
