@@ -93,7 +93,8 @@ async def one_run(server: PgServer, folder: Path, workers: int, count: int, kill
 
 
 def warnings(folder: Path) -> dict[str, int]:
-    """The workers' WARNING and ERROR lines, by what they say (numbers left out)."""
+    """The workers' WARNING and ERROR lines and retried sends, by what they say (numbers
+    left out)."""
     import re
     from collections import Counter
 
@@ -103,6 +104,8 @@ def warnings(folder: Path) -> dict[str, int]:
             _, _, rest = line.partition(" WARNING ")
             if not rest:
                 _, _, rest = line.partition(" ERROR ")
+            if not rest and ", retry " in line:  # a send retried (a timeout: maybe twice)
+                _, _, rest = line.partition(" INFO ")
             if rest:
                 found[re.sub(r"\d+(\.\d+)?", "N", rest)[:110]] += 1
     return dict(found.most_common(8))
