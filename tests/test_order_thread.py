@@ -276,3 +276,19 @@ def test_a_plain_reply_goes_to_the_coordinator_who_wrote_lately() -> None:
     bot.say("batal")
     bot.say("boleh")
     assert bot.to(KOORD) == [] and bot.state() == "main.menu"
+
+
+def test_a_coordinators_plain_reply_goes_to_the_resident_who_wrote() -> None:
+    bot = ChatBot()
+    bot.say("halo", KOORD)
+    code = place(bot, "ayam 1 ekor")
+    bot.push(KOORD, choice=f"claim:{code}")
+    bot.say("menu", KOORD)  # at the coordinator's menu
+    bot.say("tanya koordinator")
+    bot.say("ayamnya dipotong 12 ya bu")
+    assert "dipotong 12" in bot.text(KOORD)
+    bot.say("halo", KOORD)  # a greeting still opens the menu
+    assert "talk" not in bot.state(KOORD) and bot.to("warga") == []
+    bot.say("siap bu, dipotong 12", KOORD)
+    assert "siap bu, dipotong 12" in bot.text("warga") and code in bot.text("warga")
+    assert bot.state(KOORD) == "coordinator.talk_more"

@@ -83,6 +83,7 @@ def intake(ctx: Context) -> None:
     ctx.slots.pop("code", None)
     command = read_command(ctx.incoming)
     if command is None:
+        thread.coordinator_reply_intake(ctx)  # a plain answer to a resident, if it is one
         return
     if command.verb == "recap":
         ctx.slots["wants"] = "recap"

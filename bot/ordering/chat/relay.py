@@ -47,7 +47,7 @@ from bot.storage.base import VersionConflict
 log = logging.getLogger(__name__)
 
 WAITING = "thread.waiting:"  # + user key: the orders with messages waiting for that user
-RECENT = "thread.recent:"  # + a resident's key: orders whose coordinator wrote them, when
+RECENT = "thread.recent:"  # + a user key: orders whose other side wrote them lately, when
 RECENT_HOURS = 6  # a plain reply within this long goes to that order's coordinator
 MAX_TRIES = 5
 TALK = "talk"  # the verb of the reply button (``talk:KRB-1127-001``)
@@ -222,7 +222,7 @@ def _take_waiting(ctx: Context, user: str) -> list[str]:
 
 
 def _note_recent(ctx: Context, user: str, code: str) -> None:
-    """``user`` (a resident) just got a coordinator's message on ``code``."""
+    """``user`` just got a message of the other side of ``code``."""
     record = ctx.store.get_session(RECENT + user) or {}
     codes = {c: t for c, t in (record.get("codes") or {}).items()
              if ctx.now - float(t) < RECENT_HOURS * 3600 and c != code}
@@ -231,15 +231,15 @@ def _note_recent(ctx: Context, user: str, code: str) -> None:
 
 
 def recent_codes(ctx: Context) -> list[str]:
-    """The open orders of this resident whose coordinator wrote to them in the last
-    `RECENT_HOURS`, latest first."""
+    """The open orders this person is a side of whose other side wrote to them in the
+    last `RECENT_HOURS`, latest first."""
     record = ctx.store.get_session(RECENT + ctx.key) or {}
     found = sorted(((float(t), c) for c, t in (record.get("codes") or {}).items()
                     if ctx.now - float(t) < RECENT_HOURS * 3600), reverse=True)
     codes = []
     for _, code in found:
         order = orders(ctx).get(code)
-        if order is not None and order.user == ctx.key and thread_open(ctx, order):
+        if order is not None and role_of(order, ctx.key) and thread_open(ctx, order):
             codes.append(code)
     return codes
 
@@ -274,8 +274,7 @@ def send(ctx: Context, order: Order, text: str, photo: str | None) -> str:
     if to and (message.delivered_at or message.held):
         for reply in relayed(ctx, stored, message, to):
             ctx.send(reply)
-        if role == COORDINATOR:
-            _note_recent(ctx, to, order.code)
+        _note_recent(ctx, to, order.code)
     if to and not message.delivered_at:
         _wait_for(ctx, to, order.code)  # marked delivered (or sent) when they next write
     log.info("order %s: a %s message relayed%s", order.code, role,
@@ -314,7 +313,7 @@ def deliver_waiting(ctx: Context, code: str, user: str) -> int:
     for message in sent:
         for reply in relayed(ctx, stored, message, user):
             ctx.send(reply)
-    if marked and marked[0].role == COORDINATOR:
+    if marked:
         _note_recent(ctx, user, code)
     return len(marked)
 

@@ -98,6 +98,22 @@ def replies(ctx: Context) -> bool:
     return bool(relay.recent_codes(ctx))
 
 
+def coordinator_replies(ctx: Context) -> bool:
+    """A coordinator at their menu (or with nothing going on) answers in plain words the
+    resident of the one order whose resident wrote to them lately; with several, the
+    *Balas* button of the message says which."""
+    return _plain_reply(ctx) is not None and len(relay.recent_codes(ctx)) == 1
+
+
+def coordinator_reply_intake(ctx: Context) -> None:
+    """The order such a reply is about, and the reply to relay on entering the talk."""
+    if not coordinator_replies(ctx):
+        return
+    ctx.slots[CARRIED] = _plain_reply(ctx)
+    ctx.slots["code"] = relay.recent_codes(ctx)[0]
+    ctx.slots["wants"] = "talk"
+
+
 def reply_intake(ctx: Context) -> None:
     """In the status flow: the order such a reply is about (asked when several are)."""
     if ctx.slots.get("code") or ctx.slots.get("wish") or not replies(ctx):
@@ -182,6 +198,8 @@ def register(registry: Registry) -> None:
     registry.condition("thread_carried_sent")(lambda ctx: ctx.slots.get("talk") == "sent")
     registry.condition("replies_on_thread")(replies)
     registry.action("thread_reply_intake")(reply_intake)
+    registry.condition("coord_replies_on_thread")(coordinator_replies)
+    registry.action("thread_coord_reply")(coordinator_reply_intake)
     registry.condition("wants_talk")(lambda ctx: ctx.slots.get("wants") == "talk")
     # what waited for a person goes out when they next write (before the answer)
     registry.on_arrival(relay.deliver_on_arrival)

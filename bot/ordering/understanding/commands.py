@@ -127,6 +127,10 @@ class CommandKind(ChoiceKind):
         result = super().parse(ctx, spec, msg, value)
         if isinstance(result, Accept):
             return Accept(split_answer(ctx, result.value))
+        replies = spec.params.get("replies")  # a condition: words that answer someone
+        if isinstance(result, Invalid) and replies and ctx.engine.registry.conditions[
+                str(replies)](ctx):
+            return Accept("reply")
         return result
 
 
