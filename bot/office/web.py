@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
+from babel.dates import format_datetime
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -44,6 +45,15 @@ def chat_text(text: str) -> Markup:
     """A chat message on a page: escaped, its *bold* bold, its lines kept."""
     escaped = str(escape(text or ""))
     return Markup(_BOLD.sub(r"<strong>\1</strong>", escaped).replace("\n", "<br>"))
+
+
+def when(stamp: str | None, locale: Any) -> str:
+    """An ISO time as people read it (Babel): ``30 Nov 07.12``; what is not one, as it is."""
+    try:
+        moment = datetime.fromisoformat(stamp or "")
+    except ValueError:
+        return stamp or "—"
+    return format_datetime(moment, "d MMM HH.mm", tzinfo=moment.tzinfo, locale=locale)
 
 
 class Office:
@@ -122,6 +132,7 @@ class Office:
             "t": t, "lang": lang, "languages": i18n.languages, "base": base,
             "money": lambda amount: rupiah(amount or 0, locale),
             "long_date": lambda day: long_date(day, locale),
+            "when": lambda stamp: when(stamp, locale),
             "query": lambda **kw: urlencode({k: v for k, v in kw.items() if v}),
             "static": f"{base}/static",
             "statuses": STATUSES.names,
