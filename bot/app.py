@@ -256,7 +256,8 @@ class App:
         self.adapters: dict[str, Any] = {}
         # the outbox: every reply is queued in the unit of work that made it and sent
         # once that is durable (bot/delivery.py); the engine queues a message's replies
-        self.sender = Sender(self.store, self._send, self.engine.clock)
+        self.sender = Sender(self.store, self._send, self.engine.clock,
+                             reaches=lambda to: split_key(to)[0] in self.adapters)
         self.engine.outbox = self.sender.queue
         self._background: asyncio.Task[None] | None = None
         self._stopping: asyncio.Event | None = None
@@ -409,12 +410,12 @@ class App:
 
     async def _send(self, reply: Reply) -> bool | None:
         """One reply through the adapter of its recipient's channel: False if it was not
-        sent (the sender tries again later); a channel no adapter here runs: dropped."""
+        sent (the sender tries again later; it sends only where an adapter runs)."""
         channel, _ = split_key(reply.to)
         adapter = self.adapters.get(channel)
         if adapter is None:
             log.warning("no %s adapter running: a reply was not sent", channel)
-            return None
+            return False
         return await adapter.send(reply)
 
     def close(self) -> None:

@@ -25,8 +25,9 @@ and a crash before it went out loses none of it.
   goes on while it waits for its retry (a reply to the next message is not held back
   for minutes behind one the platform refused); it and the rest of its batch then go
   out in their order. Across workers the order holds as long as no send fails.
-- A reply to a channel no adapter here runs is dropped with a warning (as before the
-  outbox), so a console chat does not leave Telegram replies waiting for days.
+- A reply to a channel no adapter here runs (a Telegram user's, during a console chat)
+  is left in the outbox, leased, with a warning: a process that runs that channel sends
+  it once the lease ends (or at its start, on an embedded store).
 """
 
 from __future__ import annotations
@@ -93,8 +94,12 @@ class Sender:
     side."""
 
     def __init__(self, store: SessionStore, send: Send, clock: Callable[[], float],
-                 owner: str | None = None) -> None:
+                 owner: str | None = None,
+                 reaches: Callable[[str], bool] = lambda to: True) -> None:
+        """``reaches(to)``: whether this process runs the channel of recipient ``to``."""
         self.store, self._send, self.clock = store, send, clock
+        self.reaches = reaches
+        self._unreached: set[str] = set()  # channels warned about
         self.owner = owner or owner_name()
         # recipient -> (batch, reply, done) waiting in their line, oldest first
         self._lines: dict[str, deque[tuple[int, Outgoing, asyncio.Future[None] | None]]] = {}
@@ -216,6 +221,13 @@ class Sender:
             return
         if batch in failed:  # an earlier reply of its batch waits for a retry: this too
             self.store.retry_queued(item.id, at=failed[batch], error="behind an earlier reply")
+            return
+        if not self.reaches(to):  # left leased: a process running its channel sends it
+            channel = to.split(":", 1)[0]
+            if channel not in self._unreached:
+                self._unreached.add(channel)
+                log.warning("no %s adapter runs here: replies to %s users wait in the "
+                            "outbox for a process that runs it", channel, channel)
             return
         error = await self._attempt(item.reply)
         if error is None:

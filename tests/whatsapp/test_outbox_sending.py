@@ -7,9 +7,11 @@ in (``now``), so no test waits for a retry."""
 
 from __future__ import annotations
 
+import io
 import time
 
-from bot.delivery import BACKOFF_FIRST
+from bot.adapters.console import ConsoleAdapter
+from bot.delivery import BACKOFF_FIRST, LEASE
 from bot.engine.unsent import records
 from bot.messages import Text
 from tests.whatsapp.fake_graph import FakeGraph
@@ -62,4 +64,15 @@ async def test_deliver_outside_a_message_is_durable_and_retried(
     assert await wa.app.sender.send_waiting(time.time() + BACKOFF_FIRST + 1) == 2
     await wa.adapter.idle()
     assert texts(graph.to(USER)).split("kedua")[0].count("pengumuman pasar") == 1
+    assert wa.app.store.outbox_waiting() == (0, None)
+
+
+async def test_a_reply_for_a_channel_not_running_here_waits_for_a_process_that_runs_it(
+        wa: WaBot) -> None:
+    await wa.app.deliver([Text(to="console:koordinator", text="pesanan baru KRB-1130-001")])
+    assert wa.app.store.outbox_waiting()[0] == 1  # no console adapter here: not dropped
+    out = io.StringIO()
+    wa.app.attach(ConsoleAdapter(wa.app, user="warga", stdout=out))  # one that runs it
+    assert await wa.app.sender.send_waiting(time.time() + LEASE + 1) == 1
+    assert out.getvalue().count("pesanan baru KRB-1130-001") == 1
     assert wa.app.store.outbox_waiting() == (0, None)
