@@ -22,7 +22,7 @@ the process is stopped with SIGTERM (it must exit 0) and the folder is checked:
 - the inboxes are empty.
 
 A kill that falls after a message was handled and before its replies were sent does not
-lose them: the engine keeps them with the session in the same write (bot/engine/unsent.py)
+lose them: the engine queues them in the store's outbox in the same write (bot/delivery.py)
 and the restarted process sends them. A resident that gets no answer in time (the process
 is down, or starting) asks again (``bantuan``): "nudges". "Confirmations not received"
 counts orders stored whose confirmation the resident never saw (0 is expected).
