@@ -51,3 +51,12 @@ def test_public_url_must_be_http_or_https() -> None:
     config = test_config()
     config["server"] = {**config["server"], "public_url": "pasar.example.go.id"}
     assert any("server.public_url" in p.message for p in check_config(config))
+
+
+def test_office_enabled_false_serves_no_pages_and_sends_no_links(tmp_path: Path) -> None:
+    config = test_config()
+    config["office"] = {**config["office"], "enabled": False}
+    office = OfficeBot(open_store("memory", tmp_path), config)
+    assert TestClient(build_server(office.chat.app, [])).get("/office/").status_code == 404
+    office.chat.say("masuk", KOORD)
+    assert "/office/masuk/" not in office.chat.text(KOORD)
