@@ -80,8 +80,3 @@ def reply_of(record: Any) -> Reply | None:
         log.warning("a queued reply could not be read back; it is not sent")
         return None
 
-
-def replies_of(kept: Any) -> list[Reply]:
-    """The replies back from `records`; a record that does not fit is left out (logged)."""
-    found = (reply_of(record) for record in (kept if isinstance(kept, list) else []))
-    return [reply for reply in found if reply is not None]
