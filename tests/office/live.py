@@ -12,6 +12,7 @@ staff of Pasar Kranji Baru on WhatsApp numbers (so `masuk` gets its link over Wh
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import threading
@@ -24,12 +25,13 @@ import httpx
 import uvicorn
 
 from bot.adapters.whatsapp import WhatsAppAdapter
+from bot.adapters.whatsapp_parse import sign
 from bot.app import App
 from bot.server import build_server
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import ROOT, test_config
 from tests.whatsapp.fake_graph import FakeGraph, Served
-from tests.whatsapp.support import pressed, settings, text
+from tests.whatsapp.support import SECRET, pressed, settings, text
 
 COORDINATOR = "6281300000001"  # Pak Budi, Pasar Kranji Baru (in place of console:koord-kranji-1)
 SECOND = "6281300000002"  # Bu Sri, the market's second coordinator
@@ -118,11 +120,7 @@ class Chat:
         return found
 
     async def post(self, payload: dict[str, Any]) -> None:
-        import json
-
-        from bot.adapters.whatsapp_parse import sign
-        from tests.whatsapp.support import SECRET
-
+        """Post one webhook delivery, signed as Meta signs it."""
         body = json.dumps(payload).encode("utf-8")
         response = await self.http.post(
             "/webhooks/whatsapp", content=body,
@@ -144,7 +142,7 @@ class Chat:
     async def wait(self, user: str, since: int, expect: str = "") -> list[str]:
         def check() -> list[str] | None:
             got = self.texts(user, since)
-            return got if any(expect in t for t in got) and got else None
+            return got if any(expect in t for t in got) else None
         return await until(check, f"a reply to {user} with {expect!r}")
 
     async def sign_in_link(self, user: str) -> str:
