@@ -31,7 +31,7 @@ from bot.server import build_server
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import ROOT, test_config
 from tests.whatsapp.fake_graph import FakeGraph, Served
-from tests.whatsapp.support import SECRET, pressed, settings, text
+from tests.whatsapp.support import SECRET, settings, text
 
 COORDINATOR = "6281300000001"  # Pak Budi, Pasar Kranji Baru (in place of console:koord-kranji-1)
 SECOND = "6281300000002"  # Bu Sri, the market's second coordinator
@@ -132,11 +132,6 @@ class Chat:
         """Send ``body`` as ``user``; wait until a reply (containing ``expect``) came."""
         since = len(self.to(user))
         await self.post(text(body, user))
-        return await self.wait(user, since, expect)
-
-    async def press(self, user: str, option: str, expect: str = "") -> list[str]:
-        since = len(self.to(user))
-        await self.post(pressed(option, user))
         return await self.wait(user, since, expect)
 
     async def wait(self, user: str, since: int, expect: str = "") -> list[str]:
