@@ -44,6 +44,8 @@ class Held:
     sequences: dict[str, int] = field(default_factory=dict)
     sessions: int = 0
     messages: int = 0
+    replies: int = 0  # outbox rows (queued, retried or sent)
+    timers: int = 0
     exact: bool = True  # read as JSON (else guessed from the bytes)
 
 
@@ -125,6 +127,8 @@ def read_held(data: bytes) -> Held:
                 held.sequences[name] = max(held.sequences.get(name, 0), number)
         held.sessions += len(_mapping(record, "s"))
         held.messages += len(_mapping(record, "m"))
+        held.replies += len(_mapping(record, "x"))
+        held.timers += len(_mapping(record, "t"))
     return held
 
 
@@ -144,6 +148,10 @@ def describe(held: Held, kept_of: Callable[[str], Record | None]) -> str:
         what.append(f"{held.sessions} conversation(s)")
     if held.messages:
         what.append(f"{held.messages} processed message id(s)")
+    if held.replies:
+        what.append(f"{held.replies} outbox reply change(s)")
+    if held.timers:
+        what.append(f"{held.timers} timer change(s)")
     text = "; ".join(what) or "nothing that can still be read"
     return f"it held {text}" + ("" if held.exact else " (read from damaged bytes: maybe more)")
 
