@@ -43,6 +43,7 @@ The audience reaches back at most ``sessions.expire_after_days``: a resident who
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -366,7 +367,8 @@ class Announcer:
         if timer.name in self.running:  # still being sent here: the lease is renewed
             return
         self.running.add(timer.name)
-        task = asyncio.create_task(self.run(timer.name, payload))
+        # a context of its own: not inside the round's unit of work it was started from
+        task = asyncio.create_task(self.run(timer.name, payload), context=contextvars.Context())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         task.add_done_callback(lambda _: self.running.discard(timer.name))
