@@ -384,7 +384,15 @@ class Announcer:
             await store.flush()
 
     async def run(self, name: str, payload: Mapping[str, Any]) -> Counts | None:
-        """Send one queued announcement (the part not sent yet), then tell its sender."""
+        """Send one queued announcement (the part not sent yet), then tell its sender; a
+        failure is logged, and its timer left to resume it after the lease."""
+        try:
+            return await self._run(name, payload)
+        except Exception:
+            log.exception("an announcement stopped; it resumes after its lease")
+            return None
+
+    async def _run(self, name: str, payload: Mapping[str, Any]) -> Counts | None:
         app = self.app
         sender = str(payload.get("sender") or "")
         market_id = str(payload.get("market") or "")
