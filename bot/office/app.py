@@ -10,7 +10,17 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.office.views import exports, funnel, neighbourhoods, order, people, recap, signin, today
+from bot.office.views import (
+    announce,
+    exports,
+    funnel,
+    neighbourhoods,
+    order,
+    people,
+    recap,
+    signin,
+    today,
+)
 from bot.office.web import HERE, Office
 
 PREFIX = "/office"
@@ -28,6 +38,7 @@ def build_office(app: Any, clock: Callable[[], float] | None = None) -> Starlett
         *funnel.routes(office),
         *exports.routes(office),
         *people.routes(office),
+        *announce.routes(office),
         *signin.routes(office),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
