@@ -206,7 +206,7 @@ def phone_in_text(draw: st.DrawFn) -> tuple[str, str]:
     return " ".join([*before, written, *after]), national
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(phone_in_text())
 def test_hide_phones_leaves_no_number(case: tuple[str, str]) -> None:
     text, national = case
@@ -232,7 +232,7 @@ def talking() -> tuple[ChatBot, str]:
     return _TALKING["bot"], _TALKING["code"]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(phone_in_text(), min_size=1, max_size=3))
 def test_no_phone_of_the_other_side_in_relayed_messages(cases: list) -> None:
     """Whatever either side writes, the replies the other side gets carry neither the
