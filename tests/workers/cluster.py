@@ -18,6 +18,7 @@ WhatsApp through them; shared by tests/workers and bench/workers_soak.py.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
 import signal
@@ -119,17 +120,33 @@ class Cluster:
         except FileNotFoundError:
             return []
 
+    def living(self) -> list[int]:
+        """The supervisor's workers that are alive (a killed one stays a zombie until the
+        supervisor has seen it end)."""
+        alive = []
+        for pid in self.children():
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, IndexError):
+                continue
+            if state not in ("Z", "X"):
+                alive.append(pid)
+        return alive
+
     async def kill_one(self, rng: random.Random) -> None:
         """kill -9 a random worker: a supervised one is started again by the supervisor,
         a separate process by us (as systemd would)."""
-        self.kills += 1
         if self.supervised:
-            pids = self.children()
-            if pids:
-                import os
-
-                os.kill(rng.choice(pids), signal.SIGKILL)
+            deadline = time.monotonic() + START_WAIT
+            while not (pids := self.living()):  # all down: wait for one to be back
+                if time.monotonic() > deadline:
+                    raise AssertionError("no worker came back: "
+                                         + self.processes[0].stderr()[-3000:])
+                await asyncio.sleep(0.05)
+            os.kill(rng.choice(pids), signal.SIGKILL)
+            self.kills += 1
             return
+        self.kills += 1
         process = rng.choice(self.processes)
         process.kill9()
         await process.wait()
