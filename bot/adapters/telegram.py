@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hmac
 import logging
 from collections import OrderedDict
@@ -74,8 +73,8 @@ from bot.adapters.telegram_setup import (
     token_refused,
 )
 from bot.config import ConfigError
-from bot.delivery import replies_sent
 from bot.engine.presses import Press, judge
+from bot.engine.turns import announcing, in_turn
 from bot.json_input import json_object
 from bot.leader import AlwaysLeader, Leadership
 from bot.messages import Incoming, Option, Reply, split_key, user_key
@@ -88,6 +87,7 @@ WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 REMEMBERED_MENUS = 10_000  # menus with ``i:<index>`` buttons remembered, oldest forgotten
+TURN_WAIT = 20.0  # seconds a webhook update waits for its chat's turn before a 503
 
 # A coordinators' group chat (issue 7) plugs in here: set `TelegramAdapter.group_handler`.
 # It is called with each group message, or pressed ``c:<id>`` button, as an Incoming whose
@@ -131,6 +131,7 @@ class TelegramAdapter(BaseAdapter):
         self._inbox: Inbox | None = None
         self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
         self._replayed: set[int] = set()  # update_ids handed over again from the inbox
+        self._turns: dict[int, list[asyncio.Future[None]]] = {}  # webhook updates' turns
         self._asides: set[asyncio.Task[None]] = set()  # calls nothing waits for (_aside)
         self.application = build_application(settings, self._on_update, self._on_error)
 
@@ -266,6 +267,9 @@ class TelegramAdapter(BaseAdapter):
         await self.leadership.release()  # after the last poll: another worker takes over
         if self.application.running:
             await self.application.stop()  # waits for queued and running updates
+        idle = getattr(self.app, "idle", None)  # their replies, on the App's sender
+        if idle is not None and not await idle(30.0):
+            log.warning("telegram: replies still going out at shutdown (sent after restart)")
         while self._asides:  # answers and menu marks still going out
             await asyncio.gather(*self._asides, return_exceptions=True)
         await self.application.shutdown()
@@ -300,6 +304,8 @@ class TelegramAdapter(BaseAdapter):
             log.warning("telegram webhook: a body that is not an update refused")
             return Response(status_code=400)
         inbox = self.inbox()
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turns.setdefault(update.update_id, []).append(turn)
         try:
             self._inboxed.setdefault(update.update_id, []).append(inbox.add(body))
             await self.application.update_queue.put(update)
@@ -307,6 +313,12 @@ class TelegramAdapter(BaseAdapter):
         except StoreError:
             log.exception("telegram webhook: the inbox could not be written; answered 500")
             return Response(status_code=500)  # Telegram delivers it again later
+        # on a store shared by several workers: answered once it holds its chat, so the
+        # chat's next update is handled after it wherever it arrives (bot/engine/turns.py)
+        if self.app.store.shared and not await in_turn([turn], TURN_WAIT):
+            log.warning("telegram webhook: update %s did not get its chat's turn in %g s; "
+                        "answered 503", update.update_id, TURN_WAIT)
+            return Response(status_code=503)  # kept in the inbox: handled once all the same
         return JSONResponse({"ok": True})
 
     def inbox(self) -> Inbox:
@@ -336,37 +348,32 @@ class TelegramAdapter(BaseAdapter):
     async def _on_update(self, update: Update, context: Any) -> None:
         """Every update; a webhook update's inbox entry is done once it was handled
         (after a failure too: handling it again would fail again at every start). One
-        handed over again from the inbox that was handled before the crash gets the
-        replies it may not have had (`App.redeliver`) instead."""
-        entries = self._inboxed.get(update.update_id)
-        number = entries[0] if entries else None
-        if number is not None:  # how many replies went out, for a replay after a crash
-            replies_sent.set(functools.partial(self.inbox().progress, number,
-                                               message_id(update.update_id)))
+        handed over again from the inbox that was handled before the crash is skipped:
+        its replies were queued in the outbox with it (the App's sender sends them).
+        A webhook update's turn is set once the engine holds its chat (its webhook
+        waits for that on a shared store: `bot.engine.turns`)."""
+        turns = self._turns.get(update.update_id)
+        turn = turns.pop(0) if turns else None
+        if turns == []:
+            del self._turns[update.update_id]
         try:
-            if not await self._answered_before(update, number):
-                await self._handle_update(update)
+            with announcing(turn) if turn is not None else contextlib.nullcontext():
+                if not self._answered_before(update):
+                    await self._handle_update(update)
         finally:
-            replies_sent.set(None)
             entries = self._inboxed.get(update.update_id)
             if entries:
                 self.inbox().done(entries.pop(0))
                 if not entries:
                     del self._inboxed[update.update_id]
 
-    async def _answered_before(self, update: Update, number: int | None) -> bool:
-        """A replayed update already handled: the replies that had not gone out are sent
-        (True)."""
+    def _answered_before(self, update: Update) -> bool:
+        """A replayed update handled before the crash (True): nothing to do again."""
         if update.update_id not in self._replayed:
             return False
         self._replayed.discard(update.update_id)
         seen = message_id(update.update_id)
-        chat = update.effective_chat
-        if chat is None or not self.app.store.seen_message(CHANNEL, seen):
-            return False
-        skip = 0 if number is None else self.inbox().sent_before(number, seen)
-        await self.app.redeliver(user_key(CHANNEL, str(chat.id)), seen, skip)
-        return True
+        return self.app.store.seen_message(CHANNEL, seen)
 
     async def _handle_update(self, update: Update) -> None:
         if update.callback_query is not None:

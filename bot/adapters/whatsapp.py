@@ -6,7 +6,10 @@
   (messages, a failed status) is written to the store's inbox (`bot.storage.inbox`) and
   answered 200 only once it is on disk (500 if it cannot be written: Meta delivers it
   again); it is marked done there when handled, and `start()` handles again whatever a
-  dead process left in the inbox. The inbox keeps the raw body, parsed again after a
+  dead process left in the inbox. On a store shared by several workers the 200 also
+  waits until each of its messages holds its conversation (`bot.engine.turns`), so a
+  conversation's messages are handled in the order they were answered, whichever worker
+  got them. The inbox keeps the raw body, parsed again after a
   restart, so the platform JSON stays in these modules and status events come back too.
   Each message is handled in a background task; one user's tasks run one after another in
   arrival order, different users in parallel; `stop()` waits for them. Message ids are
@@ -23,7 +26,6 @@ Platform JSON lives in these ``whatsapp*`` modules and nowhere else.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hmac
 import logging
 from collections import OrderedDict
@@ -62,7 +64,7 @@ from bot.adapters.whatsapp_send import (
 )
 from bot.adapters.whatsapp_window import WINDOW, WindowBook
 from bot.config import ConfigError
-from bot.delivery import replies_sent
+from bot.engine.turns import announcing, in_turn
 from bot.json_input import BadJSON, json_object
 from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's link format)
 from bot.messages import Incoming, Menu, Reply, Template, Text, split_key, user_key
@@ -81,6 +83,7 @@ def _who(user: str) -> str:
 WEBHOOK_PATH = "/webhooks/whatsapp"
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
 REMEMBER_SENT = 2000  # recent sends kept to hold one again if its status says 131047
+TURN_WAIT = 20.0  # seconds a delivery waits for its conversation's turn before a 503
 
 
 class WhatsAppAdapter(BaseAdapter):
@@ -108,6 +111,7 @@ class WhatsAppAdapter(BaseAdapter):
         self.template_language = str(settings.get("template_language") or "id")
         self.retry_delays = tuple(retry_delays)
         self.stop_timeout = stop_timeout
+        self.turn_wait = TURN_WAIT
         self.window = WindowBook(app.store)
         # mark each message read and show "typing..." while its reply is prepared
         self.presence = bool(settings.get("presence", True))
@@ -143,6 +147,7 @@ class WhatsAppAdapter(BaseAdapter):
                 log.warning("whatsapp: %d messages still in hand at shutdown", len(pending))
         if self._receipts:
             await asyncio.wait(set(self._receipts), timeout=5)
+        await self._replies_out(self.stop_timeout)
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client, self._sender = None, None
@@ -165,9 +170,17 @@ class WhatsAppAdapter(BaseAdapter):
         return self._sender
 
     async def idle(self) -> None:
-        """Wait until every message received so far is handled (tests, shutdown)."""
+        """Wait until every message received so far is handled and its replies are out
+        (tests, shutdown)."""
         while self._tasks:
             await asyncio.wait(set(self._tasks))
+        await self._replies_out()
+
+    async def _replies_out(self, timeout: float | None = None) -> None:
+        """Wait for the App's sender to send what it was handed (bot/delivery.py)."""
+        idle = getattr(self.app, "idle", None)
+        if idle is not None and not await idle(timeout):
+            log.warning("whatsapp: replies still going out at shutdown (sent after restart)")
 
     def away(self, user: str, last_seen: float) -> bool:
         """Outside the 24-hour window: recorded so (a send failed with 131047), or the
@@ -222,11 +235,17 @@ class WhatsAppAdapter(BaseAdapter):
         inbox = self.inbox()
         try:
             number = inbox.add(body)
-            self._take(parsed, number)  # queued in arrival order; may start before the sync
+            turns = self._take(parsed, number)  # queued in arrival order; may start first
             await inbox.sync()
         except StoreError:
             log.exception("whatsapp: the inbox could not be written; answered 500")
             return PlainTextResponse("not stored", status_code=500)
+        # on a store shared by several workers: answered once each message holds its
+        # conversation, so the next one is handled after it wherever it arrives
+        if self.app.store.shared and not await in_turn(turns, self.turn_wait):
+            log.warning("whatsapp: a delivery did not get its conversation's turn in %g s; "
+                        "answered 503", self.turn_wait)  # kept: handled once all the same
+            return PlainTextResponse("busy", status_code=503)
         return PlainTextResponse("ok")
 
     def _parse(self, body: bytes) -> Parsed:
@@ -242,9 +261,12 @@ class WhatsAppAdapter(BaseAdapter):
         return len(parsed.messages) + sum(
             1 for e in parsed.statuses if e.status == "failed" and OUTSIDE_WINDOW in e.codes)
 
-    def _take(self, parsed: Parsed, number: int | None, *, replay: bool = False) -> None:
+    def _take(self, parsed: Parsed, number: int | None, *,
+              replay: bool = False) -> list[asyncio.Future[None]]:
         """Queue the work of one delivery; inbox entry ``number`` is done after all of it.
-        ``replay``: handed over again from the inbox after a restart."""
+        ``replay``: handed over again from the inbox after a restart. Returns, per message,
+        its turn: set once its handling holds the conversation (`bot.engine.turns`)."""
+        turns: list[asyncio.Future[None]] = []
         if number is not None:
             self._unfinished[number] = self._works(parsed)
             if not self._unfinished[number]:
@@ -253,27 +275,28 @@ class WhatsAppAdapter(BaseAdapter):
         for event in parsed.statuses:
             self._status(event, number)
         for msg in parsed.messages:
-            progress = None
-            if number is not None and msg.message_id:
-                progress = functools.partial(self.inbox().progress, number, msg.message_id)
-            self._enqueue(msg.user, lambda m=msg: self._handle(m, replay, number), number,
-                          progress)
+            turn = asyncio.get_running_loop().create_future()
+            turns.append(turn)
+            self._enqueue(msg.user, lambda m=msg, t=turn: self._take_turn(m, replay, t),
+                          number)
+        return turns
+
+    async def _take_turn(self, msg: Incoming, replay: bool, turn: asyncio.Future[None]) -> None:
+        with announcing(turn):  # set when the engine holds the conversation
+            await self._handle(msg, replay)
 
     def _enqueue(self, user: str, work: Callable[[], Awaitable[None]],
-                 number: int | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 number: int | None = None) -> None:
         previous = self._tails.get(user)
-        task = asyncio.create_task(self._after(previous, work, number, progress))
+        task = asyncio.create_task(self._after(previous, work, number))
         self._tasks.add(task)
         self._tails[user] = task
         task.add_done_callback(lambda t, u=user: self._finished(u, t))
 
     async def _after(self, previous: asyncio.Task[None] | None,
-                     work: Callable[[], Awaitable[None]], number: int | None,
-                     progress: Callable[[int], None] | None = None) -> None:
+                     work: Callable[[], Awaitable[None]], number: int | None) -> None:
         if previous is not None:
             await asyncio.wait({previous})
-        replies_sent.set(progress)  # this task's own context: the replies of this message
         try:
             await work()
         except Exception:
@@ -315,15 +338,13 @@ class WhatsAppAdapter(BaseAdapter):
             await self.app.store.flush()
 
     # -- handling one message -------------------------------------------------------------
-    async def _handle(self, msg: Incoming, replay: bool = False,
-                      number: int | None = None) -> None:
+    async def _handle(self, msg: Incoming, replay: bool = False) -> None:
         store = self.app.store
         if msg.message_id and store.seen_message(CHANNEL, msg.message_id):
-            if replay:  # handled before a crash that may have kept its replies from going out
-                skip = 0 if number is None else self.inbox().sent_before(number, msg.message_id)
-                await self.app.redeliver(msg.key, msg.message_id, skip)
-            else:
-                log.info("whatsapp: duplicate message %s skipped", message_ref(msg.message_id))
+            # handled already (before a crash, if ``replay``): its replies were queued in
+            # the outbox with it, and what did not go out is sent by the App's sender
+            log.info("whatsapp: %s message %s skipped", "handled" if replay else "duplicate",
+                     message_ref(msg.message_id))
             return
         self._mark_read(msg)
         await self._reopen(msg.user)
@@ -335,11 +356,12 @@ class WhatsAppAdapter(BaseAdapter):
     async def _reopen(self, user: str) -> None:
         if not self.window.is_closed(user):
             return
-        held = self.window.reopen(user)
-        await self.app.store.flush()
+        async with self.app.store.unit(user_key(CHANNEL, user)):
+            held = self.window.reopen(user)  # moved to the outbox in one write
+            answer = self.app.queue(held)
+            await self.app.store.flush()
         log.info("whatsapp: %s wrote again; sending %d held replies", _who(user), len(held))
-        for reply in held:
-            await self.send(reply)
+        await self.app.dispatch(answer)
 
     async def _show_page(self, msg: Incoming, token: str, page: int) -> bool:
         """A "more" / "back" row of a long list: the adapter shows that page itself."""
