@@ -313,12 +313,6 @@ class App:
         retry); False if ``timeout`` seconds passed first."""
         return await self.sender.idle(timeout)
 
-    async def redeliver(self, key: str, message_id: str, skip: int = 0) -> list[Reply]:
-        """Before the outbox: an adapter's replay of a handled message asked for its
-        replies here. The outbox holds them now and the sender sends them; kept until
-        the adapters' working copies stop calling it."""
-        return []
-
     def housekeeping(self, now: float | None = None) -> dict[str, int]:
         """Drop idle sessions and old message ids (the server runs this every hour)."""
         now = self.engine.clock() if now is None else now

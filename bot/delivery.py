@@ -40,7 +40,6 @@ import secrets
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot.engine.unsent import Answer, records, reply_of
@@ -262,10 +261,5 @@ class Sender:
         reply = reply_of(row.reply)
         return None if reply is None else Outgoing(row.id, reply, row.attempts)
 
-
-# Until the adapters' working copies drop it (helpers editing them now): what an adapter
-# set before the outbox; nothing reads it any more.
-replies_sent: ContextVar[Callable[[int], None] | None] = ContextVar("replies_sent",
-                                                                    default=None)
 
 __all__ = ["Answer", "Outgoing", "Sender", "backoff", "outgoing"]

@@ -123,14 +123,6 @@ class Inbox:
                 return
             self._write_now(b'{"done":%d}\n' % number)
 
-    # Until the adapters' working copies drop them (helpers editing them now): the reply
-    # counts of before the outbox; they record nothing.
-    def progress(self, number: int, message_id: str, sent: int) -> None:
-        return None
-
-    def sent_before(self, number: int, message_id: str) -> int:
-        return 0
-
     def _write_now(self, line: bytes) -> None:
         """To the kernel now, no sync (call holding ``_lock``): a whole line per write,
         so appends never interleave."""
