@@ -125,7 +125,7 @@ class Sender:
             future: asyncio.Future[None] = loop.create_future()
             self._lines.setdefault(item.reply.to, deque()).append((batch, item, future))
             done.append(future)
-        for to in {item.reply.to for item in items}:
+        for to in dict.fromkeys(item.reply.to for item in items):  # in the order given
             self._start(to)
         return done
 
