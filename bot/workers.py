@@ -7,9 +7,11 @@ kernel spreads new connections over the slots' sockets by a hash of their addres
 the workers get about the same share, and a connection stays with one worker.
 
 - A worker that dies (killed, crashed) is started again in its slot on the same socket,
-  after ``RESTART_PAUSE`` seconds, doubled each time it dies again young (up to
-  ``RESTART_MAX``). The supervisor keeps every socket open, so connections that arrive for
-  a slot whose worker is down wait in that socket's queue: none is refused.
+  after ``RESTART_PAUSE`` seconds, doubled each time it dies again before it served
+  (a crash at start; up to ``RESTART_MAX``). One killed while serving (OOM, kill -9) is
+  started again after the short pause, however often it happens. The supervisor keeps
+  every socket open, so connections that arrive for a slot whose worker is down wait in
+  that socket's queue: none is refused.
 - A worker that fails at its first start (exit code 1 or 2: bad config, flows, a schema
   that is behind) will fail again: the supervisor stops the others and exits with that
   code (the worker said why on stderr, which they share).
@@ -42,8 +44,7 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESTART_PAUSE = 0.25  # seconds before a dead worker is started again
-RESTART_MAX = 30.0  # the longest pause, for a worker that keeps dying young
-YOUNG = 10.0  # seconds: a worker that dies younger than this doubles the next pause
+RESTART_MAX = 30.0  # the longest pause, for a worker that keeps dying before it serves
 STOP_WAIT = 90.0  # seconds workers get to finish after SIGTERM before SIGKILL
 BACKLOG = 2048
 SHARED_BACKENDS = ("postgres",)
@@ -103,7 +104,7 @@ class Slot:
     served_once: bool = False  # some process in this slot has served
     started: float = 0.0
     pause: float = RESTART_PAUSE
-    young: int = 0  # deaths in a row within YOUNG seconds of a start
+    young: int = 0  # deaths in a row before serving
     restart_at: float | None = None
 
 
@@ -153,7 +154,7 @@ class Supervisor:
             self.stop("a worker that cannot start")
             return
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
-        slot.young = slot.young + 1 if now - slot.started < YOUNG else 0
+        slot.young = 0 if slot.ready else slot.young + 1  # died serving: no crash loop
         slot.pause = min(RESTART_PAUSE * 2 ** max(0, slot.young - 1), RESTART_MAX)
         slot.restart_at = now + slot.pause
         log.warning("worker %d (pid %d) ended (%s); starting it again in %.1f s",
