@@ -171,6 +171,11 @@ class Sender:
 
     async def idle(self, timeout: float | None = None) -> bool:
         """Wait until every line is empty (False if ``timeout`` seconds passed first)."""
+        loop = asyncio.get_running_loop()
+        for to, worker in list(self._workers.items()):
+            if worker.get_loop() is not loop:  # an ended loop's: restarted on this one
+                del self._workers[to]
+                self._start(to)
         deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         while self._workers:
             left = None if deadline is None else deadline - asyncio.get_running_loop().time()
@@ -187,9 +192,12 @@ class Sender:
 
     # -- one recipient ------------------------------------------------------------------
     def _start(self, to: str) -> None:
+        loop = asyncio.get_running_loop()
         worker = self._workers.get(to)
-        if (worker is None or worker.done()) and self._lines.get(to):
-            self._workers[to] = asyncio.get_running_loop().create_task(self._line(to))
+        # a line left by an event loop that has ended (a CLI's asyncio.run) starts again
+        idle = worker is None or worker.done() or worker.get_loop() is not loop
+        if idle and self._lines.get(to):
+            self._workers[to] = loop.create_task(self._line(to))
 
     async def _line(self, to: str) -> None:
         """Send ``to``'s replies in order until their line is empty."""
