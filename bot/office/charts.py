@@ -27,9 +27,10 @@ def lines_svg(columns: list[str], series: dict[str, list[int]], title: str) -> s
             for number, (name, values) in enumerate(series.items()):
                 ax.plot(range(len(columns)), values, marker="o", linewidth=2, markersize=3,
                         color=COLOURS[number % len(COLOURS)], label=name)
-            step = max(1, len(columns) // 8)
-            ax.set_xticks(range(0, len(columns), step),
-                          [columns[i] for i in range(0, len(columns), step)])
+            # at most 7 labels (14 days' ran into each other), counted back from the last
+            step = -(-len(columns) // 7)
+            ticks = list(range(len(columns) - 1, -1, -step))[::-1]
+            ax.set_xticks(ticks, [columns[i] for i in ticks])
             ax.yaxis.get_major_locator().set_params(integer=True)
             ax.set_ylim(bottom=0)
             ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
