@@ -51,7 +51,7 @@ LINK = re.compile(r"https?://\S+/office/masuk/[A-Za-z0-9_\-]+")
 # the pages, as paths under /office (an order's page is added from the store)
 PAGES = {"today": "/", "recap": "/recap",
          "neighbourhoods": "/neighbourhoods", "funnel": "/funnel", "export": "/export",
-         "people": "/people"}
+         "people": "/people", "announce": "/umumkan"}
 
 
 def loopback() -> socket.socket:
