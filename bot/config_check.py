@@ -97,7 +97,6 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "announcements.telegram_per_second": _positive,
     "announcements.whatsapp_per_second": _positive,
     "announcements.in_flight": _whole_positive,
-    "telegram.typing_after": _not_negative,
 }
 
 
