@@ -25,14 +25,22 @@ OTHER = "koord-harapan-1"  # Bu Yati, Pasar Harapan Jaya
 HEAD = "kepala-kranji"  # Bu Ratna, head of Pasar Kranji Baru
 
 
+BACKENDS = ("memory", "tinydb", "postgres")  # the office works on each (issue 15)
+
+
 def open_store(kind: str, tmp_path: Path) -> Store:
-    """A real store of ``kind`` (memory, or TinyDB files under ``tmp_path``)."""
+    """A real store of ``kind``: memory, TinyDB files under ``tmp_path``, or PostgreSQL (this
+    test process's real server and database, emptied first: tests/pg.py). Close it after."""
     from bot.ordering.domain.statuses import STATUSES
     from bot.storage.memory import MemoryStore
     from bot.storage.tinydb_store import TinyDBStore
 
     if kind == "memory":
         return MemoryStore(finished=STATUSES.finished)
+    if kind == "postgres":
+        from tests.pg import store_for_contract
+
+        return store_for_contract(STATUSES.finished)
     return TinyDBStore(tmp_path / "data", finished=STATUSES.finished)
 
 

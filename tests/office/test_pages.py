@@ -4,12 +4,23 @@ what, what a form may do, and the page and the chat telling the same story."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.chat import test_config
-from tests.office.support import HEAD, KOORD, KOORD_2, OTHER, OfficeBot, act, csrf_of, open_store
+from tests.office.support import (
+    BACKENDS,
+    HEAD,
+    KOORD,
+    KOORD_2,
+    OTHER,
+    OfficeBot,
+    act,
+    csrf_of,
+    open_store,
+)
 
 ADMIN = "kantor"
 
@@ -27,13 +38,17 @@ def office(tmp_path: Path) -> OfficeBot:
     return _office("memory", tmp_path)
 
 
-@pytest.fixture(params=["memory", "tinydb"])
-def either(request: pytest.FixtureRequest, tmp_path: Path) -> OfficeBot:
-    """The office on each embedded backend (the pages read only through the store's API)."""
-    return _office(request.param, tmp_path)
+@pytest.fixture(params=BACKENDS)
+def either(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OfficeBot]:
+    """The office on each backend, PostgreSQL too (the pages read only through the store's
+    API)."""
+    bot = _office(request.param, tmp_path)
+    yield bot
+    bot.chat.store.close()
 
 
-def test_a_coordinator_cannot_see_or_act_on_another_markets_order(office: OfficeBot) -> None:
+def test_a_coordinator_cannot_see_or_act_on_another_markets_order(either: OfficeBot) -> None:
+    office = either
     theirs = office.order("warga", market="harapan jaya")
     mine = office.order("warga-2")
     client = office.signed_in(KOORD)

@@ -5,6 +5,7 @@ known steps."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from bot.office.funnel import days, main_steps
 from tests.chat import PATHS, test_config
 from tests.coordinator.sample import WIB, fill
-from tests.office.support import OfficeBot, open_store
+from tests.office.support import BACKENDS, OfficeBot, open_store
 
 ADMIN = "kantor"
 
@@ -24,8 +25,20 @@ def _cells(html: str, market: str) -> list[str]:
                                                                   row.group(1), re.S)]
 
 
-def test_recap_per_market_and_coordinator_as_worked_out_by_hand(tmp_path: Path) -> None:
-    office = OfficeBot(open_store("memory", tmp_path), test_config(admins=[f"console:{ADMIN}"]))
+@pytest.fixture(params=BACKENDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def office(kind: str, tmp_path: Path) -> Iterator[OfficeBot]:
+    """The market office's pages on each backend, PostgreSQL too."""
+    bot = OfficeBot(open_store(kind, tmp_path), test_config(admins=[f"console:{ADMIN}"]))
+    yield bot
+    bot.chat.store.close()
+
+
+def test_recap_per_market_and_coordinator_as_worked_out_by_hand(office: OfficeBot) -> None:
     fill(office.chat.store)
     client = office.signed_in(ADMIN)
     page = client.get("/office/recap?from=2025-11-27&to=2025-11-27").text
@@ -54,9 +67,7 @@ def test_neighbourhoods_count_referral_tags_and_kelurahan_per_day(tmp_path: Path
     assert "<th>rw03-jakasampurna</th>" in tags and "(tanpa tag)" in tags
 
 
-@pytest.mark.parametrize("kind", ["memory", "tinydb"])
-def test_funnel_counts_where_conversations_stopped(kind: str, tmp_path: Path) -> None:
-    office = OfficeBot(open_store(kind, tmp_path), test_config(admins=[f"console:{ADMIN}"]))
+def test_funnel_counts_where_conversations_stopped(office: OfficeBot) -> None:
     for user, path in (("w1", "order.address"), ("w2", "order.address"),
                        ("w3", "order.confirm"), ("w4", "main.menu")):
         for text in PATHS[path]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.office.support import HEAD, KOORD, OfficeBot, open_store
+from tests.office.support import BACKENDS, HEAD, KOORD, OfficeBot, open_store
 
 
 @pytest.fixture
@@ -14,10 +15,12 @@ def office(tmp_path: Path) -> OfficeBot:
     return OfficeBot(open_store("memory", tmp_path))
 
 
-@pytest.fixture(params=["memory", "tinydb"])
-def either(request: pytest.FixtureRequest, tmp_path: Path) -> OfficeBot:
+@pytest.fixture(params=BACKENDS)
+def either(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OfficeBot]:
     """The links are session-store records: the same on every backend."""
-    return OfficeBot(open_store(request.param, tmp_path))
+    bot = OfficeBot(open_store(request.param, tmp_path))
+    yield bot
+    bot.chat.store.close()
 
 
 def test_link_from_chat_signs_in_once_and_get_never_uses_it(either: OfficeBot) -> None:
@@ -43,7 +46,8 @@ def test_link_expires_after_ten_minutes(office: OfficeBot) -> None:
     assert client.get("/office/").status_code == 401
 
 
-def test_sign_out_ends_the_session_and_refuses_earlier_links(office: OfficeBot) -> None:
+def test_sign_out_ends_the_session_and_refuses_earlier_links(either: OfficeBot) -> None:
+    office = either
     unused = office.link_path(KOORD)
     client = office.signed_in(KOORD)
     page = client.get("/office/")

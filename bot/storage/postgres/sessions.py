@@ -29,6 +29,13 @@ def put(conn: Executes, key: str, session: Record) -> None:
         (key, json.dumps(session), float(updated)))
 
 
+def scan(conn: psycopg.Connection, since: float) -> list[tuple[str, Record]]:
+    """Every session updated at or after ``since`` (its index), key and record."""
+    rows = conn.execute("SELECT key, data FROM sessions WHERE updated_at >= %s",
+                        (float(since),)).fetchall()
+    return [(key, data) for key, data in rows if isinstance(data, dict)]
+
+
 def delete(conn: Executes, key: str) -> None:
     conn.execute("DELETE FROM sessions WHERE key = %s", (key,))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Self
 
 import psycopg
@@ -128,6 +128,11 @@ class PostgresStore(Store):
     def delete_session(self, key: str) -> None:
         with self.db.writer() as conn:
             sessions.delete(conn, key)
+
+    def scan_sessions(self, since: float) -> Iterator[tuple[str, Record]]:
+        """Read only, for reports (the office's funnel): sessions updated since ``since``."""
+        with self.db.conn() as conn:
+            return iter(sessions.scan(conn, since))
 
     def expire_sessions(self, older_than: float) -> int:
         with self.db.conn(write=True) as conn:
