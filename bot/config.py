@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "reminders": {"resident_minutes": 120, "unpaid_minutes": 180,
                   "quiet_from": "21:00", "quiet_until": "07:00"},
     # `umumkan`: to the residents of the last `days` days, at a pace per platform, as the
-    # WhatsApp template outside the 24-hour window; bot/ordering/chat/announcements.py
+    # WhatsApp template outside the 24-hour window; bot/ordering/announcing/
     "announcements": {"days": 30, "telegram_per_second": 20, "whatsapp_per_second": 20,
                       "in_flight": 4, "whatsapp_template": "",
                       "whatsapp_template_language": "id"},
