@@ -25,12 +25,14 @@ A top-level ``config:`` overrides config sections for the whole story (and its r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.storage.base import Store
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import ChatBot, test_config
 
@@ -74,18 +76,19 @@ def check_step(bot: ChatBot, step: dict[str, Any], user: str, where: str) -> Non
             assert dig(order, key) == value, f"{where}: order {key} = {dig(order, key)!r}"
 
 
-def run_dialogue(path: Path, data_dir: Path) -> None:
+def run_dialogue(path: Path, open_store: Callable[[], Store], backend: str = "") -> None:
+    """Play the transcript on a store from ``open_store``; a ``restart`` closes it and opens
+    another on the same data (``backend`` names it in failures)."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    store = TinyDBStore(data_dir)
     config = test_config(**(spec.get("config") or {}))
-    bot = ChatBot(store=store, config=config)
+    bot = ChatBot(store=open_store(), config=config)
     try:
         for number, step in enumerate(spec["steps"], 1):
-            where = f"{path.name} step {number}"
+            where = f"{path.name} step {number}{f' ({backend})' if backend else ''}"
             user = str(step.get("user", "warga"))
             if step.get("restart"):
                 bot.store.close()
-                bot = ChatBot(store=TinyDBStore(data_dir), config=config, clock=bot.clock)
+                bot = ChatBot(store=open_store(), config=config, clock=bot.clock)
             if "wait_hours" in step:
                 bot.clock.advance(float(step["wait_hours"]) * 3600)
             if step.get("tick"):
@@ -103,7 +106,7 @@ def run_dialogue(path: Path, data_dir: Path) -> None:
 
 @pytest.mark.parametrize("path", DIALOGUES, ids=[p.stem for p in DIALOGUES])
 def test_dialogue(path: Path, tmp_path: Path) -> None:
-    run_dialogue(path, tmp_path / "data")
+    run_dialogue(path, lambda: TinyDBStore(tmp_path / "data"))
 
 
 def test_there_are_dialogues() -> None:
