@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from bot.engine.commands import parse_command
 from bot.engine.context import ActionFailed, Context
 from bot.engine.flow import InputSpec
 from bot.engine.inputs.base import Accept, InputKind, Invalid, Result, answer_text
@@ -23,6 +24,7 @@ from bot.ordering.chat import relay
 from bot.ordering.chat.changes import current
 from bot.ordering.domain.order import Order
 from bot.ordering.domain.orders import status_label
+from bot.ordering.domain.thread import MAX_TEXT
 
 DONE_WORDS = {"selesai", "sudah selesai", "udah selesai", "done", "keluar", "finish"}
 SLOT = "said"
@@ -65,10 +67,21 @@ def begin(ctx: Context) -> None:
         ctx.slots.pop("talk", None)
         ctx.say(failed.message_id, **failed.params)
         return
+    if isinstance(carried, dict) and _too_long(ctx, str(carried.get("text") or "")):
+        return  # said; the talk state asks for it again, in parts
     if isinstance(carried, dict):
         outcome = relay.send(ctx, order, str(carried.get("text") or ""), carried.get("photo"))
         ctx.say(outcome, code=order.code)
         ctx.slots["talk"] = "sent"
+
+
+def _too_long(ctx: Context, text: str) -> bool:
+    """A message longer than the thread keeps is refused whole, saying so (it was kept cut
+    at `MAX_TEXT` while the other side got all of it)."""
+    if len(text) <= MAX_TEXT:
+        return False
+    ctx.say("thread.too_long", length=len(text), max=MAX_TEXT)
+    return True
 
 
 def _plain_reply(ctx: Context) -> dict[str, Any] | None:
@@ -81,6 +94,8 @@ def _plain_reply(ctx: Context) -> dict[str, Any] | None:
         return ({"text": (msg.caption or "").strip(), "photo": msg.media}
                 if msg.unsupported == "photo" and msg.media else None)
     text = answer_text(msg).strip()
+    if parse_command(text) is not None:
+        return None  # "menu", "/start", "batal": the bot's own words, never the other side's
     phrasebook = ctx.engine.registry.phrasebook
     fillers = phrasebook.get(ctx.lang).fillers
     if not text or all(w in fillers for w in normalize(text).split()):
@@ -180,13 +195,21 @@ class MessageKind(InputKind):
         if msg.unsupported:
             if msg.unsupported != "photo" or not msg.media:
                 return Invalid("thread.text_or_photo")
+            if len((msg.caption or "").strip()) > MAX_TEXT:
+                return _long(msg.caption or "")
             return Accept({"text": (msg.caption or "").strip(), "photo": msg.media})
         text = answer_text(msg).strip()
         if normalize(text) in DONE_WORDS:
             return Accept("done")
         if not text:
             return Invalid("thread.text_or_photo")
+        if len(text) > MAX_TEXT:
+            return _long(text)
         return Accept({"text": text, "photo": None})
+
+
+def _long(text: str) -> Invalid:
+    return Invalid("thread.too_long", {"length": len(text.strip()), "max": MAX_TEXT})
 
 
 def register(registry: Registry) -> None:
