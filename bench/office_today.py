@@ -1,14 +1,17 @@
 """Today with 2,000 orders of one day: how long the office takes to render it.
 
-    python3 bench/office_today.py [--orders 2000] [--requests 40] [--memory] [--profile]
-                                  [--nice -10]
+    python3 bench/office_today.py [--orders 2000] [--requests 40] [--profile] [--nice -10]
+                                  [--backend tinydb|memory|postgres] [--dsn DSN]
 
 Writes ``--orders`` realistic orders created today (WIB) across the staffed markets into a
-fresh TinyDB store (through the order repository and the lifecycle: `bench/office_data.
-bulk_day`; about 40% paid or cancelled, so archived as the store does with finished
-orders), closes it and opens it again as a restarted server would, signs in by a one-time
-link like a person (GET the link, POST its button), then times ``--requests`` GETs of each
-case (in turns: one of each, then again) through the whole ASGI app of `main.py serve`
+fresh store (through the order repository and the lifecycle: `bench/office_data.
+bulk_day`; about 40% paid or cancelled, so archived as TinyDB does with finished orders):
+TinyDB files by default, the memory store, or PostgreSQL (``--dsn``, emptied first! or,
+without it, a server of its own in a temporary folder, as the tests start one:
+tests/pg.py). It closes the store and opens it again as a restarted server would, signs
+in by a one-time link like a person (GET the link, POST its button), then times
+``--requests`` GETs of each case (in turns: one of each, then again) through the whole
+ASGI app of `main.py serve`
 (`bot.server.build_server`, httpx's ASGITransport: routing, session cookie, queries,
 templates; no sockets):
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import cProfile
 import io
 import os
@@ -53,6 +57,7 @@ from bot.ordering.domain.statuses import STATUSES  # noqa: E402
 from bot.server import build_server  # noqa: E402
 from bot.storage.memory import MemoryStore  # noqa: E402
 from bot.storage.tinydb_store import TinyDBStore  # noqa: E402
+from tests import pg  # noqa: E402
 
 TARGET_MS = 200.0
 ADMIN = "console:kantor-pasar"
@@ -122,9 +127,22 @@ async def run(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="office-today-"))
     cfg = config()
 
+    backend = "memory" if args.memory else args.backend
+    dsn = args.dsn
+    if backend == "postgres":
+        if not dsn:
+            server = pg.PgServer(pg.require(pg.bin_dir()))
+            atexit.register(server.stop)
+            dsn = server.create_database()
+        pg.empty(dsn)
+
     def open_store() -> object:
-        if args.memory:
+        if backend == "memory":
             return MemoryStore(finished=STATUSES.finished)
+        if backend == "postgres":
+            from bot.storage.postgres import PostgresStore
+
+            return PostgresStore(dsn, finished=STATUSES.finished)
         return TinyDBStore(work / "data", finished=STATUSES.finished)
 
     scratch = App(cfg, store=MemoryStore(finished=STATUSES.finished))
@@ -136,8 +154,8 @@ async def run(args: argparse.Namespace) -> int:
     bulk_day(app.store, list(app.markets.open), args.orders, day, like=like)
     await app.store.flush()
     print(f"{args.orders} orders of {day:%Y-%m-%d} written in "
-          f"{time.perf_counter() - started:.1f} s ({'memory' if args.memory else 'TinyDB'})")
-    if not args.memory:  # as a restarted server finds them
+          f"{time.perf_counter() - started:.1f} s ({backend})")
+    if backend != "memory":  # as a restarted server finds them
         app.close()
         app = App(cfg, store=open_store())
     statuses: dict[str, int] = {}
@@ -186,7 +204,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--memory", action="store_true", help="the memory store, not TinyDB")
+    parser.add_argument("--backend", choices=("tinydb", "memory", "postgres"),
+                        default="tinydb")
+    parser.add_argument("--memory", action="store_true", help="the same as --backend memory")
+    parser.add_argument("--dsn", default="", help="with --backend postgres: the database "
+                        "(EMPTIED first); without it, a temporary server of its own")
     parser.add_argument("--profile", nargs="?", const="/office/", default=None, metavar="PATH",
                         help="where the time of 10 GETs of PATH (default /office/) goes")
     parser.add_argument("--nice", type=int, default=0,
