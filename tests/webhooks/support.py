@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +176,21 @@ class Poster:
             if not forever:
                 return False
             await asyncio.sleep(0.05)
+
+
+def whatsapp_serve(tmp_path: Path, graph_url: str) -> tuple[ServeProcess, Poster]:
+    """`serve` on WhatsApp alone, replying to the fake Graph API at ``graph_url``, its data
+    and log in ``tmp_path`` (not started yet), and a `Poster` for it."""
+    port = free_port()
+    serve = ServeProcess(serve_config(tmp_path, port, graph_url=graph_url), port,
+                         tmp_path / "serve.log")
+    return serve, Poster(serve.url)
+
+
+async def until(check: Callable[[], object], what: str, wait: float = 20.0) -> None:
+    """Return once ``check()`` is true; fail after ``wait`` seconds, saying ``what``."""
+    for _ in range(int(wait / 0.01)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"waited {wait:g} s for {what}")

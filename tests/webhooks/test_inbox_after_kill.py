@@ -21,7 +21,7 @@ import pytest
 
 from bot.storage.tinydb_store import TinyDBStore
 from tests.chat import ADDRESS
-from tests.webhooks.support import Poster, ServeProcess, free_port, serve_config, served_graph
+from tests.webhooks.support import Poster, served_graph, until, whatsapp_serve
 from tests.whatsapp.fake_graph import FakeGraph
 from tests.whatsapp.support import text, texts
 
@@ -53,10 +53,7 @@ async def say(poster: Poster, graph: FakeGraph, message: str, expect: str) -> st
 async def test_a_ya_answered_200_then_kill_9_is_ordered_once_after_restart(
         tmp_path: Path, graph: tuple[FakeGraph, str]) -> None:
     fake, url = graph
-    port = free_port()
-    serve = ServeProcess(serve_config(tmp_path, port, graph_url=url), port,
-                         tmp_path / "serve.log")
-    poster = Poster(serve.url)
+    serve, poster = whatsapp_serve(tmp_path, url)
     await serve.start()
     try:
         await say(poster, fake, "halo", "Apa yang ingin Anda lakukan?")
@@ -67,10 +64,8 @@ async def test_a_ya_answered_200_then_kill_9_is_ordered_once_after_restart(
         await say(poster, fake, ADDRESS, "Ringkasan pesanan")
         fake.hold(USER)
         assert await poster.whatsapp(text("bantuan", USER), forever=False)
-        for _ in range(1000):  # its answer is on its way: `ya` queues behind it
-            if fake.waiting:
-                break
-            await asyncio.sleep(0.01)
+        # its answer is on its way: `ya` queues behind it
+        await until(lambda: fake.waiting, "the answer to bantuan on the wire")
         assert await poster.whatsapp(text("ya", USER), forever=False)  # 200: it is ours now
         serve.kill9()
         assert await serve.stop() == -signal.SIGKILL

@@ -10,7 +10,6 @@ reply unsent in the outbox and sends it: counted exactly once at the fake.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.tinydb_store import TinyDBStore
-from tests.webhooks.support import Poster, ServeProcess, free_port, serve_config, served_graph
+from tests.webhooks.support import served_graph, until, whatsapp_serve
 from tests.whatsapp.fake_graph import FakeGraph
 from tests.whatsapp.support import text, texts
 
@@ -30,35 +29,24 @@ def graph() -> Iterator[tuple[FakeGraph, str]]:
     yield from served_graph()
 
 
-async def wait_for(check: object, what: str) -> None:
-    for _ in range(2000):
-        if check():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"waited 20 s for {what}")
-
-
 async def test_a_reply_committed_then_kill_9_before_its_send_goes_out_once_after_restart(
         tmp_path: Path, graph: tuple[FakeGraph, str]) -> None:
     fake, url = graph
-    port = free_port()
-    serve = ServeProcess(serve_config(tmp_path, port, graph_url=url), port,
-                         tmp_path / "serve.log")
-    poster = Poster(serve.url)
+    serve, poster = whatsapp_serve(tmp_path, url)
     await serve.start()
     try:
         assert await poster.whatsapp(text("halo", USER), forever=False)
-        await wait_for(lambda: fake.to(USER), "the answer to halo")
+        await until(lambda: fake.to(USER), "the answer to halo")
         fake.hold(USER)
         assert await poster.whatsapp(text("bantuan", USER), forever=False)
-        await wait_for(lambda: fake.waiting, "the answer to bantuan on the wire")
+        await until(lambda: fake.waiting, "the answer to bantuan on the wire")
         [held] = fake.waiting  # committed with its message; its send not finished
         serve.kill9()
         assert await serve.stop() == -signal.SIGKILL
         fake.release()
         before = len(fake.to(USER))
         await serve.start()
-        await wait_for(lambda: len(fake.to(USER)) > before, "the reply after the restart")
+        await until(lambda: len(fake.to(USER)) > before, "the reply after the restart")
         assert await serve.stop(signal.SIGTERM) == 0, serve.stderr()
         after = fake.to(USER)[before:]
     finally:

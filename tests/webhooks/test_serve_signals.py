@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.tinydb_store import TinyDBStore
-from tests.webhooks.support import Poster, ServeProcess, free_port, serve_config, served_graph
+from tests.webhooks.support import served_graph, until, whatsapp_serve
 from tests.whatsapp.fake_graph import FakeGraph
 from tests.whatsapp.support import text, texts
 
@@ -34,19 +34,12 @@ async def test_serve_stopped_by_a_signal_finishes_closes_the_store_and_exits_0(
         tmp_path: Path, graph: tuple[FakeGraph, str], sig: signal.Signals) -> None:
     fake, url = graph
     fake.reset()
-    port = free_port()
-    serve = ServeProcess(serve_config(tmp_path, port, graph_url=url), port,
-                         tmp_path / "serve.log")
-    poster = Poster(serve.url)
+    serve, poster = whatsapp_serve(tmp_path, url)
     await serve.start()
     try:
         fake.hold(USER)
         assert await poster.whatsapp(text("halo", USER), forever=False)
-        for _ in range(1000):
-            if fake.waiting:
-                break
-            await asyncio.sleep(0.01)
-        assert fake.waiting, "the reply never reached the fake Graph API"
+        await until(lambda: fake.waiting, "the reply at the fake Graph API")
         serve.send(sig)
         await asyncio.sleep(0.3)  # the process is stopping, its reply still in hand
         fake.release()
