@@ -21,18 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-
-from bot.adapters.telegram import TelegramAdapter  # noqa: E402
-from bot.adapters.whatsapp import WhatsAppAdapter  # noqa: E402
-from bot.app import App  # noqa: E402
 from bot.ordering.chat.announcements import announce  # noqa: E402
-from bot.storage.memory import MemoryStore  # noqa: E402
-from tests.chat import Clock, test_config  # noqa: E402
-from tests.telegram.fakeapi import TOKEN, FakeBotAPI, serve  # noqa: E402
-from tests.test_announcements import OFFICE, TEMPLATE, most_in_window, residents  # noqa: E402
-from tests.whatsapp.fake_graph import FakeGraph, Served  # noqa: E402
-from tests.whatsapp.support import settings as wa_settings  # noqa: E402
+from tests.announcing import OFFICE, TEMPLATE, most_in_window, on_both_fakes, residents  # noqa: E402
+from tests.chat import test_config  # noqa: E402
 
 
 def figures(name: str, times: list[float], pace: float) -> str:
@@ -48,41 +39,18 @@ async def main(count: int, telegram_rate: float, whatsapp_rate: float, in_flight
         "telegram_per_second": telegram_rate, "whatsapp_per_second": whatsapp_rate,
         "in_flight": in_flight, "whatsapp_template": TEMPLATE,
         "whatsapp_template_language": "id", "days": 30})
-    graph = FakeGraph()
-    served = Served(graph.app)
-    client = httpx.AsyncClient(timeout=10)
-    try:
-        async with serve(FakeBotAPI()) as fake:
-            config["telegram"] = {**config["telegram"], "enabled": True, "token": TOKEN,
-                                  "base_url": fake.base_url, "mode": "webhook",
-                                  "webhook_url": "https://pasar.example.org",
-                                  "secret_token": "bench_secret", "rate_per_second": 10_000}
-            app = App(config, store=MemoryStore())
-            app.engine.clock = Clock()
-            residents(app.store, app.engine.clock(), app.services.markets.timezone, count)
-            telegram = TelegramAdapter(app, app.config["telegram"])
-            whatsapp = WhatsAppAdapter(app, wa_settings(served.url), client=client)
-            app.attach(telegram)
-            app.attach(whatsapp)
-            await telegram.start()
-            await whatsapp.start()
-            cpu, wall = time.process_time(), time.perf_counter()
-            try:
-                counts = await announce(app, OFFICE, "kranji-baru",
-                                        "Pasar Kranji Baru tutup besok untuk perbaikan atap.")
-            finally:
-                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                await telegram.stop()
-                await whatsapp.stop()
-                app.close()
-            print(f"{count} residents: {counts.sent} sent, {counts.failed} failed, "
-                  f"{counts.skipped} skipped ({counts.opted_out} said berhenti) in {wall:.2f} s"
-                  f" ({cpu:.2f} s CPU in this process, both fakes included)")
-            print(figures("telegram", [c.at for c in fake.sent()], telegram_rate))
-            print(figures("whatsapp", [t for t, _ in graph.arrivals], whatsapp_rate))
-    finally:
-        await client.aclose()
-        served.close()
+    async with on_both_fakes(config, telegram={"secret_token": "bench_secret"}) as on:
+        app = on.app
+        residents(app.store, app.engine.clock(), app.services.markets.timezone, count)
+        cpu, wall = time.process_time(), time.perf_counter()
+        counts = await announce(app, OFFICE, "kranji-baru",
+                                "Pasar Kranji Baru tutup besok untuk perbaikan atap.")
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"{count} residents: {counts.sent} sent, {counts.failed} failed, "
+              f"{counts.skipped} skipped ({counts.opted_out} said berhenti) in {wall:.2f} s"
+              f" ({cpu:.2f} s CPU in this process, both fakes included)")
+        print(figures("telegram", [c.at for c in on.bot_api.sent()], telegram_rate))
+        print(figures("whatsapp", [t for t, _ in on.graph.arrivals], whatsapp_rate))
 
 
 if __name__ == "__main__":

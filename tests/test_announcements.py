@@ -11,24 +11,21 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.adapters.whatsapp import WhatsAppAdapter
 from bot.app import App
-from bot.engine.session import BROADCASTS_OFF
 from bot.messages import Incoming, Reply
 from bot.ordering.chat.announcements import AnnouncementRefused, announce
-from bot.storage.base import Store
-from bot.storage.memory import MemoryStore
+from tests.announcing import (
+    OFFICE,
+    TEMPLATE,
+    most_in_window,
+    on_both_fakes,
+    order_record,
+    residents,
+)
 from tests.chat import ChatBot, Clock, test_config
-from tests.telegram.fakeapi import TOKEN, FakeBotAPI, serve
-from tests.whatsapp.fake_graph import FakeGraph, Served
-from tests.whatsapp.support import settings as wa_settings
 
-OFFICE = "console:kantor-pasar"
-TEMPLATE = "pengumuman_pasar"
 _ids = itertools.count(1)
 
 
@@ -43,46 +40,6 @@ class Collect:
     async def send(self, reply: Reply) -> bool:
         self.sent.append(reply)
         return True
-
-
-def order_record(number: int, user: str, created: datetime) -> dict[str, Any]:
-    stamp = created.isoformat(timespec="seconds")
-    return {"code": f"KRB-1120-{number:03d}", "market": "kranji-baru", "status": "paid",
-            "user": user, "items": [{"name": "telur", "quantity": None, "unit": None,
-                                     "budget": None, "note": ""}],
-            "address": {"text": "Jl. Melati No. 12, RT 03/RW 05, Jatibening"},
-            "resident": {"name": "Warga", "phone": ""}, "channel": user.split(":")[0],
-            "created_at": stamp, "updated_at": stamp,
-            "history": [{"at": stamp, "by": user, "from": None, "to": "new"}]}
-
-
-def residents(store: Store, now: float, timezone: Any, count: int) -> dict[str, list[str]]:
-    """``count`` residents who ordered from Pasar Kranji Baru two days ago, half on each
-    platform; every 25th said ``berhenti``; every other WhatsApp one last wrote three
-    days ago (outside the window). Returns the user keys by what they should get."""
-    groups: dict[str, list[str]] = {"text": [], "template": [], "stopped": []}
-    created = datetime.fromtimestamp(now, timezone) - timedelta(days=2)
-    for number in range(count):
-        whatsapp = number % 2 == 1
-        user = f"whatsapp:62812{number:07d}" if whatsapp else f"telegram:{5000 + number}"
-        store.create_order(order_record(number, user, created))
-        stopped = number % 25 == 0
-        outside = whatsapp and number % 4 == 1
-        last = now - (3 * 86400 if outside else 3600)
-        profile = {BROADCASTS_OFF: last} if stopped else {}
-        store.put_session(user, {"updated_at": last, "profile": profile})
-        groups["stopped" if stopped else "template" if outside else "text"].append(user)
-    return groups
-
-
-def most_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    most, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def assert_paced(times: list[float], rate: float) -> None:
@@ -109,80 +66,55 @@ async def test_announcement_to_500_residents_paced_and_counted() -> None:
         "telegram_per_second": rates["telegram"], "whatsapp_per_second": rates["whatsapp"],
         "in_flight": 16,
         "whatsapp_template": TEMPLATE, "whatsapp_template_language": "id"})
-    graph = FakeGraph()
-    served = Served(graph.app)
-    client = httpx.AsyncClient(timeout=10)
-    try:
-        async with serve(FakeBotAPI()) as fake:
-            config["telegram"] = {**config["telegram"], "enabled": True, "token": TOKEN,
-                                  "base_url": fake.base_url, "mode": "webhook",
-                                  "webhook_url": "https://pasar.example.org",
-                                  "secret_token": "rahasia_Webhook-123",
-                                  "rate_per_second": 10_000, "retry_backoff": 0.05,
-                                  "max_in_flight": 16}
-            app = App(config, store=MemoryStore())
-            clock = Clock()
-            app.engine.clock = clock
-            groups = residents(app.store, clock(), app.services.markets.timezone, 500)
-            telegram = TelegramAdapter(app, app.config["telegram"])
-            whatsapp = WhatsAppAdapter(app, wa_settings(served.url), client=client,
-                                       retry_delays=(0.001,))
-            console = Collect()
-            for adapter in (telegram, whatsapp, console):
-                app.attach(adapter)
-            await telegram.start()
-            await whatsapp.start()
-            try:
-                await handle(app, "kantor-pasar", "halo")
-                assert "pasar mana" in (await handle(app, "kantor-pasar", "umumkan")).lower()
-                asked = await handle(app, "kantor-pasar", "Pasar Kranji Baru")
-                assert "Tulis pengumuman" in asked
-                text = "Pasar Kranji Baru tutup besok, Jumat 28/11, untuk perbaikan atap."
-                confirm = await handle(app, "kantor-pasar", text)
-                assert "480 warga" in confirm and "20 warga sudah berhenti" in confirm
-                assert "sedang dikirim" in await handle(app, "kantor-pasar", "ya")
-                assert await app.run_timers() == 1
-                await app.announcer.idle()
-            finally:
-                await telegram.stop()
-                await whatsapp.stop()
-            told = "\n".join(r.text for r in console.sent if r.to == OFFICE)
-            found = re.search(r"(\d+) terkirim, (\d+) gagal, (\d+) dilewati \((\d+)", told)
-            assert found, told
-            sent, failed, skipped, stopped = map(int, found.groups())
+    async with on_both_fakes(config, telegram={"retry_backoff": 0.05, "max_in_flight": 16},
+                             retry_delays=(0.001,)) as on:
+        app, fake, graph = on.app, on.bot_api, on.graph
+        groups = residents(app.store, app.engine.clock(), app.services.markets.timezone, 500)
+        console = Collect()
+        app.attach(console)
+        await handle(app, "kantor-pasar", "halo")
+        assert "pasar mana" in (await handle(app, "kantor-pasar", "umumkan")).lower()
+        asked = await handle(app, "kantor-pasar", "Pasar Kranji Baru")
+        assert "Tulis pengumuman" in asked
+        text = "Pasar Kranji Baru tutup besok, Jumat 28/11, untuk perbaikan atap."
+        confirm = await handle(app, "kantor-pasar", text)
+        assert "480 warga" in confirm and "20 warga sudah berhenti" in confirm
+        assert "sedang dikirim" in await handle(app, "kantor-pasar", "ya")
+        assert await app.run_timers() == 1
+        await app.announcer.idle()
+        told = "\n".join(r.text for r in console.sent if r.to == OFFICE)
+        found = re.search(r"(\d+) terkirim, (\d+) gagal, (\d+) dilewati \((\d+)", told)
+        assert found, told
+        sent, failed, skipped, stopped = map(int, found.groups())
 
-            chats = {int(u.split(":")[1]) for u in groups["text"] + groups["template"]
-                     + groups["stopped"] if u.startswith("telegram:")}
-            at_telegram = [c for c in fake.sent() if c.chat in chats]
-            numbers = {u.split(":")[1] for g in groups.values() for u in g
-                       if u.startswith("whatsapp:")}
-            at_graph = [b for b in graph.sent if b["to"] in numbers]
-            # the count told matches what the fakes received
-            assert sent == len(at_telegram) + len(at_graph) == 480
-            assert (failed, skipped, stopped) == (0, 20, 20)
-            # those who said berhenti get nothing
-            stopped_ids = {u.split(":")[1] for u in groups["stopped"]}
-            assert not [c for c in at_telegram if str(c.chat) in stopped_ids]
-            assert not [b for b in at_graph if b["to"] in stopped_ids]
-            # every one says how to stop them; outside the window: the template
-            assert all("berhenti" in c.text for c in at_telegram)
-            outside = {u.split(":")[1] for u in groups["template"]}
-            templates = [b for b in at_graph if b["type"] == "template"]
-            assert {b["to"] for b in templates} == outside
-            params = templates[0]["template"]["components"][0]["parameters"]
-            assert params[0]["text"] == "Pasar Kranji Baru"
-            assert text in params[1]["text"] and "berhenti" in params[1]["text"]
-            assert all("\n" not in p["text"] for p in params)
-            texts = [b for b in at_graph if b["type"] == "text"]
-            assert len(texts) + len(templates) == len(at_graph)
-            assert all("berhenti" in b["text"]["body"] for b in texts)
-            # the pace, measured where the messages arrive
-            assert_paced([c.at for c in at_telegram], rates["telegram"])
-            assert_paced([t for t, to in graph.arrivals if to in numbers], rates["whatsapp"])
-            app.close()
-    finally:
-        await client.aclose()
-        served.close()
+        chats = {int(u.split(":")[1]) for u in groups["text"] + groups["template"]
+                 + groups["stopped"] if u.startswith("telegram:")}
+        at_telegram = [c for c in fake.sent() if c.chat in chats]
+        numbers = {u.split(":")[1] for g in groups.values() for u in g
+                   if u.startswith("whatsapp:")}
+        at_graph = [b for b in graph.sent if b["to"] in numbers]
+        # the count told matches what the fakes received
+        assert sent == len(at_telegram) + len(at_graph) == 480
+        assert (failed, skipped, stopped) == (0, 20, 20)
+        # those who said berhenti get nothing
+        stopped_ids = {u.split(":")[1] for u in groups["stopped"]}
+        assert not [c for c in at_telegram if str(c.chat) in stopped_ids]
+        assert not [b for b in at_graph if b["to"] in stopped_ids]
+        # every one says how to stop them; outside the window: the template
+        assert all("berhenti" in c.text for c in at_telegram)
+        outside = {u.split(":")[1] for u in groups["template"]}
+        templates = [b for b in at_graph if b["type"] == "template"]
+        assert {b["to"] for b in templates} == outside
+        params = templates[0]["template"]["components"][0]["parameters"]
+        assert params[0]["text"] == "Pasar Kranji Baru"
+        assert text in params[1]["text"] and "berhenti" in params[1]["text"]
+        assert all("\n" not in p["text"] for p in params)
+        texts = [b for b in at_graph if b["type"] == "text"]
+        assert len(texts) + len(templates) == len(at_graph)
+        assert all("berhenti" in b["text"]["body"] for b in texts)
+        # the pace, measured where the messages arrive
+        assert_paced([c.at for c in at_telegram], rates["telegram"])
+        assert_paced([t for t, to in graph.arrivals if to in numbers], rates["whatsapp"])
 
 
 # -- who may announce ---------------------------------------------------------------------
