@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from bot.office.headers import middleware
 from bot.office.views import (
     announce,
     exports,
@@ -42,7 +43,7 @@ def build_office(app: Any, clock: Callable[[], float] | None = None) -> Starlett
         *signin.routes(office),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    web = Starlette(routes=routes)
+    web = Starlette(routes=routes, middleware=[middleware()])
     web.state.office = office
     return web
 

@@ -13,7 +13,14 @@ from starlette.routing import Route
 
 from bot.office import cookies, csrf
 from bot.office.guard import Context, staff
-from bot.office.links import end_session, peek_link, start_session, take_link
+from bot.office.links import (
+    LINK_PREFIX,
+    digest,
+    end_session,
+    peek_link,
+    start_session,
+    take_link,
+)
 from bot.office.permissions import viewer_of
 from bot.office.web import Office
 from bot.privacy import who
@@ -39,13 +46,17 @@ def routes(office: Office) -> list[Route]:
             return office.refuse(request, "office.link_refused", 410)
         if not csrf.valid_pre(request.cookies.get(cookies.PRE_COOKIE), form):
             return office.refuse(request, "office.csrf_refused", 403)
-        user = take_link(office.store, request.path_params["token"], office.now())
-        viewer = viewer_of(office.roles, user) if user else None
-        if user is None or viewer is None:
+        token = request.path_params["token"]
+        # one unit on the link: two presses at once (two workers on PostgreSQL) take it in
+        # turn, and the second finds it gone (a read then a delete outside a unit let both in)
+        async with office.store.unit(LINK_PREFIX + digest(token[:200])):
+            user = take_link(office.store, token, office.now())
+            viewer = viewer_of(office.roles, user) if user else None
+            session = start_session(office.store, user, office.now(),
+                                    office.settings.session_hours) if viewer else None
             await office.store.flush()
+        if user is None or viewer is None or session is None:
             return office.refuse(request, "office.link_refused", 410)
-        session = start_session(office.store, user, office.now(), office.settings.session_hours)
-        await office.store.flush()
         log.info("office: %s signed in", who(user))
         response = office.redirect(request, "/")
         response.set_cookie(cookies.COOKIE, cookies.sign(session.id, office.secret()),

@@ -16,13 +16,17 @@ from bot.ordering.domain.orders import money
 from bot.ordering.reports.report import duration
 
 REFRESH_SECONDS = 5
+# a day asked for outside these reads as the default: 9999-12-31 (or 0001-01-01) overflowed
+# the day after (or before) it and the page was a 500
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def read_day(value: str | None, default: date) -> date:
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if FIRST_DAY <= day <= LAST_DAY else default
 
 
 def routes(office: Office) -> list[Route]:
