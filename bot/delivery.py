@@ -26,8 +26,11 @@ and a crash before it went out loses none of it.
   for minutes behind one the platform refused); it and the rest of its batch then go
   out in their order. Across workers the order holds as long as no send fails.
 - A reply to a channel no adapter here runs (a Telegram user's, during a console chat)
-  is left in the outbox, leased, with a warning: a process that runs that channel sends
-  it once the lease ends (or at its start, on an embedded store).
+  is given back to the outbox (`release_queued`), with a warning: a process that runs
+  that channel sends it once the lease ends (or at its start, on an embedded store).
+- A row is in one line at most: one claimed again while it still waits in a line here
+  (its lease ended during a long backlog) is not added twice. On PostgreSQL another
+  worker never claims a row a live worker holds (postgres/outbox.py).
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class Sender:
         self._lines: dict[str, deque[tuple[int, Outgoing, asyncio.Future[None] | None]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._batches = itertools.count(1)
+        self._held: set[int] = set()  # outbox rows in the lines now (never added twice)
         self.stats = {"sent": 0, "retried": 0, "dropped": 0}
 
     # -- queuing (inside a unit of work) ------------------------------------------------
@@ -124,6 +128,8 @@ class Sender:
         for item in items:
             future: asyncio.Future[None] = loop.create_future()
             self._lines.setdefault(item.reply.to, deque()).append((batch, item, future))
+            if item.id is not None:
+                self._held.add(item.id)
             done.append(future)
         for to in dict.fromkeys(item.reply.to for item in items):  # in the order given
             self._start(to)
@@ -144,10 +150,13 @@ class Sender:
         batch = next(self._batches)
         unreadable = []
         for row in rows:
+            if row.id in self._held:  # still in its line here (a long backlog): once
+                continue
             item = self._read(row)
             if item is None:
                 unreadable.append(row.id)
             else:
+                self._held.add(row.id)
                 self._lines.setdefault(item.reply.to, deque()).append((batch, item, None))
         if unreadable:
             self.store.mark_sent(unreadable)
@@ -211,6 +220,8 @@ class Sender:
                 except Exception:
                     log.exception("the outbox sender failed on a reply to %s", who(to))
                 finally:
+                    if item.id is not None:
+                        self._held.discard(item.id)
                     if done is not None and not done.done():
                         done.set_result(None)
         finally:
@@ -229,15 +240,18 @@ class Sender:
         if batch in failed:  # an earlier reply of its batch waits for a retry: this too
             self.store.retry_queued(item.id, at=failed[batch], error="behind an earlier reply")
             return
-        if not self.reaches(to):  # left leased: a process running its channel sends it
+        if not self.reaches(to):  # given back: a process running its channel sends it
             channel = to.split(":", 1)[0]
             if channel not in self._unreached:
                 self._unreached.add(channel)
                 log.warning("no %s adapter runs here: replies to %s users wait in the "
                             "outbox for a process that runs it", channel, channel)
+            self.store.release_queued([item.id], at=now + LEASE)
             return
         error = await self._attempt(item.reply)
-        if error is None:
+        if error is None:  # marked at once, before any other await: a kill between the
+            # platform's accept and this mark (a few microseconds) is the one window in
+            # which a reply can go out twice (README, "Several workers")
             self.store.mark_sent([item.id])
             self.stats["sent"] += 1
             return

@@ -37,7 +37,7 @@ def test_db_upgrade_applies_each_migration_once_and_status_tells(
     assert "none new" in capsys.readouterr().out
     assert main(["db", "status", "--config", config]) == 0
     with psycopg.connect(pg_empty_dsn) as conn:
-        assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
 
 
 def test_serve_refuses_a_schema_behind_and_names_the_command(

@@ -79,7 +79,7 @@ from bot.json_input import json_object
 from bot.leader import AlwaysLeader, Leadership
 from bot.messages import Incoming, Option, Reply, split_key, user_key
 from bot.storage.base import StoreError
-from bot.storage.inbox import Inbox
+from bot.storage.inbox import TAKE_OVER_EVERY, Delivery, Inbox
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ class TelegramAdapter(BaseAdapter):
         self.leadership: Leadership = AlwaysLeader()
         self.lead_name = f"telegram polling {self._token.split(':', 1)[0]}"
         self._leading: asyncio.Task[None] | None = None  # polling while leading
+        self._taking_over: asyncio.Task[None] | None = None  # a dead worker's updates
         self._inbox: Inbox | None = None
         self._inboxed: dict[int, list[int]] = {}  # update_id -> its inbox entries not done
         self._replayed: set[int] = set()  # update_ids handed over again from the inbox
@@ -258,7 +259,7 @@ class TelegramAdapter(BaseAdapter):
 
     async def stop(self) -> None:
         """Stop fetching, let every update in hand finish, close the HTTP clients."""
-        for task in (self._connecting, self._leading):
+        for task in (self._connecting, self._leading, self._taking_over):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -328,9 +329,28 @@ class TelegramAdapter(BaseAdapter):
         return self._inbox
 
     async def _requeue(self) -> None:
-        """Queue, in arrival order, the webhook updates a dead process left unhandled."""
+        """Queue, in arrival order, the webhook updates a dead process left unhandled;
+        on a shared store, look for a dead worker's every few seconds from then on."""
+        left = self.inbox().pending()
+        await self._queue_left(left)
+        if left:
+            log.info("telegram: handling %d update(s) left in the inbox", len(left))
+        if self.app.store.shared and self._taking_over is None:
+            self._taking_over = asyncio.create_task(self._take_over())
+
+    async def _take_over(self) -> None:
+        """Every few seconds, the webhook updates of a worker that died (shared store)."""
+        while True:
+            await asyncio.sleep(TAKE_OVER_EVERY)
+            try:
+                taken = await asyncio.to_thread(self.inbox().take_over)
+            except StoreError as exc:
+                log.warning("telegram: could not look for a dead worker's updates: %s", exc)
+                continue
+            await self._queue_left(taken)
+
+    async def _queue_left(self, left: list[Delivery]) -> None:
         inbox = self.inbox()
-        left = inbox.pending()
         for delivery in left:
             try:
                 update = Update.de_json(json_object(delivery.body), self.application.bot)
@@ -341,8 +361,6 @@ class TelegramAdapter(BaseAdapter):
             self._inboxed.setdefault(update.update_id, []).append(delivery.number)
             self._replayed.add(update.update_id)
             await self.application.update_queue.put(update)
-        if left:
-            log.info("telegram: handling %d update(s) left in the inbox", len(left))
 
     # -- incoming -------------------------------------------------------------------
     async def _on_update(self, update: Update, context: Any) -> None:

@@ -9,8 +9,12 @@
   dead process left in the inbox. On a store shared by several workers the 200 also
   waits until each of its messages holds its conversation (`bot.engine.turns`), so a
   conversation's messages are handled in the order they were answered, whichever worker
-  got them. The inbox keeps the raw body, parsed again after a
-  restart, so the platform JSON stays in these modules and status events come back too.
+  got them; the inbox row names its conversations, a message is handled holding its
+  conversation after that conversation's older rows not done (a worker killed between
+  its 200 and its commit leaves one: `Inbox.before`), and every worker takes over a
+  dead one's rows within seconds (`Inbox.take_over`). The inbox keeps the raw body,
+  parsed again after a restart, so the platform JSON stays in these modules and status
+  events come back too.
   Each message is handled in a background task; one user's tasks run one after another in
   arrival order, different users in parallel; `stop()` waits for them. Message ids are
   remembered by the engine in the store, so a retried delivery, or one handled again from
@@ -26,6 +30,7 @@ Platform JSON lives in these ``whatsapp*`` modules and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 from collections import OrderedDict
@@ -70,7 +75,7 @@ from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's l
 from bot.messages import Incoming, Menu, Reply, Template, Text, split_key, user_key
 from bot.privacy import message_ref, who
 from bot.storage.base import StoreError
-from bot.storage.inbox import Inbox
+from bot.storage.inbox import TAKE_OVER_EVERY, Inbox
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +130,7 @@ class WhatsAppAdapter(BaseAdapter):
         self._sent: OrderedDict[str, tuple[str, Reply]] = OrderedDict()
         self._inbox: Inbox | None = None
         self._unfinished: dict[int, int] = {}  # inbox entry -> its works not yet done
+        self._taking_over: asyncio.Task[None] | None = None  # a dead worker's deliveries
 
     # -- lifecycle ----------------------------------------------------------------------
     def routes(self) -> list[Any]:
@@ -138,9 +144,28 @@ class WhatsAppAdapter(BaseAdapter):
             self._take(self._parse(delivery.body), delivery.number, replay=True)
         if left:
             log.info("whatsapp: handling %d delivery(ies) left in the inbox", len(left))
+        if self.app.store.shared and self._taking_over is None:
+            self._taking_over = asyncio.create_task(self._take_over())
+
+    async def _take_over(self) -> None:
+        """Every few seconds, the deliveries of a worker that died (on a shared store)."""
+        while True:
+            await asyncio.sleep(TAKE_OVER_EVERY)
+            try:
+                taken = await asyncio.to_thread(self.inbox().take_over)
+            except StoreError as exc:
+                log.warning("whatsapp: could not look for a dead worker's deliveries: %s", exc)
+                continue
+            for delivery in taken:
+                self._take(self._parse(delivery.body), delivery.number, replay=True)
 
     async def stop(self) -> None:
         """Wait for the messages in hand (their replies included), then close."""
+        if self._taking_over is not None:
+            self._taking_over.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._taking_over
+            self._taking_over = None
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=self.stop_timeout)
             if pending:
@@ -234,7 +259,7 @@ class WhatsAppAdapter(BaseAdapter):
             return PlainTextResponse("ok")
         inbox = self.inbox()
         try:
-            number = inbox.add(body)
+            number = inbox.add(body, conversations(parsed))
             turns = self._take(parsed, number)  # queued in arrival order; may start first
             await inbox.sync()
         except StoreError:
@@ -277,12 +302,29 @@ class WhatsAppAdapter(BaseAdapter):
         for msg in parsed.messages:
             turn = asyncio.get_running_loop().create_future()
             turns.append(turn)
-            self._enqueue(msg.user, lambda m=msg, t=turn: self._take_turn(m, replay, t),
-                          number)
+            self._enqueue(msg.user,
+                          lambda m=msg, t=turn: self._take_turn(m, replay, t, number), number)
         return turns
 
-    async def _take_turn(self, msg: Incoming, replay: bool, turn: asyncio.Future[None]) -> None:
+    async def _take_turn(self, msg: Incoming, replay: bool, turn: asyncio.Future[None],
+                         number: int | None) -> None:
         with announcing(turn):  # set when the engine holds the conversation
+            if number is not None and self.app.store.shared:
+                await self._in_order(msg, replay, number)
+            else:
+                await self._handle(msg, replay)
+
+    async def _in_order(self, msg: Incoming, replay: bool, number: int) -> None:
+        """On a shared store: handle ``msg`` holding its conversation, after the messages
+        of that conversation in older deliveries not done yet, whichever worker has them
+        (one killed after its 200 and before its commit left one): skipped by their ids
+        if handled already, so each is handled once and in the order it was answered."""
+        key = user_key(CHANNEL, msg.user)
+        async with self.app.store.unit(key):  # the engine's own unit joins this one
+            for delivery in self.inbox().before(key, number):
+                for older in self._parse(delivery.body).messages:
+                    if older.user == msg.user and older.message_id != msg.message_id:
+                        await self._handle(older, replay=True)
             await self._handle(msg, replay)
 
     def _enqueue(self, user: str, work: Callable[[], Awaitable[None]],
@@ -444,3 +486,8 @@ class WhatsAppAdapter(BaseAdapter):
 
     def _now(self) -> float:
         return float(self.app.engine.clock())
+
+
+def conversations(parsed: Parsed) -> list[str]:
+    """The conversation keys ``parsed`` holds messages of, as its inbox row records them."""
+    return list(dict.fromkeys(user_key(CHANNEL, msg.user) for msg in parsed.messages))

@@ -163,6 +163,11 @@ class SessionStore(Durable):
         (``error`` is a short reason for `doctor`, never personal data)."""
         raise NotImplementedError(f"{type(self).__name__} has no outbox")
 
+    def release_queued(self, ids: Iterable[int], *, at: float) -> None:
+        """Give these replies back unsent without counting an attempt (a process that
+        does not run their channel): any worker's sender may claim them from ``at``. By
+        default nothing: their lease ends by itself."""
+
     def outbox_waiting(self) -> tuple[int, float | None]:
         """How many replies wait in the outbox (not marked sent), and when the oldest of
         them was queued (epoch seconds; None when none wait): for `main.py doctor`."""

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from bot.storage.groupcommit import GroupCommit
 log = logging.getLogger(__name__)
 
 REWRITE_AT = 1 << 20  # bytes of inbox file after which it is rewritten without done entries
+TAKE_OVER_EVERY = 1.5  # seconds between a worker's looks for a dead worker's deliveries
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,9 @@ class Inbox:
         with self._lock:
             return [d for d in self._left if d.number in self._open]
 
-    def add(self, body: bytes) -> int:
-        """Record a delivery (in memory at once; on disk after the next `sync`)."""
+    def add(self, body: bytes, keys: Sequence[str] = ()) -> int:
+        """Record a delivery (in memory at once; on disk after the next `sync`); ``keys``:
+        the conversations it holds messages of (a shared inbox keeps them for `before`)."""
         with self._lock:
             if self._closed:
                 raise StoreError("the inbox is closed")
@@ -131,6 +134,18 @@ class Inbox:
             self._size += len(line)
         except OSError:
             self._buffer.append(line)  # the next sync writes it
+
+    def take_over(self) -> list[Delivery]:
+        """Deliveries of workers that died, now this one's to handle, oldest first (a
+        shared inbox; one process's inbox has no other worker: none)."""
+        return []
+
+    def before(self, key: str, number: int) -> list[Delivery]:
+        """Deliveries not done, of any worker, holding a message of conversation ``key``
+        and answered before delivery ``number``, oldest first: on a shared inbox, handled
+        ahead of it (a worker killed after answering leaves its delivery behind). One
+        process's inbox: none (its adapter keeps a conversation's deliveries in order)."""
+        return []
 
     def waiting(self) -> int:
         """How many deliveries are not done."""

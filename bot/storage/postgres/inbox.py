@@ -11,9 +11,17 @@ Owner and lease: every row names the worker that added it (a number from the
 ``inbox_owners`` sequence), and that worker's lease lasts as long as its presence lock (a
 session advisory lock held by a connection of its own) is held: while it lives, no other
 worker hands its deliveries over again; once it died (its connection ended, which frees
-the lock at once), the next worker to start takes them over (`pending`). A lease by time
-would either hand over deliveries a slow live worker is still handling, or keep a
-restarted worker waiting for its own.
+the lock at once), every live worker looks every `TAKE_OVER_EVERY` seconds
+(`take_over`, called by the adapters) and one of them takes them over; a worker that starts
+takes them at once (`pending`). A lease by time would either hand over deliveries a slow
+live worker is still handling, or keep a restarted worker waiting for its own.
+
+Order: each row keeps the conversations it holds messages of (``keys``, given by the
+adapter that parsed it). Before a worker handles a conversation's message it asks for
+that conversation's older rows not done (`before`), whoever holds them, and handles them
+first: a worker killed between its 200 and its commit leaves its message to be handled
+before the conversation's next one, not after it (the engine's message ids skip what was
+handled already).
 
 Numbers are ``owner << 32 | n``: unique across workers and growing across restarts.
 """
@@ -23,17 +31,25 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Sequence
 
 import psycopg
 
 from bot.storage.base import StoreError
 from bot.storage.groupcommit import GroupCommit
-from bot.storage.inbox import Delivery, Inbox
+from bot.storage.inbox import TAKE_OVER_EVERY, Delivery, Inbox  # noqa: F401
 from bot.storage.postgres.connection import keepalives
 
 log = logging.getLogger(__name__)
 
 PRESENCE = 0x70617372  # classid of the presence locks (pg_advisory_lock(PRESENCE, owner))
+
+# the owners whose presence lock is held now (alive), read once per statement
+LIVE = """
+live AS (SELECT l.objid::bigint AS owner FROM pg_locks l
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+            AND l.classid::bigint = %(cls)s)
+"""
 
 
 class Presence:
@@ -83,13 +99,19 @@ class Presence:
             self.conn.close()
 
 
-CLAIM = """
+CLAIM = "WITH" + LIVE + """
 UPDATE inbox SET owner = %(me)s
  WHERE channel = %(channel)s AND owner <> %(me)s
-   AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
-                   AND l.classid::bigint = %(cls)s AND l.objid::bigint = inbox.owner
-                   AND l.objsubid = 2)
+   AND owner NOT IN (SELECT owner FROM live)
 RETURNING number, body, arrival
+"""
+
+BEFORE = """
+SELECT number, body FROM inbox
+ WHERE channel = %(channel)s AND keys @> ARRAY[%(key)s]::text[] AND number <> %(number)s
+   AND arrival < coalesce((SELECT arrival FROM inbox WHERE number = %(number)s),
+                          9223372036854775807)
+ ORDER BY arrival
 """
 
 
@@ -102,8 +124,9 @@ class PgInbox(Inbox):
         self._presence = presence  # alive as long as this inbox is
         self._owner = presence.owner
         self._lock = threading.Lock()
+        self._fast_lock = threading.Lock()  # the done marks' connection, used by threads too
         self._counter = 0
-        self._buffer: list[tuple[int, bytes]] = []  # added, not yet inserted
+        self._buffer: list[tuple[int, bytes, list[str]]] = []  # added, not yet inserted
         self._inflight: set[int] = set()  # being inserted by a round now
         self._done_early: set[int] = set()  # done while in flight: deleted by the round
         self._open: set[int] = set()
@@ -137,13 +160,13 @@ class PgInbox(Inbox):
         with self._lock:
             return [d for d in self._left if d.number in self._open]
 
-    def add(self, body: bytes) -> int:
+    def add(self, body: bytes, keys: Sequence[str] = ()) -> int:
         with self._lock:
             if self._closed:
                 raise StoreError("the inbox is closed")
             self._counter += 1
             number = (self._owner << 32) | self._counter
-            self._buffer.append((number, bytes(body)))
+            self._buffer.append((number, bytes(body), [str(k) for k in keys]))
             self._open.add(number)
             self._commit.changed += 1
             return number
@@ -158,7 +181,7 @@ class PgInbox(Inbox):
                 raise StoreError("the inbox is closed")
             target = self._commit.changed
             rows, self._buffer = self._buffer, []
-            self._inflight = {n for n, _ in rows}
+            self._inflight = {n for n, _, _ in rows}
         with self._lock:
             early, self._done_early = self._done_early, set()
         try:
@@ -175,7 +198,7 @@ class PgInbox(Inbox):
             with contextlib.suppress(psycopg.Error):
                 self._writer.rollback()
             with self._lock:  # tried again by the next round
-                self._buffer[:0] = [(n, b) for n, b in rows if n in self._open]
+                self._buffer[:0] = [row for row in rows if row[0] in self._open]
                 self._commit.changed += 1
                 self._inflight = set()
             raise StoreError(f"cannot write the {self.channel} inbox: "
@@ -184,11 +207,12 @@ class PgInbox(Inbox):
             self._inflight = set()
         self._commit.note_durable(target)
 
-    def _insert(self, rows: list[tuple[int, bytes]], early: set[int]) -> None:
+    def _insert(self, rows: list[tuple[int, bytes, list[str]]], early: set[int]) -> None:
         with self._writer.cursor() as cur:
             cur.executemany(
-                "INSERT INTO inbox (number, channel, body, owner) VALUES (%s, %s, %s, %s)",
-                [(n, self.channel, body, self._owner) for n, body in rows])
+                "INSERT INTO inbox (number, channel, body, owner, keys) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(n, self.channel, body, self._owner, keys) for n, body, keys in rows])
             if early:  # done while being inserted
                 cur.execute("DELETE FROM inbox WHERE number = ANY(%s)", (sorted(early),))
         self._writer.commit()
@@ -206,18 +230,58 @@ class PgInbox(Inbox):
                 self._done_early.add(number)
                 return
         try:
-            for attempt in (1, 2):  # a connection the server dropped is replaced, once
-                if self._fast.closed or self._fast.broken:
-                    self._fast = self._connect(fast=True)
-                try:
-                    self._fast.execute("DELETE FROM inbox WHERE number = %s", (number,))
-                    break
-                except psycopg.OperationalError:
-                    if attempt == 2 or not self._fast.broken:
-                        raise
+            self._on_fast("DELETE FROM inbox WHERE number = %(n)s", {"n": number})
         except psycopg.Error as exc:  # handed over again at a start: the engine skips it
             log.warning("inbox %s: a done mark was not written (%s)", self.channel,
                         type(exc).__name__)
+
+    def _on_fast(self, query: str, params: dict[str, object]) -> list[tuple[object, ...]]:
+        """Run ``query`` on the done marks' connection (replaced once if the server
+        dropped it); its rows, if it returns any."""
+        with self._fast_lock:
+            for attempt in (1, 2):
+                if self._fast.closed or self._fast.broken:
+                    self._fast = self._connect(fast=True)
+                try:
+                    cur = self._fast.execute(query, params)  # type: ignore[arg-type]
+                    return cur.fetchall() if cur.description is not None else []
+                except psycopg.OperationalError:
+                    if attempt == 2 or not self._fast.broken:
+                        raise
+        raise AssertionError("unreachable")
+
+    def take_over(self) -> list[Delivery]:
+        """(any thread) The rows of this channel whose worker died since the last look,
+        now this worker's, in arrival order."""
+        with self._lock:
+            if self._closed:
+                return []
+        try:
+            rows = self._on_fast(CLAIM, {"me": self._owner, "channel": self.channel,
+                                         "cls": PRESENCE})
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL: cannot take over deliveries: "
+                             f"{type(exc).__name__}") from exc
+        rows.sort(key=lambda row: int(row[2]))  # type: ignore[call-overload]
+        taken = [Delivery(int(n), bytes(body)) for n, body, _ in rows]  # type: ignore[call-overload,arg-type]
+        with self._lock:
+            self._open.update(d.number for d in taken)
+        if taken:
+            log.info("inbox %s: %d delivery(ies) of a worker that died taken over",
+                     self.channel, len(taken))
+        return taken
+
+    def before(self, key: str, number: int) -> list[Delivery]:
+        with self._lock:
+            if self._closed:
+                return []
+        try:
+            rows = self._on_fast(BEFORE, {"channel": self.channel, "key": key,
+                                          "number": number})
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL: cannot read the inbox: "
+                             f"{type(exc).__name__}") from exc
+        return [Delivery(int(n), bytes(body)) for n, body in rows]  # type: ignore[call-overload,arg-type]
 
     def waiting(self) -> int:
         with self._lock:
