@@ -61,6 +61,24 @@ class Clock:
         self.now += seconds
 
 
+class Console:
+    """The console channel's adapter, keeping what the app sends it outside a message
+    (``app.deliver``, jobs, timers, announcements)."""
+
+    name = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[Reply] = []
+
+    async def send(self, reply: Reply) -> bool:
+        self.sent.append(reply)
+        return True
+
+    def text(self, user: str) -> str:
+        """What was sent to ``console:<user>``, one text a line."""
+        return "\n".join(r.text for r in self.sent if r.to == f"console:{user}")
+
+
 class ChatBot:
     """The whole bot behind a push/replies interface, on the channel ``console``."""
 
@@ -91,21 +109,14 @@ class ChatBot:
     def tick(self) -> list[Reply]:
         """The server's periodic jobs, once, at the test's clock: what they send becomes
         the replies read by `to` and `text`."""
-        sent: list[Reply] = []
-
-        class Collect:  # the console channel's adapter, keeping what it is given
-            name = "console"
-
-            async def send(self, reply: Reply) -> None:
-                sent.append(reply)
-
-        self.app.adapters["console"] = Collect()
+        console = Console()
+        self.app.adapters["console"] = console
         try:
             asyncio.run(self.app.run_jobs(self.clock()))
         finally:
             self.app.adapters.pop("console", None)
-        self.replies = sent
-        return sent
+        self.replies = console.sent
+        return console.sent
 
     def say(self, text: str, user: str = "warga") -> list[Reply]:
         return self.push(user, text)

@@ -24,22 +24,9 @@ from tests.announcing import (
     order_record,
     residents,
 )
-from tests.chat import ChatBot, Clock, test_config
+from tests.chat import ChatBot, Clock, Console, test_config
 
 _ids = itertools.count(1)
-
-
-class Collect:
-    """The console channel's adapter, keeping what it is given (as `ChatBot.tick`)."""
-
-    name = "console"
-
-    def __init__(self) -> None:
-        self.sent: list[Reply] = []
-
-    async def send(self, reply: Reply) -> bool:
-        self.sent.append(reply)
-        return True
 
 
 def assert_paced(times: list[float], rate: float) -> None:
@@ -70,7 +57,7 @@ async def test_announcement_to_500_residents_paced_and_counted() -> None:
                              retry_delays=(0.001,)) as on:
         app, fake, graph = on.app, on.bot_api, on.graph
         groups = residents(app.store, app.engine.clock(), app.services.markets.timezone, 500)
-        console = Collect()
+        console = Console()
         app.attach(console)
         await handle(app, "kantor-pasar", "halo")
         assert "pasar mana" in (await handle(app, "kantor-pasar", "umumkan")).lower()
@@ -163,7 +150,7 @@ def test_every_send_waits_for_the_pace(bot: ChatBot) -> None:
     fake = FakeTime()
     started: list[float] = []
 
-    class Slow(Collect):
+    class Slow(Console):
         async def send(self, reply: Reply) -> bool:
             started.append(fake.now)
             await asyncio.sleep(0)
@@ -218,7 +205,7 @@ def test_an_announcement_cut_short_by_a_restart_is_finished_after_it(tmp_path: A
     got: list[str] = []
     stuck = asyncio.Event()
 
-    class Dies(Collect):
+    class Dies(Console):
         async def send(self, reply: Reply) -> bool:
             if reply.to in users and len(got) >= BATCH + 10:
                 await stuck.wait()  # the process dies here, in the second batch
@@ -239,7 +226,7 @@ def test_an_announcement_cut_short_by_a_restart_is_finished_after_it(tmp_path: A
     store.close()
     store = TinyDBStore(tmp_path / "data")
     bot = ChatBot(store=store, clock=clock)
-    told = Collect()
+    told = Console()
 
     async def after_restart() -> None:
         bot.app.adapters["console"] = told
@@ -269,7 +256,7 @@ def test_queued_from_outside_chat_is_sent_and_counted(bot: ChatBot) -> None:
         user = f"console:warga-{number}"
         bot.store.create_order(order_record(number, user, created - timedelta(days=1)))
         bot.store.put_session(user, {"updated_at": bot.clock() - 60})
-    console = Collect()
+    console = Console()
     bot.app.adapters["console"] = console
 
     async def run() -> None:

@@ -27,7 +27,7 @@ from bot.storage.tinydb_store import TinyDBStore
 from examples.price_survey import week_of
 from examples.price_survey.answers import AnswerFile
 from examples.price_survey.survey import TIMEZONE
-from tests.chat import ChatBot, Clock
+from tests.chat import ChatBot, Clock, Console
 from tests.test_dialogues import check_step
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,22 +130,10 @@ def test_main_py_chat_runs_the_example(tmp_path: Path) -> None:
     assert len(AnswerFile(tmp_path / "data" / "price-survey.jsonl").read()) == 1
 
 
-class Outbox:
-    """The console channel's adapter, keeping what the app sends."""
-
-    name = "console"
-
-    def __init__(self) -> None:
-        self.sent: list[Reply] = []
-
-    async def send(self, reply: Reply) -> None:
-        self.sent.append(reply)
-
-
 def invitations(config: dict[str, Any], now: float) -> list[Reply]:
     """The app's periodic jobs run once at ``now`` in a new app on the same files."""
     app = App(config, store=MemoryStore())
-    outbox = Outbox()
+    outbox = Console()
     app.attach(outbox)
     results = asyncio.run(app.run_jobs(now))
     assert results["weekly invitation"] == len(outbox.sent)

@@ -9,32 +9,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.messages import Reply
 from bot.ordering.chat.daily import recap_time
 from bot.storage.tinydb_store import TinyDBStore
 from tests import chat
-from tests.chat import ChatBot, Clock
+from tests.chat import ChatBot, Clock, Console
 from tests.coordinator.sample import fill
 
 WIB = ZoneInfo("Asia/Jakarta")
 EVENING = datetime(2025, 11, 27, 20, 5, tzinfo=WIB).timestamp()
 
 
-class Outbox:
-    name = "console"
-
-    def __init__(self) -> None:
-        self.sent: list[Reply] = []
-
-    async def send(self, reply: Reply) -> None:
-        self.sent.append(reply)
-
-
-def bot_at(moment: float, store=None, **config) -> tuple[ChatBot, Outbox]:
+def bot_at(moment: float, store=None, **config) -> tuple[ChatBot, Console]:
     bot = ChatBot(store=store, clock=Clock(moment),
                   config=chat.test_config(admins=["console:kantor-pasar"],
                                           escalation={"claim_minutes": 0}, **config))
-    outbox = Outbox()
+    outbox = Console()
     bot.app.attach(outbox)
     return bot, outbox
 

@@ -12,10 +12,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from bot.messages import Reply
 from bot.office.app import build_office
 from bot.storage.base import Store
-from tests.chat import ADDRESS, ChatBot
+from tests.chat import ADDRESS, ChatBot, Console
 
 LINK = re.compile(r"https?://\S+?(/office/masuk/[A-Za-z0-9_\-]+)")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -42,21 +41,6 @@ def open_store(kind: str, tmp_path: Path) -> Store:
 
         return store_for_contract(STATUSES.finished)
     return TinyDBStore(tmp_path / "data", finished=STATUSES.finished)
-
-
-class Console:
-    """The console channel's adapter: keeps what the app sends (``app.deliver``)."""
-
-    name = "console"
-
-    def __init__(self) -> None:
-        self.sent: list[Reply] = []
-
-    async def send(self, reply: Reply) -> None:
-        self.sent.append(reply)
-
-    def text(self, user: str) -> str:
-        return "\n".join(r.text for r in self.sent if r.to == f"console:{user}")
 
 
 class OfficeBot:
