@@ -163,3 +163,43 @@ def test_one_link_pressed_twice_at_once_signs_in_once(kind: str, tmp_path: Path)
         return sorted(a.status_code for a in answers)
 
     assert asyncio.run(race()) == [303, 410]
+
+
+def _race(workers: list[OfficeBot], store: object) -> list[int]:
+    """One link of Bu Ratna's pressed by a browser on each worker at the same moment."""
+    import threading
+
+    token = issue_link(store, f"console:{HEAD}", workers[0].chat.clock(), 10)
+    path = link_url("", token)
+    clients = [w.client() for w in workers for _ in range(2)]  # two browsers on each
+    forms = [{"csrf": csrf_of(c.get(path).text)} for c in clients]
+    start = threading.Barrier(len(clients))
+    codes: list[int] = []
+
+    def press(n: int) -> None:
+        start.wait()
+        codes.append(clients[n].post(path, data=forms[n], follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(codes)
+
+
+def test_one_link_pressed_at_once_on_two_postgresql_workers_signs_in_once(
+        pg_dsn: str) -> None:
+    """Two workers (two stores on one database) each get a press of the same link at the
+    same moment. Before: each read the link, then each deleted it: both signed in."""
+    from bot.ordering.domain.statuses import STATUSES
+    from bot.storage.postgres import PostgresStore
+
+    stores = [PostgresStore(pg_dsn, finished=STATUSES.finished, pool_size=2) for _ in range(2)]
+    try:
+        workers = [OfficeBot(store) for store in stores]
+        for _ in range(4):
+            assert _race(workers, stores[0]) == [303, 410, 410, 410]
+    finally:
+        for store in stores:
+            store.close()
