@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.office.display import given_name
 from bot.ordering.domain.markets import Market
 from bot.ordering.domain.order import Order
 from bot.ordering.domain.roles import Roles
@@ -19,7 +20,7 @@ from bot.ordering.domain.roles import Roles
 class Viewer:
     user: str
     role: str  # admin, head, coordinator (residents never get a session)
-    name: str
+    name: str  # as data/markets.yaml names them; "" for none (the page shows the role)
     markets: tuple[Market, ...]  # the markets whose orders they see
 
     @property
@@ -51,5 +52,4 @@ def viewer_of(roles: Roles, user: str) -> Viewer | None:
     config are read as they are now, so someone removed loses access at once)."""
     if not roles.is_staff(user):
         return None
-    return Viewer(user, roles.role(user), roles.display_name(user),
-                  roles.watched_markets(user))
+    return Viewer(user, roles.role(user), given_name(roles, user), roles.watched_markets(user))

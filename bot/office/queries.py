@@ -126,7 +126,7 @@ class Filters:
 @dataclass(slots=True)
 class Row:
     order: Line
-    time: str  # when it was ordered, HH.MM
+    time: str  # when it was ordered, HH:MM (the page writes it as its locale does)
     wait: str  # waiting to be claimed (new), else order -> claim, as words
     coordinator: str  # the name of whoever holds it
     total: str  # in Rupiah, or "—"
@@ -193,7 +193,7 @@ def today(found: Iterable[Line], viewer: Viewer, day: date, now: datetime,
         group = groups.get(order.status)
         if group is None:
             group = groups.setdefault(order.status, Group(order.status))
-        group.rows.append(Row(order, order.created_at[11:16].replace(":", "."), waits[whole],
+        group.rows.append(Row(order, order.created_at[11:16], waits[whole],
                               names.get(holder or "", "") or "—",
                               moneys[total] if total is not None else "—"))
     groups["new"].rows.sort(key=lambda r: r.order.created_at)  # the longest waiting first

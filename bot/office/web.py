@@ -16,13 +16,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
-from babel.dates import format_datetime
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.i18n import long_date, rupiah
-from bot.office import cookies
+from bot.office import cookies, display
 from bot.office.links import WebSession, cookie_secret, load_session
 from bot.office.permissions import Viewer, viewer_of
 from bot.office.settings import Settings
@@ -45,15 +44,6 @@ def chat_text(text: str) -> Markup:
     """A chat message on a page: escaped, its *bold* bold, its lines kept."""
     escaped = str(escape(text or ""))
     return Markup(_BOLD.sub(r"<strong>\1</strong>", escaped).replace("\n", "<br>"))
-
-
-def when(stamp: str | None, locale: Any) -> str:
-    """An ISO time as people read it (Babel): ``30 Nov 07.12``; what is not one, as it is."""
-    try:
-        moment = datetime.fromisoformat(stamp or "")
-    except ValueError:
-        return stamp or "—"
-    return format_datetime(moment, "d MMM HH.mm", tzinfo=moment.tzinfo, locale=locale)
 
 
 class Office:
@@ -84,6 +74,13 @@ class Office:
     @property
     def roles(self) -> Any:
         return self.app.services.roles
+
+    def name_of(self, lang: str) -> Callable[[str], str]:
+        """How the pages in ``lang`` name people: their given name, else their role's label
+        (never a raw user key: `display.person_name`)."""
+        i18n = self.app.i18n
+        return lambda user: display.person_name(self.roles, user,
+                                                lambda message_id: i18n.t(lang, message_id))
 
     # -- who asks -------------------------------------------------------------------------
     def secret(self) -> bytes:
@@ -132,7 +129,10 @@ class Office:
             "t": t, "lang": lang, "languages": i18n.languages, "base": base,
             "money": lambda amount: rupiah(amount or 0, locale),
             "long_date": lambda day: long_date(day, locale),
-            "when": lambda stamp: when(stamp, locale),
+            "when": lambda stamp: display.when(stamp, locale),
+            "clock": lambda hhmm: display.clock_time(hhmm, locale),
+            "phone": display.phone_link,
+            "name_of": self.name_of(lang),
             "query": lambda **kw: urlencode({k: v for k, v in kw.items() if v}),
             "static": f"{base}/static",
             "statuses": STATUSES.names,

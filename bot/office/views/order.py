@@ -3,6 +3,7 @@ coordinator or head the same actions as in chat (`bot.office.actions`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -38,16 +39,20 @@ class Step:
     note: str
 
 
-def _who(office: Office, order: Order, user: str) -> str:
+def _who(order: Order, user: str, name_of: Callable[[str], str]) -> str:
     if user == order.user:
-        return order.resident.name or office.app.i18n.t(None, "office.order_resident")
+        return order.resident.name or name_of(user)
     if not user or user == SYSTEM or ":" not in user:
         return user or "-"
-    return office.roles.display_name(user)
+    return name_of(user)
 
 
-def timeline(office: Office, order: Order) -> list[Step]:
-    return [Step(h.at, _who(office, order, h.by), h.from_, h.to, h.event, h.note)
+def timeline(order: Order, name_of: Callable[[str], str],
+             is_staff: Callable[[str], bool]) -> list[Step]:
+    """The order's history; a note that is someone's user key (an assignment's assignee)
+    is their name, as the actor is."""
+    return [Step(h.at, _who(order, h.by, name_of), h.from_, h.to, h.event,
+                 name_of(h.note) if h.note and is_staff(h.note) else h.note)
             for h in order.history]
 
 
@@ -76,19 +81,21 @@ def routes(office: Office) -> list[Route]:
         market = office.app.markets.get(order.market)
         thread = getattr(order, "thread", ())
         messages = sum(1 for m in thread if getattr(m, "by", "") == order.user)
-        coordinators = [(f"c{n}", office.roles.display_name(u), u)
-                        for n, u in enumerate(market.coordinators if market else (), 1)]
         lang = office.lang(request)
+        name_of = office.name_of(lang)
+        coordinators = [(f"c{n}", name_of(u), u)
+                        for n, u in enumerate(market.coordinators if market else (), 1)]
         return ctx.render(
             request, "order.html", status=status, order=order,
             market_name=views.market_name(office.app.markets, order.market),
-            timeline=timeline(office, order), messages=messages, thread=thread,
+            timeline=timeline(order, name_of, office.roles.is_staff), messages=messages,
+            thread=thread,
             actions=actions_for(office, ctx.viewer.user, order),
             coordinators=coordinators, outcome=outcome,
             items=[views.item_text(i) for i in order.items],
             address=views.address(order, lang, office.app.i18n),
-            holder=office.roles.display_name(order.coordinator) if order.coordinator else "",
-            labels=LABELS, event_labels=EVENT_LABELS, who=office.roles.display_name,
+            holder=name_of(order.coordinator) if order.coordinator else "",
+            labels=LABELS, event_labels=EVENT_LABELS,
         )
 
     @staff(office)

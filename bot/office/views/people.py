@@ -35,12 +35,13 @@ class MarketPeople:
 
 
 def routes(office: Office) -> list[Route]:
-    def person(user: str) -> Person:
-        return Person(user, office.roles.display_name(user),
-                      office.store.get_session(user) is not None)
-
     @staff(office)
     async def page(request: Request, ctx: Context) -> Response:
+        name_of = office.name_of(office.lang(request))
+
+        def person(user: str) -> Person:
+            return Person(user, name_of(user), office.store.get_session(user) is not None)
+
         found = [MarketPeople(m, tuple(person(u) for u in m.coordinators),
                               person(m.head) if m.head else None)
                  for m in ctx.viewer.markets]

@@ -42,6 +42,6 @@ def routes(office: Office) -> list[Route]:
         lang = office.lang(request)
         picture = await run_in_threadpool(recap.svg, figures.report, lang, office.app.i18n)
         return ctx.render(request, "recap.html", recap=figures, first=first, last=last,
-                          market=market, chart=picture, name_of=office.roles.display_name)
+                          market=market, chart=picture)
 
     return [Route("/recap", page, methods=["GET"])]

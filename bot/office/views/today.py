@@ -38,7 +38,7 @@ def routes(office: Office) -> list[Route]:
                                        filters.market)
         lang = office.lang(request)
         i18n = office.app.i18n
-        view = queries.today(found, ctx.viewer, day, now, filters, office.roles.display_name,
+        view = queries.today(found, ctx.viewer, day, now, filters, office.name_of(lang),
                              lambda amount: money(amount, lang, i18n),
                              lambda minutes: duration(minutes, lang, i18n))
         return {"today": view, "filters": filters, "refresh": REFRESH_SECONDS,
