@@ -281,6 +281,8 @@ def fire_resident(ctx: Context) -> None:
     key = timer.name.removeprefix("remind:")
     record = ctx.store.get_session(key)
     decision = resident_decision(_policy(ctx.services), key, record, timer.payload, ctx.now)
+    if decision.action != "drop" and ctx.services.roles.is_staff(key):
+        decision = Decision("drop", why="staff now")  # made a coordinator since: not theirs
     if decision.action == "move":
         ctx.set_timer(timer.name, timer.kind, decision.due, dict(timer.payload))
     elif decision.action == "drop":
