@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -241,6 +241,33 @@ class OrderRepository(Durable):
         ``since``/``until`` compare with ``created_at`` (ISO 8601 strings; ``until`` is
         exclusive). ``user`` matches ``order["user"]`` (a conversation key).
         """
+
+    def query_order_fields(
+        self,
+        fields: Sequence[str],
+        *,
+        market: str | None = None,
+        status: str | Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Read only, for pages listing many orders (the web office's Today): for each order
+        `query_orders` gives (in its order), the values at ``fields``, dotted paths into the
+        record (``"resident.name"``), None where a path leads nowhere. A backend may read
+        only those (PostgreSQL then sends no whole records: 2,000 of them cost ~45 ms)."""
+        found = self.query_orders(market=market, status=status, since=since, until=until)
+        paths = [field.split(".") for field in fields]
+        return [tuple(value_at(record, path) for path in paths) for record in found]
+
+
+def value_at(record: Record, path: Sequence[str]) -> Any:
+    """The value at ``path`` (keys, outermost first) in ``record``; None if there is none."""
+    value: Any = record
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
 
 
 class Store(SessionStore, OrderRepository):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Self
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any, Self
 
 import psycopg
 
@@ -181,6 +181,19 @@ class PostgresStore(Store):
         with self.db.conn() as conn:
             return orders.query(conn, market=market, statuses=status_set(status), since=since,
                                 until=until, referral=referral, user=user)
+
+    def query_order_fields(
+        self,
+        fields: Sequence[str],
+        *,
+        market: str | None = None,
+        status: str | Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        with self.db.conn() as conn:
+            return orders.query_fields(conn, fields, market=market, statuses=status_set(status),
+                                       since=since, until=until)
 
     # -- the outbox -----------------------------------------------------------------------
     # a row's owner is tagged with the worker's presence number (outbox.tagged): a dead
