@@ -250,8 +250,8 @@ class Sender:
             return
         error = await self._attempt(item.reply)
         if error is None:  # marked at once, before any other await: a kill between the
-            # platform's accept and this mark (a few microseconds) is the one window in
-            # which a reply can go out twice (README, "Several workers")
+            # platform's accept and this mark (its answer on the way back) is the one
+            # window in which a reply can go out twice (README, "Several workers")
             self.store.mark_sent([item.id])
             self.stats["sent"] += 1
             return

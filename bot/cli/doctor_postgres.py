@@ -65,11 +65,12 @@ def check_postgres(storage: dict[str, Any], report: Any) -> None:
         left = conn.execute(
             "SELECT count(*) FROM inbox WHERE NOT EXISTS (SELECT 1 FROM pg_locks l WHERE "
             "l.locktype = 'advisory' AND l.granted AND l.classid::bigint = %s AND "
-            "l.objid::bigint = inbox.owner AND l.objsubid = 2)",
+            "l.objid::bigint = inbox.owner AND l.objsubid = 2 AND l.database = (SELECT oid "
+            "FROM pg_database WHERE datname = current_database()))",
             (_presence(),)).fetchone()
         if left and left[0]:
             report.note(f"{left[0]} webhook deliver(ies) left by a worker that stopped: the "
-                        "next worker to start handles them.")
+                        "running workers take them over within seconds (none runs now?).")
 
 
 def _presence() -> int:

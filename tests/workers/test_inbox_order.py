@@ -119,3 +119,21 @@ async def test_a_killed_workers_answered_message_is_taken_over_and_handled_befor
         assert store.seen_message("whatsapp", message_id(greeting))
         with store.db.conn() as conn:  # taken over and done: nothing left behind
             assert conn.execute("SELECT count(*) FROM inbox").fetchone() == (0,)
+
+
+async def test_a_live_worker_of_another_database_on_the_server_does_not_hold_deliveries(
+        pg_server: Any) -> None:
+    """Owner numbers start at 1 in every database, and pg_locks shows the whole server's
+    locks: a worker alive on another database must not pass for this one's dead owner."""
+    elsewhere = PostgresStore(pg_server.create_database(), pool_size=1)
+    dsn = pg_server.create_database()
+    try:
+        elsewhere.inbox("whatsapp")  # alive there, presence owner 1
+        with PostgresStore(dsn, pool_size=1) as dead:  # owner 1 here, then gone
+            inbox = dead.inbox("whatsapp")
+            inbox.add(b'{"left": 1}', ["whatsapp:6281300000003"])
+            await inbox.sync()
+        with PostgresStore(dsn, pool_size=1) as live:
+            assert [d.body for d in live.inbox("whatsapp").pending()] == [b'{"left": 1}']
+    finally:
+        elsewhere.close()

@@ -44,11 +44,13 @@ log = logging.getLogger(__name__)
 
 PRESENCE = 0x70617372  # classid of the presence locks (pg_advisory_lock(PRESENCE, owner))
 
-# the owners whose presence lock is held now (alive), read once per statement
+# the owners whose presence lock is held now (alive), read once per statement; pg_locks
+# shows every database of the server, where owner numbers repeat: this one's only
 LIVE = """
 live AS (SELECT l.objid::bigint AS owner FROM pg_locks l
           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-            AND l.classid::bigint = %(cls)s)
+            AND l.classid::bigint = %(cls)s
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
 """
 
 
