@@ -51,6 +51,7 @@ from tests.pg import PgServer, bin_dir  # noqa: E402
 CASES = {"tinydb": ("tinydb", 1), "pg1": ("postgres", 1), "pg2": ("postgres", 2),
          "pg4": ("postgres", 4)}
 PG_MS: dict[str, float] = {}  # case -> the PostgreSQL server's CPU ms per message
+STATEMENTS: dict[str, float] = {}  # case -> SQL statements the server ran per message
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -209,6 +210,47 @@ def pg_cpu_seconds(server: PgServer | None) -> float:
     return tree_cpu_seconds(pid) + ended
 
 
+def count_statements(server: PgServer) -> None:
+    """Load pg_stat_statements (a restart of the server) so `statements` can count every
+    statement run, BEGIN and COMMIT included (``track_utility``), pipelined ones too."""
+    with server.admin() as conn:
+        conn.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+    server._run("pg_ctl", "-D", str(server.data), "-l", str(server.log), "-w", "-t", "60",
+                "restart")
+    with server.admin() as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+
+def statements(server: PgServer | None, dsn: str) -> tuple[int, int]:
+    """(statements run on ``dsn``'s database so far, message ids recorded there): the
+    statements per message of a case are the ratio of their changes over the run."""
+    if server is None or not dsn:
+        return 0, 0
+    import psycopg
+
+    name = dsn.rsplit("dbname=", 1)[1]
+    with server.admin() as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = "
+            "(SELECT oid FROM pg_database WHERE datname = %s)", (name,)).fetchone()
+    with psycopg.connect(dsn) as conn:
+        handled = conn.execute("SELECT count(*) FROM messages").fetchone()
+    return int(row[0] if row else 0), int(handled[0] if handled else 0)
+
+
+def show_statements(server: PgServer, dsn: str, handled: int, top: int = 25) -> None:
+    """The statements run on ``dsn``'s database so far, most called first, per message."""
+    name = dsn.rsplit("dbname=", 1)[1]
+    with server.admin() as conn:
+        rows = conn.execute(
+            "SELECT calls, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = %s) "
+            "ORDER BY calls DESC LIMIT %s", (name, top)).fetchall()
+    print(f"  statements per message ({handled} messages):")
+    for calls, query in rows:
+        print(f"    {calls / max(handled, 1):6.2f}  {query[:110]}")
+
+
 async def profile(pids: list[int], seconds: float, folder: Path) -> list[Path]:
     """py-spy (collapsed stacks, waiting included) of ``pids`` for ``seconds``."""
     outs, procs = [], []
@@ -250,7 +292,8 @@ def show_profile(outs: list[Path], top: int = 22) -> None:
 
 
 async def run_case(name: str, server: PgServer | None, residents: int, concurrent: int,
-                   folder: Path, driver: str, spy: bool = False) -> e2e.Run:
+                   folder: Path, driver: str, spy: bool = False,
+                   show_sql: bool = False) -> e2e.Run:
     backend, workers = CASES[name]
     dsn = server.create_database() if server is not None and backend == "postgres" else ""
     traffic = e2e.Traffic()
@@ -278,12 +321,18 @@ async def run_case(name: str, server: PgServer | None, residents: int, concurren
             spying = (asyncio.create_task(profile(pids, e2e.WARMUP + e2e.WINDOW, folder))
                       if spy else None)
             pg_before = pg_cpu_seconds(server if backend == "postgres" else None)
+            counted = statements(server, dsn)
             run = await asyncio.wait_for(
                 e2e.drive(lambda n: e2e.WhatsAppResident(client, traffic, n), traffic,
                           process.pid, name, residents, concurrent),
                 e2e.WARMUP + e2e.WINDOW + 30)
             pg_used = pg_cpu_seconds(server if backend == "postgres" else None) - pg_before
             PG_MS[name] = pg_used / max(len(traffic.latencies), 1) * 1e3
+            ran, handled = (b - a for a, b in zip(counted, statements(server, dsn),
+                                                  strict=True))
+            STATEMENTS[name] = ran / max(handled, 1)
+            if show_sql and server is not None and dsn:
+                show_statements(server, dsn, statements(server, dsn)[1])
             if spying is not None:
                 show_profile(await spying)
             return run
@@ -304,7 +353,7 @@ def row(run: e2e.Run) -> str:
     return (f"{run.bot:<8} {run.messages:>6} {run.messages_per_s:>8.1f} "
             f"{run.percentile(0.5):>7.0f} {run.percentile(0.99):>7.0f} {run.cpu_ms:>7.2f} "
             f"{run.cpu / run.seconds:>6.2f} {PG_MS.get(run.bot, 0.0):>6.2f} "
-            f"{run.driver_cpu:>6.2f}")
+            f"{run.driver_cpu:>6.2f} {STATEMENTS.get(run.bot, 0.0):>6.1f}")
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -319,17 +368,19 @@ async def main_async(args: argparse.Namespace) -> int:
         server = PgServer(binaries)
         if args.fsync == "on":
             durable(server)
+        count_statements(server)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
           f"{args.residents} residents, {args.concurrent} at once, {e2e.WARMUP:g} s warm-up, "
           f"{e2e.WINDOW:g} s measured; driver: {args.driver}; PostgreSQL fsync {args.fsync}")
     print(f"{'case':<8} {'msgs':>6} {'msg/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7} "
-          f"{'cores':>6} {'pg ms':>6} {'driver':>6}")
+          f"{'cores':>6} {'pg ms':>6} {'driver':>6} {'SQL/msg':>7}")
     runs: dict[str, e2e.Run] = {}
     try:
         for name in names:
             with tempfile.TemporaryDirectory(prefix=f"bench-workers-{name}-") as tmp:
                 runs[name] = await run_case(name, server, args.residents, args.concurrent,
-                                            Path(tmp), args.driver, name in args.profile)
+                                            Path(tmp), args.driver, name in args.profile,
+                                            args.show_sql)
             print(row(runs[name]), flush=True)
     finally:
         if server is not None:
@@ -353,6 +404,8 @@ def main() -> None:
     parser.add_argument("--driver", choices=("fast", "e2e"), default="fast")
     parser.add_argument("--profile", default="", help="cases to profile with py-spy "
                         "(pg1,pg2): where the workers' time goes, waiting included")
+    parser.add_argument("--show-sql", action="store_true",
+                        help="print each PostgreSQL case's statements per message")
     parser.add_argument("--fsync", choices=("on", "off"), default="on",
                         help="PostgreSQL's fsync (off: the commits cost no disk wait)")
     parser.add_argument("--nice", type=int, default=0,

@@ -23,6 +23,15 @@ A session lock (not a transaction one) because a unit may commit more than once 
 
 Statements inside a unit run on the event loop's thread: ``lock_timeout`` (2 s) keeps one
 that meets a row another task of the same loop holds from stopping the loop for good.
+
+Round trips (each one a wait of the event loop): pooled connections are in autocommit
+mode for psycopg, and a unit runs its transaction itself, as SQL text: the ``BEGIN`` goes
+with the unit's first statement, the deferred writes go with the next statement that
+needs an answer (bound client side, `UnitConn`, sent as one simple query) or with the
+``COMMIT``, and leaving rolls back and releases the locks in one more. psycopg's own
+``BEGIN`` and pipelines would cost a round trip each for the ``BEGIN`` and for the
+pipeline's end. The unit also keeps the sessions it read or wrote (`Unit.sessions`, as
+JSON text): read once per unit, its own writes seen; a new unit reads them again.
 """
 
 from __future__ import annotations
@@ -67,6 +76,14 @@ class Unit:
     # statement that needs an answer, or with the commit, in one pipeline (one round trip)
     deferred: list[tuple[str, Any]] = field(default_factory=list)
     task: asyncio.Task[Any] | None = None  # the task the unit belongs to
+    # sessions this unit read or wrote: key -> JSON text (None: there is none); it holds
+    # its key's lock, so nothing else writes them meanwhile; gone with the unit
+    sessions: dict[str, str | None] = field(default_factory=dict)
+    # message ids this unit checked or marked: a message is only ever handled in its
+    # conversation's unit, so no one else marks it meanwhile
+    seen: dict[tuple[str, str], bool] = field(default_factory=dict)
+    key: str = ""  # the key the unit was opened on (its lock)
+    quoting: psycopg.ClientCursor[Any] | None = None  # binds statements client side
 
 
 class Executes(Protocol):
@@ -86,31 +103,67 @@ class Deferred:
         self.unit.deferred.append((query, params))
 
 
-def _send(conn: psycopg.Connection, deferred: list[tuple[str, Any]]) -> None:
-    """Queue the deferred statements on ``conn`` (call inside its pipeline)."""
-    for query, params in deferred:
-        conn.execute(query, params)  # type: ignore[arg-type]
-    deferred.clear()
+def _text(unit: Unit, statements: list[tuple[str, Any]]) -> list[str]:
+    """``statements`` as SQL text, parameters bound client side (one simple query)."""
+    if unit.quoting is None:
+        unit.quoting = psycopg.ClientCursor(unit.conn)
+    return [query if params is None else unit.quoting.mogrify(query, params)
+            for query, params in statements]
+
+
+def _run_text(conn: psycopg.Connection, parts: list[str],
+              last: int = 1) -> psycopg.Cursor[Any]:
+    """Run ``parts`` in one round trip (a ``BEGIN`` first if no transaction is open);
+    the cursor is left on the result of the ``last``-th statement from the end."""
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        parts = ["BEGIN", *parts]
+    cursor = conn.cursor()
+    cursor.execute(";\n".join(parts))  # type: ignore[arg-type]  (no parameters: simple)
+    for _ in range(len(parts) - last):
+        cursor.nextset()
+    return cursor
+
+
+class UnitConn:
+    """What a store method is given inside a unit: ``execute`` sends the unit's deferred
+    writes, a ``BEGIN`` when needed and the statement in one round trip."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def execute(self, query: str, params: Any = None) -> psycopg.Cursor[Any]:
+        unit = self.unit
+        statements = [*unit.deferred, (query, params)]
+        unit.deferred.clear()
+        return _run_text(unit.conn, _text(unit, statements))
+
+    def fetch_each(self, statements: list[tuple[str, Any]]) -> list[list[Any]]:
+        """Each statement's rows, all sent in one round trip (with the deferred ones)."""
+        unit = self.unit
+        parts = _text(unit, [*unit.deferred, *statements])
+        unit.deferred.clear()
+        cursor = _run_text(unit.conn, parts, last=len(statements))
+        found = [cursor.fetchall()]
+        while cursor.nextset():
+            found.append(cursor.fetchall())
+        return found
 
 
 _current: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("pg_unit", default=None)
 
 
 def _configure(conn: psycopg.Connection) -> None:
+    conn.autocommit = True  # units open and end their transactions themselves
     conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-    conn.commit()
 
 
-def _reset(conn: psycopg.Connection) -> None:
-    """(the pool calls it as a connection comes back) No transaction, no lock left: what
-    was not committed is rolled back, then the locks go, outside any transaction."""
+def _release(conn: psycopg.Connection) -> None:
+    """No transaction, no lock left, in one round trip: what was not committed is rolled
+    back, then the locks go, outside any transaction."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        conn.rollback()
-    conn.autocommit = True  # a client-side switch: no round trip
-    try:
+        conn.execute("ROLLBACK; SELECT pg_advisory_unlock_all()")
+    else:
         conn.execute("SELECT pg_advisory_unlock_all()")
-    finally:
-        conn.autocommit = False
 
 
 def keepalives(dsn: str) -> dict[str, Any]:
@@ -131,7 +184,7 @@ class Connections:
         # opened at the first unit (a CLI command needs only the direct connection)
         self.pool = ConnectionPool(
             dsn, min_size=self.pool_size, max_size=self.pool_size, open=False, kwargs=extra,
-            configure=_configure, reset=_reset, name="pasar-daring", timeout=30)
+            configure=_configure, reset=self._reset, name="pasar-daring", timeout=30)
         self._pool_open = False
         self._pool_lock = threading.Lock()
         self._direct: psycopg.Connection | None = None
@@ -140,6 +193,9 @@ class Connections:
         self.executor = ThreadPoolExecutor(self.pool_size + 2, thread_name_prefix="pg")
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._slots = weakref.WeakKeyDictionary()
+        # connections `_leave` left clean (the pool resets them later, in a thread of its
+        # own: `_reset` has nothing to do for them)
+        self._released: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
         self.closed = False
 
     # -- outside a unit -----------------------------------------------------------------
@@ -179,12 +235,7 @@ class Connections:
             if unit is not None:
                 if write:
                     unit.dirty = True
-                if unit.deferred:  # sent with this call's statements: one round trip
-                    with unit.conn.pipeline():
-                        _send(unit.conn, unit.deferred)
-                        yield unit.conn
-                else:
-                    yield unit.conn
+                yield UnitConn(unit)  # type: ignore[misc]  (what the methods call: execute)
                 return
             with self._direct_lock:
                 conn = self._direct_conn()
@@ -239,7 +290,7 @@ class Connections:
             await self._run(self._open_pool)
         async with self._semaphore():
             conn = await self._enter(number)
-            unit = Unit(self, conn, [number], task=asyncio.current_task())
+            unit = Unit(self, conn, [number], task=asyncio.current_task(), key=key)
             token = _current.set(unit)
             try:
                 yield
@@ -259,7 +310,7 @@ class Connections:
                 self.pool.close()
                 self.pool = ConnectionPool(
                     self.dsn, min_size=self.pool_size, max_size=self.pool_size, open=False,
-                    kwargs=self._connect_kwargs, configure=_configure, reset=_reset,
+                    kwargs=self._connect_kwargs, configure=_configure, reset=self._reset,
                     name="pasar-daring", timeout=30)
                 raise StoreError(f"cannot connect to PostgreSQL: {_reason(exc)}") from exc
             self._pool_open = True
@@ -335,26 +386,41 @@ class Connections:
     @staticmethod
     def _lock(conn: psycopg.Connection, number: int) -> None:
         """(thread) Take the session lock ``number`` on ``conn``: at once if free, else wait
-        for it (without the lock timeout) in the transaction that then goes on."""
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (number,)).fetchone()
+        for it without the lock timeout (in a unit's open transaction: only for it)."""
+        number = int(number)
+        row = conn.execute(f"SELECT pg_try_advisory_lock({number})").fetchone()
         if row is not None and row[0]:
             return
-        conn.execute("SELECT set_config('lock_timeout', '0', true)")
-        conn.execute("SELECT pg_advisory_lock(%s)", (number,))
-        conn.execute("SELECT set_config('lock_timeout', %s, true)", (LOCK_TIMEOUT,))
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute(f"SELECT set_config('lock_timeout', '0', true); "
+                         f"SELECT pg_advisory_lock({number}); "
+                         f"SELECT set_config('lock_timeout', '{LOCK_TIMEOUT}', true)")
+            return
+        try:
+            conn.execute(f"SET lock_timeout = 0; SELECT pg_advisory_lock({number})")
+        finally:  # after a cancelled wait too (the connection goes back to the pool)
+            with contextlib.suppress(psycopg.Error):
+                conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
     def _leave(self, conn: psycopg.Connection) -> None:
-        """(thread) Put it back: the pool's reset (`_reset`) rolls back what was not
-        committed and releases the locks; a connection it cannot reset is closed (the
-        server then drops its locks) and replaced."""
-        if conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
-                                            psycopg.pq.TransactionStatus.INERROR):
-            try:
-                conn.rollback()  # here, not by the pool (which logs a warning for it)
-            except psycopg.Error:
-                with contextlib.suppress(psycopg.Error):
-                    conn.close()
+        """(thread) Put it back with no transaction and no lock (`_release`, one round
+        trip); a connection that cannot be is closed (the server then drops its locks)
+        and replaced by the pool."""
+        try:
+            _release(conn)
+            self._released.add(conn)
+        except psycopg.Error:
+            with contextlib.suppress(psycopg.Error):
+                conn.close()
         self.pool.putconn(conn)
+
+    def _reset(self, conn: psycopg.Connection) -> None:
+        """(the pool calls it as a connection comes back) `_release`, unless `_leave` just
+        did."""
+        if conn in self._released:
+            self._released.discard(conn)
+            return
+        _release(conn)
 
     async def commit(self) -> None:
         """Commit the bound unit's transaction (nothing to do outside a unit)."""
@@ -364,17 +430,25 @@ class Connections:
         if not unit.dirty:
             return
         unit.dirty = False
-        await self._run(self._commit, unit.conn, unit.deferred)
+        parts = _text(unit, unit.deferred)
+        unit.deferred.clear()
+        await self._run(self._commit, unit.conn, parts)
 
     @staticmethod
-    def _commit(conn: psycopg.Connection, deferred: list[tuple[str, Any]]) -> None:
-        """(thread) The deferred statements and the commit, in one round trip."""
-        if not deferred:
-            conn.commit()
+    def _commit(conn: psycopg.Connection, parts: list[str]) -> None:
+        """(thread) The deferred statements and the commit, in one round trip. A
+        transaction a failed statement aborted is not committed (the server would
+        answer COMMIT with a rollback, silently): an error."""
+        status = conn.info.transaction_status
+        if status == psycopg.pq.TransactionStatus.INERROR:
+            raise psycopg.errors.InFailedSqlTransaction(
+                "a statement of the unit failed: its transaction was rolled back")
+        if status == psycopg.pq.TransactionStatus.IDLE and not parts:
             return
-        with conn.pipeline():
-            _send(conn, deferred)
-            conn.commit()
+        done = _run_text(conn, [*parts, "COMMIT"])
+        if done.statusmessage != "COMMIT":
+            raise psycopg.errors.InFailedSqlTransaction(
+                f"the unit's transaction ended with {done.statusmessage}, not COMMIT")
 
     def close(self) -> None:
         if self.closed:

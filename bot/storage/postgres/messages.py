@@ -6,10 +6,11 @@ import psycopg
 
 from bot.storage.postgres.connection import Executes
 
+SEEN = "SELECT 1 FROM messages WHERE channel = %s AND message_id = %s"
+
 
 def seen(conn: psycopg.Connection, channel: str, message_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM messages WHERE channel = %s AND message_id = %s",
-                        (channel, message_id)).fetchone() is not None
+    return conn.execute(SEEN, (channel, message_id)).fetchone() is not None
 
 
 def mark(conn: Executes, channel: str, message_id: str, at: float) -> None:

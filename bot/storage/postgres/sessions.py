@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import psycopg
 
@@ -17,7 +18,30 @@ def get(conn: psycopg.Connection, key: str) -> Record | None:
     return row[0]
 
 
-def put(conn: Executes, key: str, session: Record) -> None:
+GET_TEXT = "SELECT data::text FROM sessions WHERE key = %s"
+
+
+def get_text(conn: psycopg.Connection, key: str) -> str | None:
+    """The session as JSON text (a unit keeps it so: `decode` gives each reader a copy)."""
+    return text_of(conn.execute(GET_TEXT, (key,)).fetchall())
+
+
+def text_of(rows: list[Any]) -> str | None:
+    """`GET_TEXT`'s answer."""
+    return str(rows[0][0]) if rows else None
+
+
+def decode(text: str | None) -> Record | None:
+    data = None if text is None else json.loads(text)
+    return data if isinstance(data, dict) else None
+
+
+def encode(session: Record) -> str:
+    return json.dumps(session, separators=(",", ":"))
+
+
+def put(conn: Executes, key: str, session: Record, text: str | None = None) -> None:
+    """``text``: the session's JSON (`encode`) if the caller has it already."""
     updated = session.get("updated_at", 0)
     if not isinstance(updated, int | float) or isinstance(updated, bool):
         updated = 0
@@ -26,7 +50,7 @@ def put(conn: Executes, key: str, session: Record) -> None:
         "INSERT INTO sessions (key, data, updated_at) VALUES (%s, %s::jsonb, %s) "
         "ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, "
         "updated_at = EXCLUDED.updated_at, version = sessions.version + 1",
-        (key, json.dumps(session), float(updated)))
+        (key, encode(session) if text is None else text, float(updated)))
 
 
 def scan(conn: psycopg.Connection, since: float) -> list[tuple[str, Record]]:

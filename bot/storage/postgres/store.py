@@ -3,6 +3,7 @@ every worker (see connection.py for units of work and the connections)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import threading
@@ -16,6 +17,7 @@ from bot.storage.inbox import Inbox
 from bot.storage.postgres import messages, orders, outbox, schema, sequences, sessions, timers
 from bot.storage.postgres.connection import Connections
 from bot.storage.postgres.inbox import PgInbox, Presence
+from bot.storage.postgres.marks import Marks
 from bot.storage.query import status_set
 
 
@@ -35,6 +37,7 @@ class PostgresStore(Store):
                              "PostgreSQL database, like postgresql://bot:secret@localhost/pasar")
         self.finished = frozenset(finished)
         self.db = Connections(dsn, pool_size)
+        self._marks = Marks(dsn)  # sent marks outside units, written by a thread
         self._inboxes: dict[str, PgInbox] = {}
         self._inbox_lock = threading.RLock()
         self._presence: Presence | None = None
@@ -60,13 +63,21 @@ class PostgresStore(Store):
 
     async def flush(self) -> None:
         """Inside a unit: commit it (StoreError if that fails). Outside: every call was
-        committed as it ran."""
+        committed as it ran (the sent marks: once written)."""
+        if self.db.bound() is None:
+            if self._marks.busy():
+                await asyncio.to_thread(self._marks.settle)
+            return
         await self.db.commit()
 
     def flush_sync(self) -> None:
-        """For the CLI: calls outside a unit are committed as they run."""
+        """For the CLI: calls outside a unit are committed as they run (the sent marks:
+        once written)."""
+        self._marks.settle()
 
     def close(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._marks.close()
         with self._inbox_lock:
             for inbox in self._inboxes.values():
                 inbox.close()
@@ -98,6 +109,7 @@ class PostgresStore(Store):
 
     def problems(self) -> list[str]:
         found = []
+        self._marks.settle()
         try:
             with self.db.conn() as conn:
                 missing = schema.pending(conn)
@@ -115,19 +127,34 @@ class PostgresStore(Store):
         return found
 
     # -- sessions -------------------------------------------------------------------------
+    # inside a unit a session is read once: the unit keeps what it read or wrote (as JSON
+    # text, `Unit.sessions`) until it ends; each reader gets a copy of its own
     def get_session(self, key: str) -> Record | None:
-        with self.db.conn() as conn:
-            return sessions.get(conn, key)
+        unit = self.db.bound()
+        if unit is None:
+            with self.db.conn() as conn:
+                return sessions.get(conn, key)
+        if key not in unit.sessions:
+            with self.db.conn() as conn:
+                unit.sessions[key] = sessions.get_text(conn, key)
+        return sessions.decode(unit.sessions[key])
 
     def put_session(self, key: str, session: Record) -> None:
         if not isinstance(session, dict):
             raise TypeError(f"a session is a dict, not {type(session).__name__}")
+        text = sessions.encode(session)
         with self.db.writer() as conn:
-            sessions.put(conn, key, session)
+            sessions.put(conn, key, session, text)
+        unit = self.db.bound()
+        if unit is not None:
+            unit.sessions[key] = text
 
     def delete_session(self, key: str) -> None:
         with self.db.writer() as conn:
             sessions.delete(conn, key)
+        unit = self.db.bound()
+        if unit is not None:
+            unit.sessions[key] = None
 
     def scan_sessions(self, since: float) -> Iterator[tuple[str, Record]]:
         """Read only, for reports (the office's funnel): sessions updated since ``since``."""
@@ -135,19 +162,46 @@ class PostgresStore(Store):
             return iter(sessions.scan(conn, since))
 
     def expire_sessions(self, older_than: float) -> int:
+        unit = self.db.bound()
+        if unit is not None:
+            unit.sessions.clear()  # read again: some may be gone
         with self.db.conn(write=True) as conn:
             return sessions.expire(conn, older_than)
 
     # -- processed message ids --------------------------------------------------------------
+    # inside a unit an id is checked once (the unit keeps the answer, and its own marks);
+    # the first check also reads the unit's own session, in the same round trip: the
+    # message's conversation reads it next
     def seen_message(self, channel: str, message_id: str) -> bool:
+        unit = self.db.bound()
+        if unit is None:
+            with self.db.conn() as conn:
+                return messages.seen(conn, channel, message_id)
+        found = unit.seen.get((channel, message_id))
+        if found is not None:
+            return found
         with self.db.conn() as conn:
-            return messages.seen(conn, channel, message_id)
+            if unit.key in unit.sessions:
+                found = messages.seen(conn, channel, message_id)
+            else:
+                rows, session = conn.fetch_each(  # type: ignore[attr-defined]
+                    [(messages.SEEN, (channel, message_id)), (sessions.GET_TEXT, (unit.key,))])
+                found = bool(rows)
+                unit.sessions[unit.key] = sessions.text_of(session)
+        unit.seen[(channel, message_id)] = found
+        return found
 
     def mark_message(self, channel: str, message_id: str, at: float) -> None:
         with self.db.writer() as conn:
             messages.mark(conn, channel, message_id, at)
+        unit = self.db.bound()
+        if unit is not None:
+            unit.seen[(channel, message_id)] = True
 
     def expire_messages(self, older_than: float) -> int:
+        unit = self.db.bound()
+        if unit is not None:
+            unit.seen.clear()
         with self.db.conn(write=True) as conn:
             return messages.expire(conn, older_than)
 
@@ -206,13 +260,19 @@ class PostgresStore(Store):
     def claim_queued(self, *, owner: str, now: float, lease_until: float,
                      limit: int = 100) -> list[Queued]:
         me = self._present().owner
+        self._marks.settle()  # this worker's own marks are read back
         with self.db.conn(write=True) as conn:
             return outbox.claim(conn, outbox.tagged(me, owner), now, lease_until, limit,
                                 me=me)
 
     def mark_sent(self, ids: Iterable[int]) -> None:
-        with self.db.writer() as conn:
-            outbox.mark_sent(conn, ids)
+        """Inside a unit: with its other writes. Outside: handed to `Marks` (written by
+        its thread at once, without the event loop waiting for it)."""
+        if self.db.bound() is not None or self.db.closed:
+            with self.db.writer() as conn:
+                outbox.mark_sent(conn, ids)
+            return
+        self._marks.add(ids)
 
     def retry_queued(self, item_id: int, *, at: float, error: str) -> None:
         with self.db.writer() as conn:
@@ -223,6 +283,7 @@ class PostgresStore(Store):
             outbox.release(conn, ids, at)
 
     def outbox_waiting(self) -> tuple[int, float | None]:
+        self._marks.settle()
         with self.db.conn() as conn:
             return outbox.waiting(conn)
 
@@ -253,6 +314,7 @@ class PostgresStore(Store):
 
     # -- for `db copy`, `doctor` --------------------------------------------------------------
     def counts(self) -> dict[str, int]:
+        self._marks.settle()
         with self.db.conn() as conn:
             return {"sessions": sessions.count(conn), "orders": orders.count(conn),
                     "sequences": len(sequences.all_(conn)),
