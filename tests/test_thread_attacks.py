@@ -134,3 +134,36 @@ def test_the_bots_own_words_are_never_relayed_as_a_reply() -> None:
         assert bot.state() == "main.menu", word
     assert [m.text for m in thread_of(bot, code)] == [
         "bu, ayamnya yang kecil ya", "cabe rawit habis, ganti cabe merah?"]
+
+
+def test_a_telegram_photo_to_a_coordinator_on_another_messenger_goes_as_words() -> None:
+    """A picture is a reference of its own messenger (a Telegram file_id means nothing to
+    WhatsApp): the other side gets the caption and a note, never the foreign reference."""
+    import asyncio
+    import itertools
+
+    from bot.messages import Incoming, Photo
+    from tests.chat import ADDRESS
+
+    bot = ChatBot()
+    bot.say("halo", KOORD)  # the coordinator chats on another channel (console)
+    ids = itertools.count()
+
+    def on_telegram(text: str | None = None, **fields: object) -> None:
+        bot.replies = asyncio.run(bot.app.engine.handle(Incoming(
+            channel="telegram", user="777", text=text, message_id=f"tg{next(ids)}",
+            **fields)))  # type: ignore[arg-type]
+
+    for line in ("halo", "1", "kranji baru", "telur 1 kg", "selesai", ADDRESS, "Bu Ani",
+                 "0812-3456-7890", "ya"):
+        on_telegram(line)
+    code = bot.store.query_orders(user="telegram:777")[-1]["code"]
+    bot.push(KOORD, choice=f"claim:{code}")
+    on_telegram(f"tanya {code}")
+    on_telegram(unsupported="photo", media="AgACAgIAAxkBAAIBtelegramfileid", caption="yg ini")
+    got = bot.to(KOORD)
+    assert got and not any(isinstance(r, Photo) for r in got)
+    text = "\n".join(r.text for r in got)
+    assert "yg ini" in text and "foto" in text and "AgACAgIAAxkBAAIB" not in text
+    assert "0812" not in text and "777" not in text
+    assert [m.photo for m in thread_of(bot, code)] == ["AgACAgIAAxkBAAIBtelegramfileid"]

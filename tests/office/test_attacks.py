@@ -203,3 +203,16 @@ def test_one_link_pressed_at_once_on_two_postgresql_workers_signs_in_once(
     finally:
         for store in stores:
             store.close()
+
+
+def test_markup_a_resident_wrote_in_chat_is_text_on_the_order_page(office: OfficeBot) -> None:
+    code = office.mine  # type: ignore[attr-defined]
+    chat = office.chat
+    chat.push(KOORD, choice=f"claim:{code}")
+    chat.say("menu", "warga-k")
+    chat.say(f"tanya {code}", "warga-k")
+    chat.say('<img src=x onerror=alert(1)> *besar* <script>alert(2)</script>', "warga-k")
+    chat.say("selesai", "warga-k")
+    page = office.signed_in(HEAD).get(f"/office/order/{code}").text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page, chat.text("warga-k")
+    assert "<img src=x" not in page and "<script>alert" not in page
