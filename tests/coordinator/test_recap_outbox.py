@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.storage.tinydb_store import TinyDBStore
 from tests import chat
-from tests.chat import ChatBot, Clock
+from tests.chat import ChatBot, Clock, Console
 from tests.coordinator.sample import fill
-from tests.coordinator.test_daily import EVENING, Outbox
+from tests.coordinator.test_daily import EVENING
 
 
 def test_a_recap_taken_but_not_sent_before_a_crash_goes_out_once_after_the_restart(
@@ -28,7 +28,7 @@ def test_a_recap_taken_but_not_sent_before_a_crash_goes_out_once_after_the_resta
     bot.store.close()
     again = ChatBot(store=TinyDBStore(tmp_path / "data"), clock=Clock(EVENING + 60),
                     config=config)
-    outbox = Outbox()
+    outbox = Console()
     again.app.attach(outbox)
     try:
         assert asyncio.run(again.app.run_jobs())["daily recap"] == 0  # taken already
