@@ -39,14 +39,14 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Self
 
 from bot.storage.atomic import CORRUPT_MARK, fsync_dir, remove_orphan_temps
-from bot.storage.base import Queued, Record, Store, StoreError, Timer
+from bot.storage.base import Queued, Record, Store, StoreError, Timer, value_at
 from bot.storage.changes import Pending, Targets, order_json
 from bot.storage.compaction import DEFAULT_LIMIT
 from bot.storage.docfile import DocFile, ShardSet, pack
@@ -69,6 +69,11 @@ log = logging.getLogger(__name__)
 def _clone(value: Any) -> Any:
     """A deep copy in JSON types; fails at once on values JSON cannot hold."""
     return json.loads(json.dumps(value))
+
+
+def _plain_or_copy(value: Any) -> Any:
+    """A str, number, bool or None as it is (nothing to share); anything else copied."""
+    return value if value is None or isinstance(value, str | int | float) else _clone(value)
 
 
 # the unit of work the running task is in: (store, its buffer)
@@ -439,6 +444,25 @@ class TinyDBStore(Store):
             found = self._orders.query(status_set(status), market=market, **filters)
             found.sort(key=order_sort_key)
             return _clone(found)
+
+    def query_order_fields(
+        self,
+        fields: Sequence[str],
+        *,
+        market: str | None = None,
+        status: str | Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """As the base does, without copying the whole records first: only the picked
+        values that are not plain ones are copied (Today: ~half its time went to copies)."""
+        paths = [field.split(".") for field in fields]
+        with self._mem:
+            found = self._orders.query(status_set(status), market=market, since=since,
+                                       until=until, referral=None, user=None)
+            found.sort(key=order_sort_key)
+            return [tuple(_plain_or_copy(value_at(record, path)) for path in paths)
+                    for record in found]
 
     # -- processed message ids --------------------------------------------------------
     def seen_message(self, channel: str, message_id: str) -> bool:
