@@ -29,3 +29,7 @@ def test_query_order_fields_picks_paths_of_the_orders_query_orders_gives(
         r["code"] for r in store.query_orders(**day)]
     assert store.query_order_fields(("code",), status="claimed") == [("A-2",)]
     assert store.query_order_fields(("code",), status=[]) == []
+    (address,), = store.query_order_fields(("address",), since="2026-11-05T08:00",
+                                           until="2026-11-05T08:01")
+    address["kelurahan"] = "changed"  # a copy: the stored order keeps its own
+    assert store.get_order("A-1")["address"]["kelurahan"] == "Jatibening"
