@@ -26,10 +26,12 @@ that meets a row another task of the same loop holds from stopping the loop for 
 
 Round trips (each one a wait of the event loop): pooled connections are in autocommit
 mode for psycopg, and a unit runs its transaction itself, as SQL text: the ``BEGIN`` goes
-with the unit's first statement, the deferred writes go with the next statement that
-needs an answer (bound client side, `UnitConn`, sent as one simple query) or with the
-``COMMIT``, and leaving rolls back and releases the locks in one more. psycopg's own
-``BEGIN`` and pipelines would cost a round trip each for the ``BEGIN`` and for the
+with the unit's first write, the deferred writes go with the next statement that needs
+an answer (bound client side, `UnitConn`, sent as one simple query) or with the
+``COMMIT``; reads with no transaction open run without one. Leaving a unit whose last
+transaction was committed costs the loop nothing (the pool's thread releases the locks);
+one with a transaction open rolls back and releases them in one round trip. psycopg's
+own ``BEGIN`` and pipelines would cost a round trip each for the ``BEGIN`` and for the
 pipeline's end. The unit also keeps the sessions it read or wrote (`Unit.sessions`, as
 JSON text): read once per unit, its own writes seen; a new unit reads them again.
 """
@@ -40,6 +42,7 @@ import asyncio
 import contextlib
 import contextvars
 import hashlib
+import json
 import logging
 import select
 import threading
@@ -50,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import psycopg
+from psycopg.types.json import set_json_dumps
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.storage.base import StoreError
@@ -111,11 +115,12 @@ def _text(unit: Unit, statements: list[tuple[str, Any]]) -> list[str]:
             for query, params in statements]
 
 
-def _run_text(conn: psycopg.Connection, parts: list[str],
-              last: int = 1) -> psycopg.Cursor[Any]:
-    """Run ``parts`` in one round trip (a ``BEGIN`` first if no transaction is open);
-    the cursor is left on the result of the ``last``-th statement from the end."""
-    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+def _run_text(conn: psycopg.Connection, parts: list[str], last: int = 1,
+              begin: bool = True) -> psycopg.Cursor[Any]:
+    """Run ``parts`` in one round trip (a ``BEGIN`` first if no transaction is open and
+    ``begin``); the cursor is left on the result of the ``last``-th statement from the
+    end."""
+    if begin and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
         parts = ["BEGIN", *parts]
     cursor = conn.cursor()
     cursor.execute(";\n".join(parts))  # type: ignore[arg-type]  (no parameters: simple)
@@ -126,23 +131,32 @@ def _run_text(conn: psycopg.Connection, parts: list[str],
 
 class UnitConn:
     """What a store method is given inside a unit: ``execute`` sends the unit's deferred
-    writes, a ``BEGIN`` when needed and the statement in one round trip."""
+    writes, a ``BEGIN`` when needed and the statement in one round trip.
 
-    def __init__(self, unit: Unit) -> None:
+    A read while no transaction is open (none yet, or the last one committed) and no
+    write waits runs without one: in READ COMMITTED each statement of a transaction
+    reads a snapshot of its own anyway, so it reads the same; the unit then has nothing
+    to roll back when it ends, and its connection goes back with no round trip on the
+    event loop (the pool's thread releases the locks)."""
+
+    def __init__(self, unit: Unit, write: bool) -> None:
         self.unit = unit
+        self.write = write
 
     def execute(self, query: str, params: Any = None) -> psycopg.Cursor[Any]:
         unit = self.unit
+        begin = self.write or bool(unit.deferred)
         statements = [*unit.deferred, (query, params)]
         unit.deferred.clear()
-        return _run_text(unit.conn, _text(unit, statements))
+        return _run_text(unit.conn, _text(unit, statements), begin=begin)
 
     def fetch_each(self, statements: list[tuple[str, Any]]) -> list[list[Any]]:
         """Each statement's rows, all sent in one round trip (with the deferred ones)."""
         unit = self.unit
+        begin = self.write or bool(unit.deferred)
         parts = _text(unit, [*unit.deferred, *statements])
         unit.deferred.clear()
-        cursor = _run_text(unit.conn, parts, last=len(statements))
+        cursor = _run_text(unit.conn, parts, last=len(statements), begin=begin)
         found = [cursor.fetchall()]
         while cursor.nextset():
             found.append(cursor.fetchall())
@@ -152,8 +166,13 @@ class UnitConn:
 _current: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("pg_unit", default=None)
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
 def _configure(conn: psycopg.Connection) -> None:
     conn.autocommit = True  # units open and end their transactions themselves
+    set_json_dumps(_dumps, conn)  # Jsonb parameters without the spaces
     conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
 
@@ -235,7 +254,7 @@ class Connections:
             if unit is not None:
                 if write:
                     unit.dirty = True
-                yield UnitConn(unit)  # type: ignore[misc]  (what the methods call: execute)
+                yield UnitConn(unit, write)  # type: ignore[misc]  (what the methods call: execute)
                 return
             with self._direct_lock:
                 conn = self._direct_conn()
@@ -403,10 +422,14 @@ class Connections:
                 conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
     def _leave(self, conn: psycopg.Connection) -> None:
-        """(thread) Put it back with no transaction and no lock (`_release`, one round
-        trip); a connection that cannot be is closed (the server then drops its locks)
-        and replaced by the pool."""
+        """(thread) Put it back with no transaction and no lock: with a transaction open,
+        rolled back and unlocked here (`_release`, one round trip), else unlocked by the
+        pool's reset in its own thread; a connection that cannot be is closed (the server
+        then drops its locks) and replaced by the pool."""
         try:
+            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                self.pool.putconn(conn)  # `_reset`, later, in the pool's thread
+                return
             _release(conn)
             self._released.add(conn)
         except psycopg.Error:
