@@ -34,7 +34,7 @@ import contextlib
 import hmac
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from starlette.requests import Request
@@ -308,7 +308,8 @@ class TelegramAdapter(BaseAdapter):
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._turns.setdefault(update.update_id, []).append(turn)
         try:
-            self._inboxed.setdefault(update.update_id, []).append(inbox.add(body))
+            self._inboxed.setdefault(update.update_id, []).append(
+                inbox.add(body, [key] if (key := conversation(update)) else []))
             await self.application.update_queue.put(update)
             await inbox.sync()  # on disk before the 200: a crash now loses nothing
         except StoreError:
@@ -376,14 +377,38 @@ class TelegramAdapter(BaseAdapter):
             del self._turns[update.update_id]
         try:
             with announcing(turn) if turn is not None else contextlib.nullcontext():
-                if not self._answered_before(update):
-                    await self._handle_update(update)
+                async with self._in_order(update):
+                    if not self._answered_before(update):
+                        await self._handle_update(update)
         finally:
             entries = self._inboxed.get(update.update_id)
             if entries:
                 self.inbox().done(entries.pop(0))
                 if not entries:
                     del self._inboxed[update.update_id]
+
+    @contextlib.asynccontextmanager
+    async def _in_order(self, update: Update) -> AsyncIterator[None]:
+        """On a shared store, a webhook update of a private chat is handled holding its
+        conversation, after that chat's older updates still in the inbox, whichever
+        worker has them (one killed between its 200 and its commit left one); those
+        handled already are skipped by their ids."""
+        entries = self._inboxed.get(update.update_id)
+        key = conversation(update)
+        if not (entries and key and self.app.store.shared):
+            yield
+            return
+        async with self.app.store.unit(key):  # the engine's own unit joins this one
+            for delivery in self.inbox().before(key, entries[0]):
+                try:
+                    older = Update.de_json(json_object(delivery.body), self.application.bot)
+                except Exception:
+                    continue  # not an update: its worker (or the taker) drops it
+                if older is None or older.update_id == update.update_id:
+                    continue
+                if not self.app.store.seen_message(CHANNEL, message_id(older.update_id)):
+                    await self._handle_update(older)
+            yield
 
     def _answered_before(self, update: Update) -> bool:
         """A replayed update handled before the crash (True): nothing to do again."""
@@ -608,3 +633,11 @@ def _indexed(item: Outgoing) -> bool:
     """Some button of this message names its option by index (the id was too long)."""
     rows = getattr(item.kwargs.get("reply_markup"), "inline_keyboard", None) or ()
     return any(str(b.callback_data).startswith("i:") for row in rows for b in row)
+
+
+def conversation(update: Update) -> str | None:
+    """The conversation key of a private chat's update (None: a group's, or no chat)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return None
+    return user_key(CHANNEL, str(chat.id))

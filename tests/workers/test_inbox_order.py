@@ -17,11 +17,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from telegram import Update
 
+from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram import conversation as tg_conversation
 from bot.adapters.whatsapp import conversations
 from bot.adapters.whatsapp_parse import parse_payload
+from bot.app import App
+from bot.server import build_server
 from bot.storage.postgres import PostgresStore
+from tests.chat import test_config
+from tests.telegram.conftest import WEBHOOK_SECRET, telegram_settings
+from tests.telegram.fakeapi import FakeBotAPI, serve
+from tests.telegram.residents import Resident as TgResident
 from tests.webhooks.support import Poster, served_graph
 from tests.whatsapp.fake_graph import PHONE_NUMBER_ID, FakeGraph
 from tests.whatsapp.support import text as wa_text
@@ -43,7 +53,7 @@ ANSWERED_THEN_KILLED = textwrap.dedent("""
     from bot.storage.postgres import PostgresStore
 
     async def main():
-        inbox = PostgresStore(sys.argv[1], pool_size=1).inbox("whatsapp")
+        inbox = PostgresStore(sys.argv[1], pool_size=1).inbox(sys.argv[3])
         for body, keys in json.loads(sys.argv[2]):
             inbox.add(body.encode("utf-8"), keys)
         await inbox.sync()
@@ -70,14 +80,20 @@ def message_id(sent: dict[str, Any]) -> str:
     return str(sent["entry"][0]["changes"][0]["value"]["messages"][0]["id"])
 
 
-async def answered_then_killed(dsn: str, deliveries: list[dict[str, Any]]) -> None:
-    """A worker that answered these deliveries 200 and was killed -9 before handling them."""
+async def answered_then_killed(dsn: str, deliveries: list[dict[str, Any]],
+                               channel: str = "whatsapp") -> None:
+    """A worker that answered these deliveries 200 (each in the inbox with its
+    conversations, as its adapter records them) and was killed -9 before handling them."""
     bodies = []
     for sent in deliveries:
-        body = json.dumps(sent)
-        bodies.append((body, conversations(parse_payload(sent, PHONE_NUMBER_ID))))
+        if channel == "whatsapp":
+            keys = conversations(parse_payload(sent, PHONE_NUMBER_ID))
+        else:
+            keys = [key] if (key := tg_conversation(Update.de_json(sent, None))) else []
+        bodies.append((json.dumps(sent), keys))
     worker = subprocess.Popen([sys.executable, "-c", ANSWERED_THEN_KILLED, dsn,
-                               json.dumps(bodies)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                               json.dumps(bodies), channel], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
     try:
         line = await asyncio.wait_for(asyncio.to_thread(worker.stdout.readline), 30)  # type: ignore[union-attr]
         assert line.strip() == "answered"
@@ -137,3 +153,36 @@ async def test_a_live_worker_of_another_database_on_the_server_does_not_hold_del
             assert [d.body for d in live.inbox("whatsapp").pending()] == [b'{"left": 1}']
     finally:
         elsewhere.close()
+
+
+async def test_telegram_a_killed_workers_update_is_handled_before_the_chats_next(
+        pg_dsn: str) -> None:
+    """Telegram webhooks on PostgreSQL: a chat's update answered by a worker killed before
+    handling it is handled before the chat's next update, which reaches a live worker at
+    once (by the engine's handling times of the two)."""
+    async with serve(FakeBotAPI()) as fake:
+        config = test_config()
+        config["telegram"] = telegram_settings(fake, mode="webhook")
+        app = App(config, store=PostgresStore(pg_dsn, pool_size=2))
+        adapter = TelegramAdapter(app, app.config["telegram"])
+        app.attach(adapter)
+        server = build_server(app, [adapter])
+        resident = TgResident(fake, 7001)
+        left, following = resident.text_update("halo"), resident.text_update("bantuan")
+        try:
+            async with (server.router.lifespan_context(server),
+                        httpx.AsyncClient(transport=httpx.ASGITransport(app=server),
+                                          base_url="http://pasar.test") as client):
+                await answered_then_killed(pg_dsn, [left], channel="telegram")
+                response = await client.post("/webhooks/telegram", json=following, headers={
+                    "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+                assert response.status_code == 200
+                ids = [f"u{left['update_id']}", f"u{following['update_id']}"]
+                await wait_until(lambda: all(app.store.seen_message("telegram", i)
+                                             for i in ids), "both updates handled", 10)
+        finally:
+            app.close()
+    with PostgresStore(pg_dsn, pool_size=1) as store, store.db.conn() as conn:
+        handled = [row[0] for row in conn.execute(
+            "SELECT message_id FROM messages WHERE channel = 'telegram' ORDER BY at")]
+        assert handled == ids
