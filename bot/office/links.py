@@ -27,7 +27,8 @@ LINK_PREFIX = "office-link:"
 SESSION_PREFIX = "office-session:"
 SIGNOUT_PREFIX = "office-signout:"
 SECRET_KEY = "office-secret"
-PREFIXES = (LINK_PREFIX, SESSION_PREFIX, SIGNOUT_PREFIX, SECRET_KEY)
+ONCE_PREFIX = "office-once:"  # a confirmation form that may be sent once (Umumkan)
+PREFIXES = (LINK_PREFIX, SESSION_PREFIX, SIGNOUT_PREFIX, SECRET_KEY, ONCE_PREFIX)
 SIGN_IN_PATH = "/office/masuk/"
 
 

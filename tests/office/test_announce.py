@@ -26,8 +26,10 @@ def test_a_head_announces_from_the_page_and_residents_get_it_in_chat(tmp_path: P
     other = head.post("/office/umumkan", data={"csrf": csrf_of(page.text),
                                                "market": "harapan-jaya", "text": text})
     assert other.status_code == 409  # not theirs: said why, nothing queued
+    once = re.search(r'name="once" value="([^"]+)"', check.text).group(1)  # the confirmation's
     sent = head.post("/office/umumkan", data={"csrf": csrf_of(page.text), "step": "send",
-                                              "market": "kranji-baru", "text": text})
+                                              "market": "kranji-baru", "text": text,
+                                              "once": once})
     assert sent.status_code == 200 and "sedang dikirim" in sent.text
     app = office.chat.app
 

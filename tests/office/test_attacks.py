@@ -216,3 +216,32 @@ def test_markup_a_resident_wrote_in_chat_is_text_on_the_order_page(office: Offic
     page = office.signed_in(HEAD).get(f"/office/order/{code}").text
     assert "&lt;img src=x onerror=alert(1)&gt;" in page, chat.text("warga-k")
     assert "<img src=x" not in page and "<script>alert" not in page
+
+
+def test_an_announcement_confirmed_twice_goes_once(tmp_path: Path) -> None:
+    """Before: the confirmation form posted again (a double click, or a reload that sends
+    the form again) queued the announcement again: every resident got it twice."""
+    import re
+
+    bot = OfficeBot(open_store("memory", tmp_path))
+    bot.order("warga")
+    head = bot.signed_in(HEAD)
+    token = csrf_of(head.get("/office/umumkan").text)
+    form = {"csrf": token, "market": "kranji-baru", "text": "Pasar tutup besok"}
+    confirm = head.post("/office/umumkan", data=form).text
+    once = re.search(r'name="once" value="([^"]+)"', confirm)
+    assert once, confirm
+    sent = {**form, "step": "send", "once": once.group(1)}
+    assert head.post("/office/umumkan", data=sent).status_code == 200
+    bot.chat.clock.advance(0.4)
+    again = head.post("/office/umumkan", data=sent)
+    assert again.status_code == 409 and "sudah dikirim" in again.text
+    assert head.post("/office/umumkan", data={**sent, "once": "forged"}).status_code == 409
+    app = bot.chat.app
+
+    async def timers() -> None:
+        await app.run_timers()
+        await app.announcer.idle()
+
+    asyncio.run(timers())
+    assert bot.console.text("warga").count("tutup besok") == 1

@@ -7,15 +7,25 @@ platforms' pace) and the counts come to the sender in chat."""
 from __future__ import annotations
 
 import math
+import secrets
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.office.guard import Context, staff
+from bot.office.links import ONCE_PREFIX, digest
 from bot.office.web import Office
 from bot.ordering.chat import announcements
 from bot.ordering.chat.announcements import AnnouncementRefused
+
+
+def issue_once(office: Office, ctx: Context) -> str:
+    """A token for the confirmation form, taken by its one send."""
+    token = secrets.token_urlsafe(16)
+    office.store.put_session(ONCE_PREFIX + digest(token), {
+        "user": ctx.viewer.user, "updated_at": office.now()})
+    return token
 
 
 def routes(office: Office) -> list[Route]:
@@ -46,8 +56,19 @@ def routes(office: Office) -> list[Route]:
         if ctx.form.get("step") != "send":
             count, stopped = announcements.reach_counts(office.app, market.id)
             return page(request, ctx, market=market.id, text=cleaned, confirm=True,
-                        count=count, stopped=stopped, market_name=market.name)
-        await announcements.queue_announcement(office.app, ctx.viewer.user, market.id, cleaned)
+                        count=count, stopped=stopped, market_name=market.name,
+                        once=issue_once(office, ctx))
+        # the confirmation goes once: a double click, or the browser sending the form
+        # again on a reload, queued it again (every resident got it twice)
+        key = ONCE_PREFIX + digest(ctx.form.get("once", "")[:100])
+        async with office.store.unit(key):
+            record = office.store.get_session(key)
+            if not isinstance(record, dict) or record.get("user") != ctx.viewer.user:
+                return page(request, ctx, 409, error=office.app.i18n.t(
+                    lang, "office.announce_sent_already"))
+            office.store.delete_session(key)
+            await announcements.queue_announcement(office.app, ctx.viewer.user, market.id,
+                                                   cleaned)
         return page(request, ctx, queued=market.name)
 
     return [Route("/umumkan", show, methods=["GET"]), Route("/umumkan", post, methods=["POST"])]
