@@ -108,11 +108,34 @@ class Deferred:
 
 
 def _text(unit: Unit, statements: list[tuple[str, Any]]) -> list[str]:
-    """``statements`` as SQL text, parameters bound client side (one simple query)."""
+    """``statements`` as SQL text, parameters bound client side (one simple query): a
+    statement prepared on the unit's connection as ``EXECUTE name(values)``."""
     if unit.quoting is None:
         unit.quoting = psycopg.ClientCursor(unit.conn)
-    return [query if params is None else unit.quoting.mogrify(query, params)
-            for query, params in statements]
+    quoting = unit.quoting
+    prepared = unit.owner.prepared_on(unit.conn)
+    parts = []
+    for query, params in statements:
+        if params is None:
+            parts.append(query)
+        elif query in prepared or unit.owner.prepare(unit.conn, query, prepared):
+            values = quoting.mogrify(", ".join(["%s"] * len(params)), params)
+            parts.append(f"EXECUTE {statement_name(query)}({values})")
+        else:
+            parts.append(quoting.mogrify(query, params))
+    return parts
+
+
+def statement_name(query: str) -> str:
+    return "pd_" + hashlib.blake2b(query.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _numbered(query: str) -> str | None:
+    """``query`` with ``%s`` placeholders as ``$1, $2...`` (None: not one to prepare)."""
+    if "%%" in query or "%(" in query:
+        return None
+    pieces = query.split("%s")
+    return pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], 1))
 
 
 def _run_text(conn: psycopg.Connection, parts: list[str], last: int = 1,
@@ -215,7 +238,40 @@ class Connections:
         # connections `_leave` left clean (the pool resets them later, in a thread of its
         # own: `_reset` has nothing to do for them)
         self._released: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
+        # per pooled connection, the statements prepared on it (text -> `statement_name`):
+        # the server then plans them once, as psycopg's own prepared statements would
+        self._prepared: weakref.WeakKeyDictionary[psycopg.Connection, set[str]] = (
+            weakref.WeakKeyDictionary())
+        self._unpreparable: set[str] = set()
         self.closed = False
+
+    # -- prepared statements ------------------------------------------------------------
+    def prepared_on(self, conn: psycopg.Connection) -> set[str]:
+        found = self._prepared.get(conn)
+        if found is None:
+            found = self._prepared[conn] = set()
+        return found
+
+    def prepare(self, conn: psycopg.Connection, query: str, prepared: set[str]) -> bool:
+        """Prepare ``query`` on ``conn`` if it can be now: only with no transaction open
+        (a failed PREPARE would abort it); one round trip, once per connection."""
+        if (query in self._unpreparable
+                or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE):
+            return False
+        numbered = _numbered(query)
+        if numbered is None:
+            self._unpreparable.add(query)
+            return False
+        try:
+            conn.execute(f"PREPARE {statement_name(query)} AS {numbered}")  # type: ignore[arg-type]
+        except psycopg.errors.DuplicatePreparedStatement:
+            pass  # prepared by a call that failed after it
+        except psycopg.Error as exc:
+            if exc.sqlstate and exc.sqlstate.startswith("42"):  # cannot be prepared
+                self._unpreparable.add(query)
+            return False
+        prepared.add(query)
+        return True
 
     # -- outside a unit -----------------------------------------------------------------
     def _direct_conn(self) -> psycopg.Connection:
