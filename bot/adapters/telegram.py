@@ -407,7 +407,10 @@ class TelegramAdapter(BaseAdapter):
                 if older is None or older.update_id == update.update_id:
                     continue
                 if not self.app.store.seen_message(CHANNEL, message_id(older.update_id)):
-                    await self._handle_update(older)
+                    try:  # its own worker (or the taker) tries it again if it failed
+                        await self._handle_update(older)
+                    except Exception:
+                        log.exception("telegram: handling an earlier update failed")
             yield
 
     def _answered_before(self, update: Update) -> bool:

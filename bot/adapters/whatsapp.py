@@ -324,7 +324,10 @@ class WhatsAppAdapter(BaseAdapter):
             for delivery in self.inbox().before(key, number):
                 for older in self._parse(delivery.body).messages:
                     if older.user == msg.user and older.message_id != msg.message_id:
-                        await self._handle(older, replay=True)
+                        try:  # its own worker (or the taker) tries it again if it failed
+                            await self._handle(older, replay=True)
+                        except Exception:
+                            log.exception("whatsapp: handling an earlier message failed")
             await self._handle(msg, replay)
 
     def _enqueue(self, user: str, work: Callable[[], Awaitable[None]],
