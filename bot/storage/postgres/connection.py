@@ -195,6 +195,9 @@ def _dumps(value: Any) -> str:
 
 def _configure(conn: psycopg.Connection) -> None:
     conn.autocommit = True  # units open and end their transactions themselves
+    # none of psycopg's own prepared statements: after a ROLLBACK it sends DEALLOCATE ALL,
+    # which also dropped our PREPAREd ones (`prepare`) while we still named them
+    conn.prepare_threshold = None
     set_json_dumps(_dumps, conn)  # Jsonb parameters without the spaces
     conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
