@@ -1,8 +1,7 @@
 """What a PostgreSQL unit of work keeps to save round trips (its sessions and message ids,
 read once per unit) never outlives the unit: the next unit reads what another worker
 committed meanwhile, a unit sees its own writes, and what it did not commit is gone with
-it. Sent marks written by a thread of their own are read back by their worker and written
-by close. A unit whose statement failed does not report a flush as durable."""
+it. A unit whose statement failed does not report a flush as durable."""
 
 from __future__ import annotations
 
@@ -85,7 +84,7 @@ async def test_a_unit_whose_statement_failed_does_not_flush(pg_dsn: str) -> None
         assert store.get_session(KEY) is None
 
 
-async def test_sent_marks_outside_units_are_read_back_and_written_by_close(
+async def test_sent_marks_outside_units_are_read_back_and_kept(
         pg_dsn: str) -> None:
     store = PostgresStore(pg_dsn, pool_size=1)
     async with store.unit("outbox:test"):

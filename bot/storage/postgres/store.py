@@ -3,7 +3,6 @@ every worker (see connection.py for units of work and the connections)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import secrets
 import threading
@@ -17,7 +16,6 @@ from bot.storage.inbox import Inbox
 from bot.storage.postgres import messages, orders, outbox, schema, sequences, sessions, timers
 from bot.storage.postgres.connection import Connections
 from bot.storage.postgres.inbox import PgInbox, Presence
-from bot.storage.postgres.marks import Marks
 from bot.storage.query import status_set
 
 
@@ -37,7 +35,6 @@ class PostgresStore(Store):
                              "PostgreSQL database, like postgresql://bot:secret@localhost/pasar")
         self.finished = frozenset(finished)
         self.db = Connections(dsn, pool_size)
-        self._marks = Marks(dsn)  # sent marks outside units, written by a thread
         self._inboxes: dict[str, PgInbox] = {}
         self._inbox_lock = threading.RLock()
         self._presence: Presence | None = None
@@ -63,21 +60,13 @@ class PostgresStore(Store):
 
     async def flush(self) -> None:
         """Inside a unit: commit it (StoreError if that fails). Outside: every call was
-        committed as it ran (the sent marks: once written)."""
-        if self.db.bound() is None:
-            if self._marks.busy():
-                await asyncio.to_thread(self._marks.settle)
-            return
+        committed as it ran."""
         await self.db.commit()
 
     def flush_sync(self) -> None:
-        """For the CLI: calls outside a unit are committed as they run (the sent marks:
-        once written)."""
-        self._marks.settle()
+        """For the CLI: calls outside a unit are committed as they run."""
 
     def close(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self._marks.close()
         with self._inbox_lock:
             for inbox in self._inboxes.values():
                 inbox.close()
@@ -109,7 +98,6 @@ class PostgresStore(Store):
 
     def problems(self) -> list[str]:
         found = []
-        self._marks.settle()
         try:
             with self.db.conn() as conn:
                 missing = schema.pending(conn)
@@ -260,19 +248,13 @@ class PostgresStore(Store):
     def claim_queued(self, *, owner: str, now: float, lease_until: float,
                      limit: int = 100) -> list[Queued]:
         me = self._present().owner
-        self._marks.settle()  # this worker's own marks are read back
         with self.db.conn(write=True) as conn:
             return outbox.claim(conn, outbox.tagged(me, owner), now, lease_until, limit,
                                 me=me)
 
     def mark_sent(self, ids: Iterable[int]) -> None:
-        """Inside a unit: with its other writes. Outside: handed to `Marks` (written by
-        its thread at once, without the event loop waiting for it)."""
-        if self.db.bound() is not None or self.db.closed:
-            with self.db.writer() as conn:
-                outbox.mark_sent(conn, ids)
-            return
-        self._marks.add(ids)
+        with self.db.writer() as conn:
+            outbox.mark_sent(conn, ids)
 
     def retry_queued(self, item_id: int, *, at: float, error: str) -> None:
         with self.db.writer() as conn:
@@ -283,7 +265,6 @@ class PostgresStore(Store):
             outbox.release(conn, ids, at)
 
     def outbox_waiting(self) -> tuple[int, float | None]:
-        self._marks.settle()
         with self.db.conn() as conn:
             return outbox.waiting(conn)
 
@@ -314,7 +295,6 @@ class PostgresStore(Store):
 
     # -- for `db copy`, `doctor` --------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        self._marks.settle()
         with self.db.conn() as conn:
             return {"sessions": sessions.count(conn), "orders": orders.count(conn),
                     "sequences": len(sequences.all_(conn)),
