@@ -340,11 +340,17 @@ class TelegramAdapter(BaseAdapter):
             self._taking_over = asyncio.create_task(self._take_over())
 
     async def _take_over(self) -> None:
-        """Every few seconds, the webhook updates of a worker that died (shared store)."""
+        """Every few seconds, the webhook updates of a worker that died (shared store); a
+        look in flight at `stop` ends first, and what it took is queued before the stop."""
         while True:
             await asyncio.sleep(TAKE_OVER_EVERY)
+            look = asyncio.ensure_future(asyncio.to_thread(self.inbox().take_over))
             try:
-                taken = await asyncio.to_thread(self.inbox().take_over)
+                taken = await asyncio.shield(look)
+            except asyncio.CancelledError:
+                with contextlib.suppress(StoreError):
+                    await self._queue_left(await look)
+                raise
             except StoreError as exc:
                 log.warning("telegram: could not look for a dead worker's updates: %s", exc)
                 continue

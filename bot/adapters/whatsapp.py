@@ -148,11 +148,18 @@ class WhatsAppAdapter(BaseAdapter):
             self._taking_over = asyncio.create_task(self._take_over())
 
     async def _take_over(self) -> None:
-        """Every few seconds, the deliveries of a worker that died (on a shared store)."""
+        """Every few seconds, the deliveries of a worker that died (on a shared store); a
+        look in flight at `stop` ends first, and what it took is handled before the stop."""
         while True:
             await asyncio.sleep(TAKE_OVER_EVERY)
+            look = asyncio.ensure_future(asyncio.to_thread(self.inbox().take_over))
             try:
-                taken = await asyncio.to_thread(self.inbox().take_over)
+                taken = await asyncio.shield(look)
+            except asyncio.CancelledError:
+                with contextlib.suppress(StoreError):
+                    for delivery in await look:
+                        self._take(self._parse(delivery.body), delivery.number, replay=True)
+                raise
             except StoreError as exc:
                 log.warning("whatsapp: could not look for a dead worker's deliveries: %s", exc)
                 continue

@@ -207,6 +207,15 @@ class PgInbox(Inbox):
                              f"{type(exc).__name__}") from exc
         with self._lock:
             self._inflight = set()
+            inserted = {n for n, _, _ in rows}
+            late = {n for n in self._done_early if n in inserted}
+            self._done_early -= late
+        if late:  # done while this round inserted them: deleted now, not at a next round
+            try:  # (there may be none: the row stayed until a restart handed it over)
+                self._on_fast("DELETE FROM inbox WHERE number = ANY(%(n)s)", {"n": sorted(late)})
+            except psycopg.Error as exc:
+                log.warning("inbox %s: a done mark was not written (%s)", self.channel,
+                            type(exc).__name__)
         self._commit.note_durable(target)
 
     def _insert(self, rows: list[tuple[int, bytes, list[str]]], early: set[int]) -> None:
