@@ -44,6 +44,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.adapters.base import BaseAdapter
+from bot.adapters.takeover import take_over_forever
 from bot.adapters.telegram_parse import (
     CHANNEL,
     addressed_command,
@@ -79,7 +80,7 @@ from bot.json_input import json_object
 from bot.leader import AlwaysLeader, Leadership
 from bot.messages import Incoming, Option, Reply, split_key, user_key
 from bot.storage.base import StoreError
-from bot.storage.inbox import TAKE_OVER_EVERY, Delivery, Inbox
+from bot.storage.inbox import Delivery, Inbox
 
 log = logging.getLogger(__name__)
 
@@ -337,24 +338,8 @@ class TelegramAdapter(BaseAdapter):
         if left:
             log.info("telegram: handling %d update(s) left in the inbox", len(left))
         if self.app.store.shared and self._taking_over is None:
-            self._taking_over = asyncio.create_task(self._take_over())
-
-    async def _take_over(self) -> None:
-        """Every few seconds, the webhook updates of a worker that died (shared store); a
-        look in flight at `stop` ends first, and what it took is queued before the stop."""
-        while True:
-            await asyncio.sleep(TAKE_OVER_EVERY)
-            look = asyncio.ensure_future(asyncio.to_thread(self.inbox().take_over))
-            try:
-                taken = await asyncio.shield(look)
-            except asyncio.CancelledError:
-                with contextlib.suppress(StoreError):
-                    await self._queue_left(await look)
-                raise
-            except StoreError as exc:
-                log.warning("telegram: could not look for a dead worker's updates: %s", exc)
-                continue
-            await self._queue_left(taken)
+            self._taking_over = asyncio.create_task(
+                take_over_forever(self.inbox, self._queue_left, CHANNEL))
 
     async def _queue_left(self, left: list[Delivery]) -> None:
         inbox = self.inbox()

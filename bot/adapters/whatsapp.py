@@ -43,6 +43,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.adapters.base import BaseAdapter
+from bot.adapters.takeover import take_over_forever
 from bot.adapters.whatsapp_parse import (
     CHANNEL,
     Parsed,
@@ -75,7 +76,7 @@ from bot.links import whatsapp_link  # noqa: F401  (re-exported: the adapter's l
 from bot.messages import Incoming, Menu, Reply, Template, Text, split_key, user_key
 from bot.privacy import message_ref, who
 from bot.storage.base import StoreError
-from bot.storage.inbox import TAKE_OVER_EVERY, Inbox
+from bot.storage.inbox import Delivery, Inbox
 
 log = logging.getLogger(__name__)
 
@@ -145,26 +146,12 @@ class WhatsAppAdapter(BaseAdapter):
         if left:
             log.info("whatsapp: handling %d delivery(ies) left in the inbox", len(left))
         if self.app.store.shared and self._taking_over is None:
-            self._taking_over = asyncio.create_task(self._take_over())
+            self._taking_over = asyncio.create_task(
+                take_over_forever(self.inbox, self._take_left, "whatsapp"))
 
-    async def _take_over(self) -> None:
-        """Every few seconds, the deliveries of a worker that died (on a shared store); a
-        look in flight at `stop` ends first, and what it took is handled before the stop."""
-        while True:
-            await asyncio.sleep(TAKE_OVER_EVERY)
-            look = asyncio.ensure_future(asyncio.to_thread(self.inbox().take_over))
-            try:
-                taken = await asyncio.shield(look)
-            except asyncio.CancelledError:
-                with contextlib.suppress(StoreError):
-                    for delivery in await look:
-                        self._take(self._parse(delivery.body), delivery.number, replay=True)
-                raise
-            except StoreError as exc:
-                log.warning("whatsapp: could not look for a dead worker's deliveries: %s", exc)
-                continue
-            for delivery in taken:
-                self._take(self._parse(delivery.body), delivery.number, replay=True)
+    async def _take_left(self, left: list[Delivery]) -> None:
+        for delivery in left:  # answered 200 by a worker that died before handling it
+            self._take(self._parse(delivery.body), delivery.number, replay=True)
 
     async def stop(self) -> None:
         """Wait for the messages in hand (their replies included), then close."""
