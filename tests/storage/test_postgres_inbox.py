@@ -88,8 +88,9 @@ async def test_a_worker_keeps_its_deliveries_when_the_server_drops_its_connectio
                           "datname = current_database() AND pid <> pg_backend_pid()")
             deadline = time.monotonic() + 10
             while not admin.execute(
-                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 "
-                    "AND objid::bigint = %s AND database = (SELECT oid FROM pg_database "
+                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND objsubid = 2 AND objid::bigint = %s "
+                    "AND database = (SELECT oid FROM pg_database "
                     "WHERE datname = current_database())", (inbox._owner,)).fetchone():
                 assert time.monotonic() < deadline, "the presence lock was not taken again"
                 await asyncio.sleep(0.1)

@@ -43,14 +43,17 @@ async def test_two_workers_place_every_order_once_in_order_with_each_message_twi
         codes = await cluster.stop()
     figures = figures_of(pg_dsn, fake, people)
     assert figures["problems"] == []
+    assert figures["sent twice"] == 0  # no worker died: every reply exactly once
     assert figures["orders"] == 20 and codes == [0, 0]
 
 
-async def test_kill_9_of_workers_loses_and_doubles_nothing(
+async def test_kill_9_of_workers_loses_nothing_and_keeps_order(
         tmp_path: Path, pg_dsn: str, graph: tuple[FakeGraph, str]) -> None:
     """`serve --workers 2` while a worker is killed -9 three times: the supervisor starts
-    it again on its socket, the other carries on; nothing answered 200 is lost, nothing
-    sent twice; SIGTERM then stops every worker (stores closed) and serve exits 0."""
+    it again on its socket, the other carries on; nothing answered 200 is lost, every
+    order placed once with its lines in order, every reply sent (twice only for a kill
+    between the platform's accept and our mark); SIGTERM then stops every worker (stores
+    closed) and serve exits 0."""
     fake, url = graph
     rng = random.Random(9)
     cluster = Cluster(tmp_path, pg_dsn, url, 2, supervised=True)
@@ -67,7 +70,10 @@ async def test_kill_9_of_workers_loses_and_doubles_nothing(
     finally:
         [code] = await cluster.stop()
     figures = figures_of(pg_dsn, fake, people)
-    assert figures["problems"] == []
+    assert figures["problems"] == []  # nothing lost, out of order or placed twice
+    # a reply can go twice only when a kill falls between the platform's accept and our
+    # sent mark (README, "Sent once, but for one instant"): at most the replies in flight
+    assert figures["sent twice"] <= 3 * 4
     assert code == 0
     log = cluster.processes[0].stderr()
     assert log.count("(killed by SIGKILL); starting it again") == 3
