@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -88,6 +89,7 @@ STARTUP = 60.0  # seconds a bot may take to start polling / serving
 RATE = 1000.0
 OURS: dict[str, Any] = {}  # more telegram settings for ours (--set key=value)
 WARMUP, WINDOW = 3.0, 10.0  # seconds of each run: not measured, then measured
+SHOW_STEPS = False  # --steps: p50/p99 per step of the order
 
 
 # -- what a resident does and waits for ---------------------------------------------------
@@ -96,6 +98,7 @@ class Step:
     say: str | None  # typed text, or None: press the button labelled `press`
     press: str | None
     expect: Callable[[str, list[str]], bool]  # (text, button labels) of the awaited reply
+    unless_asked: str = ""  # skipped when the previous reply had this button instead
 
 
 def has_button(label: str) -> Callable[[str, list[str]], bool]:
@@ -104,6 +107,10 @@ def has_button(label: str) -> Callable[[str, list[str]], bool]:
 
 def has_text(words: str) -> Callable[[str, list[str]], bool]:
     return lambda text, labels: words in text.lower()
+
+
+def either(*tests: Callable[[str, list[str]], bool]) -> Callable[[str, list[str]], bool]:
+    return lambda text, labels: any(test(text, labels) for test in tests)
 
 
 def steps(n: int, phone: bool = True) -> list[Step]:
@@ -116,8 +123,11 @@ def steps(n: int, phone: bool = True) -> list[Step]:
         Step(None, market, has_text("daftar belanja")),
         Step(ITEMS[n % len(ITEMS)], None, has_button("Selesai")),
         Step(None, "Selesai", has_text("alamat")),
-        *([Step(address, None, has_text("nomor hp")),
-           Step(f"0812-{n % 10000:04d}-{n % 7:04d}", None, has_button("Ya, pesan"))]
+        # a returning resident: the bot knows the number from the last order, and the
+        # summary comes right after the address (ours; the peer asks again)
+        *([Step(address, None, either(has_text("nomor hp"), has_button("Ya, pesan"))),
+           Step(f"0812-{n % 10000:04d}-{n % 7:04d}", None, has_button("Ya, pesan"),
+                unless_asked="Ya, pesan")]
           if phone else [Step(address, None, has_button("Ya, pesan"))]),
         Step(None, "Ya, pesan", has_text("diterima")),
     ]
@@ -131,6 +141,7 @@ class Waiter:
     chat: str
     expect: Callable[[str, list[str]], bool]
     future: asyncio.Future[Any]
+    since: float = 0.0
 
 
 @dataclass
@@ -141,8 +152,13 @@ class Traffic:
     keyboards: dict[str, Any] = field(default_factory=dict)  # chat -> last menu shown
     latencies: list[float] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
+    # per latency: the step ("3 typed") and the messages of its order (a box: the phone
+    # step skipped makes it 7), for orders/s = sum of 1/messages
+    steps: list[tuple[str, list[int]]] = field(default_factory=list)
+    labels: dict[str, list[str]] = field(default_factory=dict)  # chat -> last reply's buttons
 
     def reply(self, chat: str, text: str, labels: list[str], menu: Any) -> None:
+        self.labels[chat] = labels
         if labels:
             self.keyboards[chat] = menu
         waiter = self.waiters.get(chat)
@@ -150,10 +166,10 @@ class Traffic:
             waiter.future.set_result(time.perf_counter())
 
     async def wait(self, chat: str, expect: Callable[[str, list[str]], bool],
-                   deliver: Callable[[], Any]) -> None:
+                   deliver: Callable[[], Any], step: str, order: list[int]) -> None:
         future = asyncio.get_running_loop().create_future()
-        self.waiters[chat] = Waiter(chat, expect, future)
         start = time.perf_counter()
+        self.waiters[chat] = Waiter(chat, expect, future, start)
         await deliver()
         try:  # asyncio.timeout: 3.11's wait_for can swallow a cancel (the run's end)
             async with asyncio.timeout(60):
@@ -161,6 +177,18 @@ class Traffic:
         except TimeoutError:
             raise RuntimeError(f"no reply to resident {chat} in 60 s") from None
         self.latencies.append(done - start)
+        self.steps.append((step, order))
+
+    async def converse(self, chat: str, steps: list[Step],
+                       deliver: Callable[[Step], Callable[[], Any]]) -> None:
+        """One order: each step sent once its reply to the previous one came."""
+        order = [len(steps)]
+        for i, step in enumerate(steps):
+            if step.unless_asked and step.unless_asked in self.labels.get(chat, []):
+                order[0] -= 1
+                continue
+            await self.wait(chat, step.expect, deliver(step),
+                            f"{i} {'typed' if step.say is not None else 'pressed'}", order)
 
 
 # -- the Telegram side --------------------------------------------------------------------
@@ -211,10 +239,8 @@ class TelegramResident:
             "data": data, "message": dict(menu)})
 
     async def order(self) -> None:
-        for step in steps(self.n):
-            update = self.update(step)
-            await self.traffic.wait(str(self.id), step.expect,
-                                    lambda u=update: self.api.queue(u))
+        await self.traffic.converse(str(self.id), steps(self.n), lambda step: functools.partial(
+            self.api.queue, self.update(step)))
 
 
 # -- the WhatsApp side --------------------------------------------------------------------
@@ -286,9 +312,8 @@ class WhatsAppResident:
         response.raise_for_status()
 
     async def order(self) -> None:
-        for step in steps(self.n, phone=False):
-            body = self.payload(step)
-            await self.traffic.wait(self.phone, step.expect, lambda b=body: self.post(b))
+        await self.traffic.converse(self.phone, steps(self.n, phone=False),
+                                    lambda step: functools.partial(self.post, self.payload(step)))
 
 
 def matching(ids: dict[str, Any], label: str) -> str:
@@ -372,10 +397,12 @@ class Run:
     rss_mb: float
     calls: int
     latencies: list[float]
+    orders_done: float  # sum over the window's messages of 1 / messages in its order
+    stuck: int  # residents left waiting over 5 s for their reply at the window's end
 
     @property
     def orders_per_s(self) -> float:
-        return self.messages_per_s / MESSAGES_PER_ORDER
+        return self.orders_done / self.seconds
 
     @property
     def messages_per_s(self) -> float:
@@ -429,6 +456,22 @@ async def drive(make: Callable[[int], Any], traffic: Traffic, pid: int, bot: str
         cpu, mine = cpu_seconds(pid) - cpu, time.process_time() - mine
         latencies = traffic.latencies[first:]
         done = orders - orders_before
+        now = time.perf_counter()
+        # residents still waiting for a reply after 5 s: a reply lost, or one the bench did
+        # not expect (either way the figures above are not the bot's speed)
+        stuck = sum(1 for w in traffic.waiters.values()
+                    if not w.future.done() and now - w.since > 5.0)
+        taken = traffic.steps[first:first + len(latencies)]
+        orders_done = sum(1 / order[0] for _, order in taken)
+        if SHOW_STEPS:
+            by: dict[str, list[float]] = {}
+            for (step, _), latency in zip(taken, latencies, strict=True):
+                by.setdefault(step, []).append(latency)
+            for step, values in sorted(by.items()):
+                values.sort()
+                print(f"      step {step:<10} n={len(values):5} p50 "
+                      f"{values[len(values) // 2] * 1e3:7.1f} p99 "
+                      f"{values[int(len(values) * 0.99)] * 1e3:7.1f} ms")
         calls = sum(n for method, n in traffic.calls.items() if method != "getUpdates")
         for task in tasks:
             if task.done():
@@ -442,7 +485,7 @@ async def drive(make: Callable[[int], Any], traffic: Traffic, pid: int, bot: str
             if task.done() and not task.cancelled():
                 task.exception()  # retrieved: a resident cut off at the end is no news
     return Run(bot, residents, concurrent, done, len(latencies), seconds, cpu,
-               mine / seconds, peak_rss_mb(pid), calls, latencies)
+               mine / seconds, peak_rss_mb(pid), calls, latencies, orders_done, stuck)
 
 
 async def start_process(argv: list[str], env: dict[str, str], log: Path) -> Any:
@@ -533,7 +576,9 @@ def row(run: Run) -> str:
     return (f"  {run.bot:<10} {run.residents:>5}x{run.concurrent:<4} {run.orders:>5} "
             f"{run.orders_per_s:>8.1f} {run.messages_per_s:>7.0f} {run.percentile(0.5):>7.1f} "
             f"{run.percentile(0.99):>7.1f} {run.cpu_ms:>7.2f} {run.rss_mb:>6.0f} "
-            f"{run.calls_per_message:>6.2f} {run.driver_cpu:>6.2f}")
+            f"{run.calls_per_message:>6.2f} {run.driver_cpu:>6.2f}"
+            + (f"   ({run.stuck} residents got no reply in 5 s: not a clean run)"
+               if run.stuck else ""))
 
 
 HEADER = (f"  {'bot':<10} {'cases':>10} {'done':>5} {'orders/s':>8} {'msg/s':>7} "
@@ -563,9 +608,11 @@ async def main_async(args: argparse.Namespace) -> None:
     runs: list[Run] = []
     bots = args.only.split(",")
     print(f"{MESSAGES_PER_ORDER} messages per order (4 typed, 4 pressed; 7 on WhatsApp, "
-          f"which knows the number); {WARMUP:g} s warm-up, {WINDOW:g} s measured per run; "
-          "orders/s = msg/s / 8; 'done' = orders finished in the window; 'driver' = cores "
-          "used by this process (fake API + residents); ours at rate_per_second "
+          "which knows the number, and for ours from a returning resident, whose number it "
+          f"remembers); {WARMUP:g} s warm-up, {WINDOW:g} s measured per run; orders/s = the "
+          "window's messages, each 1/(messages of its order), per second; 'done' = orders "
+          "finished in the window; 'driver' = cores used by this process (fake API + "
+          "residents); ours at rate_per_second "
           f"{RATE:g}{''.join(f', {k}={v}' for k, v in OURS.items())}")
     print(HEADER, flush=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -602,6 +649,7 @@ def main() -> None:
                         help="the case (by residents) the WhatsApp run uses")
     parser.add_argument("--dir", default=None, help="where the bots' files go")
     parser.add_argument("--keep", action="store_true", help="keep the bots' folders")
+    parser.add_argument("--steps", action="store_true", help="p50/p99 of each step too")
     parser.add_argument("--rate", type=float, default=RATE,
                         help="ours: telegram.rate_per_second (the shipped default is 30)")
     parser.add_argument("--nice", type=int, default=0,
@@ -610,7 +658,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="ours: another telegram setting, e.g. max_concurrent=8")
     args = parser.parse_args()
-    globals().update(RATE=args.rate, WINDOW=args.seconds, WARMUP=args.warmup)
+    globals().update(RATE=args.rate, WINDOW=args.seconds, WARMUP=args.warmup,
+                     SHOW_STEPS=args.steps)
     for pair in args.set:
         key, value = pair.split("=", 1)
         OURS[key] = yaml.safe_load(value)

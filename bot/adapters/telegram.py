@@ -23,7 +23,7 @@ claim button works for as long as the order can be claimed, a second "ya" places
 Sending: `AIORateLimiter` paces outgoing calls and retries ``RetryAfter``; timeouts and
 network errors are retried here with a bounded backoff. A failed send is logged by the app
 and never stops the update loop. At most ``max_in_flight`` calls are on the wire at once
-(`BoundedRequest`); a press's answerCallbackQuery and its menu's ✓ mark go out beside the
+(`AiohttpRequest`); a press's answerCallbackQuery and its menu's ✓ mark go out beside the
 engine's handling, never before the reply's turn.
 """
 

@@ -12,18 +12,17 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, TypeHandler
-from telegram.request import HTTPXRequest
 
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.config import ConfigError
 from bot.engine.locks import KeyLocks
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-# Bot API calls in flight at once (all chats), and connections kept to the API. Measured
-# with bench/e2e.py (see bench/README.md): the CPU per call grows with the calls in flight
-# (httpcore checks every pooled connection, and every queued request, on each request);
-# with a few at once and as many connections, the round trips still overlap.
+# Bot API calls in flight at once (all chats), and connections kept to the API: sized with
+# bench/e2e.py (see bench/README.md); with a few at once and as many connections, the round
+# trips overlap, and more only adds waiting.
 MAX_IN_FLIGHT = 4
 # python-telegram-bot's loggers that log a failed Bot API call with its traceback
 PTB_LOGGERS = ("telegram.ext", "telegram.ext.Updater", "telegram.ext.Application")
@@ -72,21 +71,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         pass
-
-
-class BoundedRequest(HTTPXRequest):
-    """PTB's httpx request with at most ``slots`` calls in flight, on a pool of as many
-    kept-alive connections. A call beyond that waits here, first come first served, for
-    as long as it takes (not in httpcore's pool, where each waiting request costs every
-    other request a scan, and where ``pool_timeout`` would fail it)."""
-
-    def __init__(self, slots: int, **kwargs: Any) -> None:
-        super().__init__(connection_pool_size=slots, **kwargs)
-        self._slots = asyncio.Semaphore(slots)
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._slots:
-            return await super().do_request(*args, **kwargs)
 
 
 class TokenFilter(logging.Filter):
@@ -144,8 +128,7 @@ async def check_token(settings: dict[str, Any]) -> None:
     quiet = TokenFilter(token)
     logging.getLogger("httpx").addFilter(quiet)
     try:
-        bot = Bot(token, base_url=str(settings.get("base_url") or DEFAULT_BASE_URL))
-        async with bot:
+        async with _bot(settings):
             pass
     except InvalidToken as error:
         raise ConfigError(token_refused(error)) from None
@@ -163,14 +146,15 @@ def build_application(
     """The Application: token and base_url as configured, outgoing calls paced by
     `AIORateLimiter` (which retries ``RetryAfter``), updates through `ChatOrderedProcessor`,
     every update to ``on_update``. No updater in webhook mode (updates come from our route).
-    Calls (except getUpdates, which has its own connection) go through `BoundedRequest`:
+    Calls (except getUpdates, which has its own connection) go through `AiohttpRequest`:
     ``max_in_flight`` at once.
     """
     builder = (
         Application.builder()
         .token(str(settings["token"]))
         .base_url(str(settings.get("base_url") or DEFAULT_BASE_URL))
-        .request(BoundedRequest(int(settings.get("max_in_flight", MAX_IN_FLIGHT))))
+        .request(AiohttpRequest(int(settings.get("max_in_flight", MAX_IN_FLIGHT))))
+        .get_updates_request(AiohttpRequest(1))
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=float(settings.get("rate_per_second", 30)),
@@ -219,6 +203,11 @@ async def fetch_bot_username(settings: dict[str, Any]) -> str:
     if not str(settings.get("token") or "").strip():
         raise ConfigError("telegram.token is empty: set TELEGRAM_BOT_TOKEN, or pass "
                           "--bot-username")
-    bot = Bot(str(settings["token"]), base_url=str(settings.get("base_url") or DEFAULT_BASE_URL))
-    async with bot:
+    async with _bot(settings) as bot:
         return bot.username
+
+
+def _bot(settings: dict[str, Any]) -> Bot:
+    """A bare `Bot` for one call, on the adapter's transport."""
+    return Bot(str(settings["token"]), base_url=str(settings.get("base_url") or DEFAULT_BASE_URL),
+               request=AiohttpRequest(1), get_updates_request=AiohttpRequest(1))

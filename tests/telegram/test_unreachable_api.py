@@ -70,7 +70,7 @@ async def test_an_unreachable_api_is_tried_again_with_a_capped_backoff_then_used
         await adapter.stop()  # again, if the test failed before: does nothing twice
         app.close()
     tries = lines(caplog, UNREACHABLE)
-    assert all("ConnectError" in t and f"127.0.0.1:{port}" in t for t in tries)
+    assert all(f"cannot connect to 127.0.0.1:{port} (Connection refused)" in t for t in tries)
     waits = [float(re.search(r"trying again in ([\d.]+) s", t).group(1)) for t in tries]
     assert waits[:5] == [0.05, 0.1, 0.2, 0.2, 0.2]  # doubling, capped at reconnect_max
     no_traceback(caplog)
@@ -103,7 +103,7 @@ async def test_no_such_host_or_a_5xx_is_one_line_per_try_a_later_401_ends_it(
             assert "NetworkError: fake failure 502" in lines(caplog, UNREACHABLE)[0]
             assert not lines(caplog, "polling")
         else:
-            assert "ConnectError" in lines(caplog, UNREACHABLE)[0]
+            assert "cannot connect to no-such-host.invalid:80" in lines(caplog, UNREACHABLE)[0]
     finally:
         await adapter.stop()
         app.close()

@@ -105,7 +105,7 @@ async def test_a_send_that_keeps_failing_is_logged_and_the_bot_goes_on(
 async def test_the_token_stays_out_of_the_logs(
     fake: FakeBotAPI, polling: App, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="httpx")
+    caplog.set_level(logging.DEBUG)  # every logger: ours, PTB's, the transport's
     ani = Resident(fake, 807)
     await ani.say("halo", expect="Apa yang ingin")
     assert any("sendMessage" in r.getMessage() for r in caplog.records)
