@@ -72,6 +72,7 @@ from bot.adapters.telegram_setup import (
     check_token,
     describe,
     token_refused,
+    untyped,
 )
 from bot.config import ConfigError
 from bot.engine.presses import Press, judge
@@ -136,6 +137,9 @@ class TelegramAdapter(BaseAdapter):
         self._turns: dict[int, list[asyncio.Future[None]]] = {}  # webhook updates' turns
         self._asides: set[asyncio.Task[None]] = set()  # calls nothing waits for (_aside)
         self.application = build_application(settings, self._on_update, self._on_error)
+        # the calls made most, answered as the API's JSON (no PTB Message built of each)
+        self._send_message = untyped(self.application.bot, "sendMessage")
+        self._edit_reply_markup = untyped(self.application.bot, "editMessageReplyMarkup")
 
     # -- lifecycle ------------------------------------------------------------------
     async def preflight(self) -> None:
@@ -580,23 +584,26 @@ class TelegramAdapter(BaseAdapter):
             elif item.reply_keyboard is False:
                 self._keyboards.discard(chat_id)
             if item.menu and _indexed(item):
-                self._remember(self._menus, (chat_id, sent.message_id), item.menu)
+                self._remember(self._menus, (chat_id, sent), item.menu)
         return True
 
-    async def _send_one(self, item: Outgoing, reply: Reply, chat_id: int) -> Any:
-        bot = self.application.bot
+    async def _send_one(self, item: Outgoing, reply: Reply, chat_id: int) -> int | None:
+        """The message_id of what was sent (the last part, if several); None: nothing."""
         if item.method != "sendPhoto":
-            return await self._call("sendMessage", bot.send_message, **item.kwargs)
+            return int((await self._call("sendMessage", self._send_message,
+                                         **item.kwargs))["message_id"])
         try:
-            return await self._call("sendPhoto", bot.send_photo, **item.kwargs)
+            sent = await self._call("sendPhoto", self.application.bot.send_photo,
+                                    **item.kwargs)
+            return int(sent.message_id)
         except BadRequest as exc:  # not a file_id of this bot (say, a WhatsApp picture)
             log.info("telegram sendPhoto refused (%s): sending the caption alone", exc.message)
             if "caption" not in item.kwargs:
                 return None  # the text follows in its own messages
-            sent = None
+            message = None
             for text in text_only(reply, chat_id):
-                sent = await self._call("sendMessage", bot.send_message, **text.kwargs)
-            return sent
+                message = await self._call("sendMessage", self._send_message, **text.kwargs)
+            return int(message["message_id"]) if message else None
 
     async def _call(self, what: str, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
         return await call_with_retry(what, method, kwargs, self.retries, self.backoff)
@@ -609,8 +616,7 @@ class TelegramAdapter(BaseAdapter):
 
     async def _edit_markup(self, chat_id: int, message: int, markup: Any) -> None:
         try:
-            await self._call("editMessageReplyMarkup",
-                             self.application.bot.edit_message_reply_markup,
+            await self._call("editMessageReplyMarkup", self._edit_reply_markup,
                              chat_id=chat_id, message_id=message, reply_markup=markup)
         except TelegramError as exc:  # e.g. "message is not modified", or too old to edit
             log.info("telegram editMessageReplyMarkup failed: %s", type(exc).__name__)

@@ -4,8 +4,9 @@
 Why not PTB's default `HTTPXRequest`: measured with bench/bot_api_calls.py (one process,
 a local server in another, the same `Bot.send_message` calls), httpx + httpcore + anyio +
 h11 cost 1.2-1.9 ms of CPU per call here, aiohttp (C-parsed HTTP/1.1, no per-request
-timeout scopes or pool scans) 0.35 ms: x0.29 with 4 calls wanting out at once, x0.20 with 50. Outgoing calls were two thirds of the bot's CPU
-under load (bench/e2e.py), so the transport is where the bot's time went.
+timeout scopes or pool scans) 0.35 ms: x0.29 with 4 calls wanting out at once, x0.20 with
+50. Outgoing calls were two thirds of the bot's CPU under load (bench/e2e.py), so the
+transport is where the bot's time went.
 
 What it keeps of `HTTPXRequest`: at most ``slots`` requests on the wire, on as many
 kept-alive connections (a call beyond that waits here, first come first served, for as

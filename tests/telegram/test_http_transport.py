@@ -168,3 +168,23 @@ async def test_a_request_not_initialized_says_so() -> None:
     await request.shutdown()  # twice is fine
     with pytest.raises(ValueError):
         AiohttpRequest(0)
+
+
+async def test_the_calls_made_most_answer_the_apis_json_through_ptbs_path(api: Api) -> None:
+    from bot.adapters.telegram_setup import untyped
+
+    async def echo(request: web.Request) -> web.Response:
+        params = api.seen[-1][2]
+        return web.json_response({"ok": True, "result": message(params["chat_id"], "x")})
+
+    api.handler = echo
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("✓ Ya", callback_data="x")]])
+    async with Bot(TOKEN, base_url=api.url, request=AiohttpRequest(1)) as bot:
+        sent = await untyped(bot, "sendMessage")(chat_id=5, text="halo", reply_markup=markup)
+        await untyped(bot, "editMessageReplyMarkup")(chat_id=5, message_id=9, reply_markup=None)
+        with pytest.raises(ValueError):
+            untyped(bot, "sendPhoto")
+    assert sent["message_id"] == 9 and sent["chat"]["id"] == 5  # a dict, not a Message
+    assert api.seen[-2][2]["reply_markup"] == {"inline_keyboard": [[
+        {"text": "✓ Ya", "callback_data": "x"}]]}
+    assert api.seen[-1][2] == {"chat_id": 5, "message_id": 9}  # None: the keyboard goes
