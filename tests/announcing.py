@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.whatsapp import RETRY_DELAYS, WhatsAppAdapter
 from bot.app import App
@@ -81,7 +79,6 @@ async def on_both_fakes(config: dict[str, Any], *, telegram: dict[str, Any] | No
     API, both started; stopped, and the App closed, after."""
     graph = FakeGraph()
     served = Served(graph.app)
-    client = httpx.AsyncClient(timeout=10)
     try:
         async with serve(FakeBotAPI()) as bot_api:
             config["telegram"] = {**config["telegram"], "enabled": True, "token": TOKEN,
@@ -92,7 +89,7 @@ async def on_both_fakes(config: dict[str, Any], *, telegram: dict[str, Any] | No
             app = App(config, store=MemoryStore())
             app.engine.clock = Clock()
             adapters = (TelegramAdapter(app, app.config["telegram"]),
-                        WhatsAppAdapter(app, wa_settings(served.url), client=client,
+                        WhatsAppAdapter(app, wa_settings(served.url),
                                         retry_delays=retry_delays))
             for adapter in adapters:
                 app.attach(adapter)
@@ -104,5 +101,4 @@ async def on_both_fakes(config: dict[str, Any], *, telegram: dict[str, Any] | No
                     await adapter.stop()
                 app.close()
     finally:
-        await client.aclose()
         served.close()

@@ -37,7 +37,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import httpx
+import aiohttp
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -66,7 +66,7 @@ from bot.adapters.whatsapp_send import (
     OUTSIDE_WINDOW,
     RETRY_DELAYS,
     GraphSender,
-    client_limits,
+    new_session,
 )
 from bot.adapters.whatsapp_window import WINDOW, WindowBook
 from bot.config import ConfigError
@@ -100,7 +100,7 @@ class WhatsAppAdapter(BaseAdapter):
         app: Any,
         settings: dict[str, Any],
         *,
-        client: httpx.AsyncClient | None = None,
+        session: aiohttp.ClientSession | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         stop_timeout: float = 30.0,
     ) -> None:
@@ -122,8 +122,10 @@ class WhatsAppAdapter(BaseAdapter):
         # mark each message read and show "typing..." while its reply is prepared
         self.presence = bool(settings.get("presence", True))
         self._receipts: set[asyncio.Task[None]] = set()  # read receipts in flight
-        self._client = client
-        self._own_client = client is None
+        # the Graph API transport: given (then the giver closes it), or made by `sender()`
+        # in the running loop and closed by `stop()`
+        self._session = session
+        self._own_session = session is None
         self._sender: GraphSender | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._tails: dict[str, asyncio.Task[None]] = {}
@@ -167,9 +169,9 @@ class WhatsAppAdapter(BaseAdapter):
         if self._receipts:
             await asyncio.wait(set(self._receipts), timeout=5)
         await self._replies_out(self.stop_timeout)
-        if self._own_client and self._client is not None:
-            await self._client.aclose()
-            self._client, self._sender = None, None
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session, self._sender = None, None
 
     def inbox(self) -> Inbox:
         """The store's WhatsApp inbox: deliveries answered 200 and not yet handled."""
@@ -178,12 +180,13 @@ class WhatsAppAdapter(BaseAdapter):
         return self._inbox
 
     def sender(self) -> GraphSender:
+        """The Graph API sender; made on first use (in `start()`), with its own aiohttp
+        session unless one was given, as aiohttp wants it made in the running loop."""
         if self._sender is None:
-            if self._client is None:
-                self._client = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0),
-                                                 limits=client_limits())
+            if self._session is None:
+                self._session = new_session()
             self._sender = GraphSender(
-                self._client, str(self.settings.get("api_base_url") or ""),
+                self._session, str(self.settings.get("api_base_url") or ""),
                 self.phone_number_id, str(self.settings["access_token"]),
                 retry_delays=self.retry_delays)
         return self._sender

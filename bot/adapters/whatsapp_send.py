@@ -1,21 +1,27 @@
 """Posting message bodies to the Graph API: ``POST {api_base_url}/{phone_number_id}/messages``.
 
-The httpx client is injected (tests point it at a local fake Graph API). Throughput and
-pair-rate limits (130429, 131056), HTTP 429, 5xx and network failures are retried with a
-bounded backoff; every other failure is returned with its Graph error code for the adapter
-to act on (131047: the user is outside the 24-hour window) or log. Nothing here raises for
-a failed send.
+The transport is an aiohttp session (`new_session`; tests point the adapter's at a local
+fake Graph API), not httpx: measured with bench/bot_api_calls.py on the Telegram side, one
+call costs ~0.35 ms of CPU through aiohttp against 1.2-1.9 ms through httpx + httpcore, and
+outgoing calls are most of the bot's CPU under load (bench/e2e.py). Throughput and
+pair-rate limits (130429, 131056), HTTP 429, 5xx and network failures (a refused
+connection, a timeout) are retried with a bounded backoff; every other failure is returned
+with its Graph error code for the adapter to act on (131047: the user is outside the
+24-hour window) or log. Nothing here raises for a failed send, and the access token goes
+only in the ``Authorization`` header: never in a log line or a `SendResult`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 
 from bot.messages import user_key
 from bot.privacy import who
@@ -29,16 +35,29 @@ RETRY_CODES = frozenset({THROUGHPUT_LIMIT, PAIR_RATE_LIMIT})
 # Waits before the 2nd, 3rd and 4th attempt. The pair rate allows about one message per
 # 6 s to a user sustained, so the waits together outlast one such interval.
 RETRY_DELAYS = (1.0, 3.0, 7.0)
-# Posts in flight at once, and the connections the adapter's client keeps (see
-# `client_limits`). httpx's pool checks each of its connections, and each waiting request,
-# on every request: a few at once keep that cheap while the round trips still overlap
-# (measured with bench/e2e.py, bench/README.md). Beyond that a post waits here, in order.
+# Posts in flight at once, and the connections the adapter's session keeps (see
+# `new_session`). A few at once keep the round trips overlapping on kept-alive
+# connections (measured with bench/e2e.py, bench/README.md); beyond that a post waits in
+# the sender, in order, never in the connector's queue (which has no order promise).
 MAX_IN_FLIGHT = 4
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection to the Graph API
+READ_TIMEOUT = 20.0  # seconds the answer may keep us waiting between reads
+JSON = {"Content-Type": "application/json"}
 
 
-def client_limits(in_flight: int = MAX_IN_FLIGHT) -> httpx.Limits:
-    """Connections for a client sending ``in_flight`` posts at once, all kept alive."""
-    return httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+def new_session(in_flight: int = MAX_IN_FLIGHT, *, connect_timeout: float = CONNECT_TIMEOUT,
+                read_timeout: float = READ_TIMEOUT) -> aiohttp.ClientSession:
+    """A session for a sender with ``in_flight`` posts at once: as many connections, all
+    kept alive, so a post let through by the sender never queues for a connection.
+    Created inside the running event loop (aiohttp binds a session to it)."""
+    if in_flight < 1:
+        raise ValueError("in_flight must be at least 1")
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=in_flight, limit_per_host=in_flight),
+        cookie_jar=aiohttp.DummyCookieJar(),  # the Graph API's answers need no cookies
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout,
+                                      sock_read=read_timeout),
+    )
 
 
 @dataclass(frozen=True)
@@ -78,9 +97,13 @@ def _error(status: int, data: Any) -> SendResult:
 
 
 class GraphSender:
+    """Posts to one phone number's messages endpoint over ``session`` (see `new_session`:
+    its connector should allow ``in_flight`` connections). The session is the caller's:
+    the sender never closes it."""
+
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        session: aiohttp.ClientSession,
         api_base_url: str,
         phone_number_id: str,
         access_token: str,
@@ -89,12 +112,12 @@ class GraphSender:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
-        self.client = client
+        self.session = session
         self.url = f"{api_base_url.rstrip('/')}/{phone_number_id}/messages"
-        self._headers = {"Authorization": f"Bearer {access_token}"}
+        self._headers = {"Authorization": f"Bearer {access_token}", **JSON}
         self.retry_delays = tuple(retry_delays)
         self._sleep = sleep
-        self._slots = asyncio.Semaphore(in_flight)  # posts on the wire at once
+        self._slots = asyncio.Semaphore(in_flight)  # posts on the wire at once, in order
 
     async def post(self, body: dict[str, Any]) -> SendResult:
         """Send one body; retried while the failure is a rate limit or transient."""
@@ -116,18 +139,36 @@ class GraphSender:
         return await self._once(body)
 
     async def _once(self, body: dict[str, Any]) -> SendResult:
+        payload = json.dumps(body).encode()
         try:
-            async with self._slots:
-                response = await self.client.post(self.url, json=body, headers=self._headers)
-        except httpx.HTTPError as exc:
-            return SendResult(False, detail=f"{type(exc).__name__}: {exc}")
+            async with self._slots, self.session.post(
+                    self.url, data=payload, headers=self._headers) as response:
+                status, raw = response.status, await response.read()
+        except TimeoutError:  # aiohttp's own timeouts are TimeoutErrors too
+            return SendResult(False, detail="TimeoutError: no answer in time")
+        except aiohttp.ClientError as exc:
+            return SendResult(False, detail=f"{type(exc).__name__}: {_reason(exc)}")
         try:
-            data = response.json()
+            data: Any = json.loads(raw)
         except ValueError:
-            data = response.text
-        if response.status_code >= 400:
-            return _error(response.status_code, data)
+            data = raw.decode("utf-8", "replace")
+        if status >= 400:
+            return _error(status, data)
         messages = data.get("messages") if isinstance(data, dict) else None
         wamid = messages[0].get("id") if isinstance(messages, list) and messages and isinstance(
             messages[0], dict) else None
-        return SendResult(True, message_id=wamid, status=response.status_code)
+        return SendResult(True, message_id=wamid, status=status)
+
+
+def _reason(exc: aiohttp.ClientError) -> str:
+    """What went wrong, without the URL some aiohttp errors print (it holds our
+    phone number id; the token is never in it, being a header)."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        error = exc.os_error
+        cause = os.strerror(error.errno) if error.errno else str(error) or type(error).__name__
+        return f"cannot connect to {exc.host}:{exc.port} ({cause})"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return "invalid URL (whatsapp.api_base_url)"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return exc.message
+    return str(exc)

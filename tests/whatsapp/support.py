@@ -63,8 +63,8 @@ class WaBot:
     def __init__(self, app: App, graph: FakeGraph, graph_url: str, **extra: Any) -> None:
         self.app = app
         self.graph = graph
-        self.outbound = httpx.AsyncClient(timeout=10)
-        self.adapter = WhatsAppAdapter(app, settings(graph_url, **extra), client=self.outbound,
+        # the adapter makes its own aiohttp session, as in production, on the fake's URL
+        self.adapter = WhatsAppAdapter(app, settings(graph_url, **extra),
                                        retry_delays=(0.001, 0.002, 0.004))
         app.attach(self.adapter)
         self.server = build_server(app, [self.adapter])
@@ -82,7 +82,6 @@ class WaBot:
         self.closed = True
         await self.adapter.stop()
         await self.http.aclose()
-        await self.outbound.aclose()
 
     async def post(self, payload: dict[str, Any] | bytes, *, signature: str | None = "good",
                    wait: bool = True) -> httpx.Response:

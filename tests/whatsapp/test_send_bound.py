@@ -1,13 +1,11 @@
 """The Graph API sender keeps a bounded number of posts in flight (issue 13): the rest
-wait their turn in the sender, not in httpx's pool, and every one is still sent."""
+wait their turn in the sender, not in aiohttp's connector, and every one is still sent."""
 
 from __future__ import annotations
 
 import asyncio
 
-import httpx
-
-from bot.adapters.whatsapp_send import GraphSender, client_limits
+from bot.adapters.whatsapp_send import GraphSender, new_session
 from tests.whatsapp.fake_graph import PHONE_NUMBER_ID, TOKEN, FakeGraph
 
 
@@ -18,8 +16,8 @@ async def test_posts_in_flight_stay_within_the_bound(
     users = [f"62812000000{n:02d}" for n in range(5)]
     for user in users:
         graph.hold(user)
-    async with httpx.AsyncClient(limits=client_limits(2)) as client:
-        sender = GraphSender(client, f"{url}/v21.0", PHONE_NUMBER_ID, TOKEN, in_flight=2)
+    async with new_session(2) as session:
+        sender = GraphSender(session, f"{url}/v21.0", PHONE_NUMBER_ID, TOKEN, in_flight=2)
         posts = [asyncio.create_task(sender.post({"messaging_product": "whatsapp", "to": u,
                                                   "type": "text", "text": {"body": "x"}}))
                  for u in users]
