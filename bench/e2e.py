@@ -23,8 +23,10 @@ measured ``--seconds``; then they stop where they are and the bot is stopped (SI
 Residents take turns among ``residents`` users (a user's next order starts with ``halo``
 again), so the store or pickle holds that many conversations.
 
-Figures per run, over the measured seconds: orders/s (messages/s / 8: the closed loop's
-rate in orders; ``done`` is how many "diterima" replies came in the window), messages/s,
+Figures per run, over the measured seconds: orders/s (each message of the window counts
+1/(messages of its order): 8, or 7 when the bot remembers a returning resident's number,
+as ours does and the peer does not; ``done`` is how many orders ended in the window),
+messages/s (the like-for-like figure: the same messages, one reply awaited per message),
 p50/p99 of the time from a resident's message to the reply it waits for, CPU ms per
 message of the bot process (utime+stime from /proc/<pid>/stat), its peak RSS (VmHWM, start
 included), API calls per message (every call but getUpdates) and the driver's own CPU (if
@@ -596,7 +598,8 @@ def ratios(runs: list[Run]) -> None:
                 continue
             other = found[peer]
             print(f"  {residents:>5}x{concurrent:<4} vs {peer:<9}: orders/s "
-                  f"x{ours.orders_per_s / other.orders_per_s:.2f}   CPU ms/msg "
+                  f"x{ours.orders_per_s / other.orders_per_s:.2f}   msg/s "
+                  f"x{ours.messages_per_s / other.messages_per_s:.2f}   CPU ms/msg "
                   f"x{ours.cpu_ms / other.cpu_ms:.2f}   p50 "
                   f"x{ours.percentile(0.5) / other.percentile(0.5):.2f}   p99 "
                   f"x{ours.percentile(0.99) / other.percentile(0.99):.2f}   RSS "
