@@ -64,7 +64,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import aiohttp  # noqa: E402
 import uvicorn  # noqa: E402
 import yaml  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
@@ -285,8 +285,9 @@ def wa_content(body: dict[str, Any]) -> tuple[str, list[str], dict[str, tuple[st
 class WhatsAppResident:
     wamids = itertools.count(1)
 
-    def __init__(self, client: httpx.AsyncClient, traffic: Traffic, n: int) -> None:
-        self.client, self.traffic, self.n = client, traffic, n
+    def __init__(self, client: aiohttp.ClientSession, traffic: Traffic, n: int,
+                 url: str) -> None:
+        self.client, self.traffic, self.n, self.url = client, traffic, n, url
         self.phone = f"62813{n:08d}"
 
     def payload(self, step: Step) -> bytes:
@@ -308,10 +309,10 @@ class WhatsAppResident:
                 "messages": [message]}}]}]}).encode()
 
     async def post(self, body: bytes) -> None:
-        response = await self.client.post("/webhooks/whatsapp", content=body, headers={
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": sign(WA_SECRET, body)})
-        response.raise_for_status()
+        async with self.client.post(self.url, data=body, headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": sign(WA_SECRET, body)}) as response:
+            response.raise_for_status()
 
     async def order(self) -> None:
         await self.traffic.converse(self.phone, steps(self.n, phone=False),
@@ -553,21 +554,24 @@ async def whatsapp_run(residents: int, concurrent: int, folder: Path) -> Run:
         log = folder / "wa.log"
         process = await start_process(
             [sys.executable, str(ROOT / "main.py"), "--config", str(config), "serve"], {}, log)
-        limits = httpx.Limits(max_connections=concurrent, max_keepalive_connections=concurrent)
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
-                                         timeout=60) as client:
+        url = f"http://127.0.0.1:{port}"
+        try:  # aiohttp: the driver's posts cost it a third of httpx's (bench/bot_api_calls.py)
+            async with aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=concurrent),
+                    timeout=aiohttp.ClientTimeout(total=60)) as client:
                 deadline = time.monotonic() + STARTUP
                 while True:
-                    with contextlib.suppress(httpx.HTTPError):
-                        if (await client.get("/healthz")).status_code == 200:
-                            break
+                    with contextlib.suppress(aiohttp.ClientError):
+                        async with client.get(f"{url}/healthz") as health:
+                            if health.status == 200:
+                                break
                     if process.returncode is not None or time.monotonic() > deadline:
                         raise RuntimeError("ours (whatsapp) did not start:\n"
                                            + log.read_text(errors="replace")[-3000:])
                     await asyncio.sleep(0.05)
                 return await asyncio.wait_for(
-                    drive(lambda n: WhatsAppResident(client, traffic, n), traffic,
+                    drive(lambda n: WhatsAppResident(client, traffic, n,
+                                                     f"{url}/webhooks/whatsapp"), traffic,
                           process.pid, "wa", residents, concurrent), WARMUP + WINDOW + 30)
         finally:
             await stop_process(process, log)
