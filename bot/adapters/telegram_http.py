@@ -28,6 +28,8 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.adapters.proxies import proxy_in_environment
+
 DEFAULT_TIMEOUT = 5.0  # seconds: connect, read (PTB's defaults)
 UPLOAD_TIMEOUT = 20.0  # seconds to read the answer to a call carrying a file
 JSON = {"Content-Type": "application/json"}
@@ -57,6 +59,7 @@ class AiohttpRequest(BaseRequest):
                                                limit_per_host=self._slots_count),
                 cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=proxy_in_environment(),  # HTTPS_PROXY, as httpx honoured it
             )
 
     async def shutdown(self) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.adapters.proxies import proxy_in_environment
 from bot.messages import user_key
 from bot.privacy import who
 
@@ -58,6 +59,7 @@ def new_session(in_flight: int = MAX_IN_FLIGHT, *, connect_timeout: float = CONN
         cookie_jar=aiohttp.DummyCookieJar(),  # the Graph API's answers need no cookies
         timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout,
                                       sock_read=read_timeout),
+        trust_env=proxy_in_environment(),
     )
 
 

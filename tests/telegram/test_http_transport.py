@@ -188,3 +188,36 @@ async def test_the_calls_made_most_answer_the_apis_json_through_ptbs_path(api: A
     assert api.seen[-2][2]["reply_markup"] == {"inline_keyboard": [[
         {"text": "✓ Ya", "callback_data": "x"}]]}
     assert api.seen[-1][2] == {"chat_id": 5, "message_id": 9}  # None: the keyboard goes
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with httpx before: an office network that needs HTTP_PROXY keeps working."""
+    asked: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:  # answers as the API would
+        asked.append(f"{request.method} {request.url}")
+        return web.json_response({"ok": True, "result": ME})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with Bot(TOKEN, base_url="http://api.telegram.invalid/bot",
+                       request=AiohttpRequest(1)) as bot:
+            assert bot.username == "PasarDaringBot"
+        assert asked == [f"POST http://api.telegram.invalid/bot{TOKEN}/getMe"]
+        monkeypatch.delenv("HTTP_PROXY")
+        async with Bot(TOKEN, base_url=api.url, request=AiohttpRequest(1)) as bot:
+            pass  # no proxy named: straight to the API
+        assert len(asked) == 1 and api.seen[-1][0] == "getMe"
+    finally:
+        await runner.cleanup()
