@@ -27,6 +27,7 @@ from bot.storage.floor import Floor
 from bot.storage.query import month_of, order_matches
 
 LIVE = "live"  # location of an order that is not archived (months are YYYY-MM / undated)
+_ODD = object()  # the index's bucket of live orders whose ``user`` is not a string
 
 
 def _version(order: Record) -> int:
@@ -38,6 +39,13 @@ def place_of(order: Record, finished: frozenset[str]) -> str:
     return month_of(order) if order.get("status") in finished else LIVE
 
 
+def _user_of(order: Record) -> object:
+    """The index bucket of an order: its ``user`` when a string (the only values a
+    ``user=`` query, a string, can equal), else one bucket that every such query reads."""
+    user = order.get("user")
+    return user if isinstance(user, str) else _ODD
+
+
 class OrderBook:
     def __init__(self, folder: Path, on_problem: Callable[[str], None], cached: int,
                  finished: frozenset[str] = frozenset()) -> None:
@@ -46,6 +54,21 @@ class OrderBook:
             folder / "orders.json", "orders", key_field="code", on_problem=on_problem
         )
         self.archive = Archive(folder / "archive", on_problem, cached)
+        # live orders by ``user`` (codes, as a dict for order): a resident's orders are
+        # found without reading every live order (`query` with ``user=``)
+        self._by_user: dict[object, dict[str, None]] = {}
+
+    def _index(self, code: str, order: Record) -> None:
+        self._by_user.setdefault(_user_of(order), {})[code] = None
+
+    def _unindex(self, code: str) -> None:
+        old = self.live.data.get(code)
+        if old is not None:
+            bucket = self._by_user.get(_user_of(old))
+            if bucket is not None:
+                bucket.pop(code, None)
+                if not bucket:
+                    del self._by_user[_user_of(old)]
 
     def load(self) -> None:
         """Read orders.json and index the archive (from its codes files, see archive.py).
@@ -55,6 +78,9 @@ class OrderBook:
         memory and from its file at the next compaction), or an order in the wrong file.
         """
         self.live.load()
+        self._by_user = {}
+        for code, order in self.live.data.items():
+            self._index(code, order)
         where = {code: (LIVE, _version(o)) for code, o in self.live.data.items()}
         misplaced = [(c, LIVE) for c, o in self.live.data.items()
                      if place_of(o, self.finished) != LIVE]
@@ -107,6 +133,7 @@ class OrderBook:
 
     def _drop(self, code: str, loc: str) -> None:
         if loc == LIVE:
+            self._unindex(code)
             if self.live.data.pop(code, None) is not None:
                 self.live.dirty = True
         else:
@@ -117,7 +144,9 @@ class OrderBook:
         if old is not None and old != new:
             self._drop(code, old)
         if new == LIVE:
+            self._unindex(code)
             self.live.data[code] = order
+            self._index(code, order)
             self.live.dirty = True
         else:
             self.archive.put(code, order, new)
@@ -157,12 +186,20 @@ class OrderBook:
         """Matching orders (not sorted, not copied), reading only the files that can match."""
         found = []
         if statuses is None or not statuses <= self.finished:
-            live = self.live.data.values()
-            found += [o for o in live if order_matches(o, statuses=statuses, **filters)]
+            found += [o for o in self._live(filters.get("user"))
+                      if order_matches(o, statuses=statuses, **filters)]
         if statuses is None or statuses & self.finished:
             archived = self.archive.orders(filters["since"], filters["until"])
             found += [o for o in archived if order_matches(o, statuses=statuses, **filters)]
         return found
+
+    def _live(self, user: str | None) -> list[Record]:
+        """The live orders that can match ``user`` (all of them when None)."""
+        if user is None:
+            return list(self.live.data.values())
+        data = self.live.data
+        codes = [*self._by_user.get(user, ()), *self._by_user.get(_ODD, ())]
+        return [data[code] for code in codes]
 
     def files(self) -> list[DocFile]:
         """The files compaction may have to write: loaded archive months, orders.json."""
