@@ -219,8 +219,25 @@ def order_timers(policy: Policy, market: Market | None, order: Order
 
 
 # -- setting them ------------------------------------------------------------------------
+_POLICIES: dict[tuple[Any, ...], Policy] = {}  # by (reminders section's items, timezone)
+
+
 def _policy(services: Any) -> Policy:
-    return Policy.of(getattr(services, "config", None) or {}, services.markets.timezone)
+    """The app's policy, made once per reminders section and timezone (every resident's
+    turn needs it; the section is read again each time, so a changed config is seen)."""
+    config = getattr(services, "config", None) or {}
+    timezone = services.markets.timezone
+    section = config.get("reminders")
+    try:
+        key = (tuple(section.items()) if isinstance(section, dict) else section, timezone)
+        found = _POLICIES.get(key)
+    except TypeError:  # a value that cannot be a key: made each time
+        return Policy.of(config, timezone)
+    if found is None:
+        if len(_POLICIES) >= 64:
+            _POLICIES.clear()
+        found = _POLICIES[key] = Policy.of(config, timezone)
+    return found
 
 
 def after_turn(ctx: Context, flow_before: str | None) -> None:
