@@ -8,7 +8,6 @@ back to it message by message. No compile step: the .po files are read directly.
 from __future__ import annotations
 
 import logging
-import string
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,15 +28,14 @@ class _Params(dict):
         return ""
 
 
-_formatter = string.Formatter()
-
-
 def render(template: str, params: dict | None = None) -> str:
-    """``str.format`` that tolerates missing names and stray braces."""
+    """``str.format`` that tolerates missing names and stray braces. (``format_map``: what
+    ``string.Formatter().vformat`` did, in C; a positional field ``{0}`` or ``{}`` raises
+    ValueError here where it raised IndexError there: either way the template is kept.)"""
     if not params and "{" not in template:
         return template
     try:
-        return _formatter.vformat(template, (), _Params(params or {}))
+        return template.format_map(_Params(params or {}))
     except (ValueError, IndexError, AttributeError, KeyError):
         return template
 

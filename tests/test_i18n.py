@@ -74,3 +74,12 @@ def test_pybabel_extract_and_update(tmp_path: Path) -> None:
     subprocess.run([*babel, "update", "-i", str(pot), "-d", str(locales)],
                    check=True, capture_output=True)
     assert (locales / "jv" / "LC_MESSAGES" / "messages.po").exists()
+
+
+def test_render_keeps_the_template_on_positional_or_broken_fields() -> None:
+    """`render` (``format_map``) fills names, shows a missing one empty, and keeps the
+    template as it is when a field is positional or the braces are broken."""
+    assert render("Halo {name}, {missing}!", {"name": "Bu"}) == "Halo Bu, !"
+    assert render("{{lit}} {n:,}", {"n": 1234567}) == "{lit} 1,234,567"
+    for broken in ("{0}", "{}", "{", "}", "{a.b}", "{x!z}"):
+        assert render(broken, {"a": "s", "x": 1}) == broken
