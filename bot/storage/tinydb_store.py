@@ -40,7 +40,6 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Self
@@ -205,13 +204,10 @@ class TinyDBStore(Store):
         fsync_dir(self.path)
 
     # -- plumbing ---------------------------------------------------------------------
-    @contextmanager
-    def _change(self) -> Iterator[None]:
-        with self._mem:
-            if self._closed:
-                raise StoreError(f"the store on {self.path} is closed")
-            yield
-            self._w.commit.changed += 1
+    def _change(self) -> _Changing:
+        """``with self._change():`` holds the lock, refuses a closed store, and counts the
+        change for the writer when the block ends without an exception."""
+        return _Changing(self)
 
     def _pending(self) -> Pending:
         """Where a change is recorded: the buffer of the unit of work the caller is in,
@@ -521,6 +517,30 @@ class TinyDBStore(Store):
     def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:
         with self._change():
             return self._timers.take_due(now, limit)
+
+
+class _Changing:
+    """`TinyDBStore._change` as a plain context manager (a generator one cost ~1.5 us, and
+    every write of a message takes one: session, message id, outbox, timer, sent marks)."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: TinyDBStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        store = self.store
+        store._mem.acquire()
+        if store._closed:
+            store._mem.release()
+            raise StoreError(f"the store on {store.path} is closed")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self.store._w.commit.changed += 1
+        finally:
+            self.store._mem.release()
 
 
 def _later(a: Any, b: Any) -> bool:
