@@ -415,6 +415,7 @@ def main() -> None:
     results: dict[tuple[int, int], tuple[Result, Result]] = {}
     paced_results: dict[float, Result] = {}
     started = time.perf_counter()
+    print(machine_speed("at start"))
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         archives = Archives(Path(tmp), order)
 
@@ -448,7 +449,22 @@ def main() -> None:
             paced_results[rate] = result
             print(row(f"{rate:>7,} msgs/s arriving ({residents} residents)", result, None))
     summarize(results, args.concurrent, paced_results)
+    print(machine_speed("at end"))
     print(f"(whole run {time.perf_counter() - started:.0f} s)")
+
+
+def machine_speed(when: str) -> str:
+    """How quiet and how fast the machine is now: the load average, and the CPU time of a
+    fixed pure-Python loop (a shared VM's speed moved 4x in one afternoon; at 1,000 msgs/s the
+    loop is 60-100% busy, so the p99 moves with it far more than the mean does)."""
+    cpu = time.process_time()
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    loop_ms = (time.process_time() - cpu) * 1e3
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return (f"machine {when}: load average {load}; a 3M-step Python loop took {loop_ms:.0f} "
+            "ms of CPU (seen on this 2-core VM: 114 on a fast moment, ~460 on a slow one)")
 
 
 def _speed(result: Result) -> float:
