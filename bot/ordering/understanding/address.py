@@ -13,7 +13,7 @@ Jakarta Timur...) is accepted and marked, so the coordinator is warned.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.engine.context import Context
@@ -80,6 +80,18 @@ class Address:
     area_written: str = ""  # a kelurahan named after "Kel." that is not in the data
 
     def to_dict(self) -> dict[str, Any]:
+        """As `dataclasses.asdict` (a copy of every field, in order), without its generic
+        walk when the values are plain ones and the pin a flat dict (always, as read):
+        ~10x faster."""
+        out = {name: getattr(self, name) for name in _ADDRESS_FIELDS}
+        location = out["location"]
+        if all(type(v) in _PLAIN for k, v in out.items() if k != "location") and (
+                location is None or (type(location) is dict
+                                     and all(type(v) in _PLAIN for v in location.values())
+                                     and all(type(k) is str for k in location))):
+            if location is not None:
+                out["location"] = dict(location)
+            return out
         return asdict(self)
 
     @classmethod
@@ -91,6 +103,10 @@ class Address:
         known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
         known.setdefault("text", "")
         return cls(**known)
+
+
+_ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # asdict hands these on as they are
 
 
 @dataclass(frozen=True)
