@@ -28,11 +28,17 @@ def _clone(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+_PLAIN = (int, float, str, bool)  # a stamp kept beside the text (None is read from it)
+
+
 class MemoryStore(Store):
     def __init__(self, finished: Iterable[str] = ()) -> None:
         """``finished``: accepted as the TinyDB store takes it (nothing is archived here)."""
         self.finished = frozenset(finished)
-        self._sessions: dict[str, Record] = {}
+        # key -> (updated_at, the session as JSON): copied once on the way in (dumps) and
+        # once on the way out (loads), not twice each way; the stamp for scan and expire
+        # (None: not a plain value, read from the text)
+        self._sessions: dict[str, tuple[Any, str]] = {}
         self._orders: dict[str, Record] = {}
         self._sequences: dict[str, int] = {}
         self._messages: dict[str, float] = {}
@@ -47,21 +53,27 @@ class MemoryStore(Store):
         return store
 
     def get_session(self, key: str) -> Record | None:
-        session = self._sessions.get(key)
-        return _clone(session) if session is not None else None
+        held = self._sessions.get(key)
+        return json.loads(held[1]) if held is not None else None
 
     def put_session(self, key: str, session: Record) -> None:
-        self._sessions[key] = _clone(session)
+        text = json.dumps(session)
+        stamp = session.get("updated_at", 0) if isinstance(session, dict) else None
+        self._sessions[key] = (stamp if type(stamp) in _PLAIN else None, text)
+
+    def _updated_at(self, held: tuple[Any, str]) -> Any:
+        stamp, text = held
+        return json.loads(text).get("updated_at", 0) if stamp is None else stamp
 
     def delete_session(self, key: str) -> None:
         self._sessions.pop(key, None)
 
     def scan_sessions(self, since: float) -> Iterator[tuple[str, Record]]:
-        found = [(k, s) for k, s in self._sessions.items() if s.get("updated_at", 0) >= since]
-        return iter([(k, _clone(s)) for k, s in found])
+        found = [(k, h) for k, h in self._sessions.items() if self._updated_at(h) >= since]
+        return iter([(k, json.loads(h[1])) for k, h in found])
 
     def expire_sessions(self, older_than: float) -> int:
-        old = [k for k, s in self._sessions.items() if s.get("updated_at", 0) < older_than]
+        old = [k for k, h in self._sessions.items() if self._updated_at(h) < older_than]
         for key in old:
             del self._sessions[key]
         return len(old)
