@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -50,11 +51,24 @@ _PUNCT = re.compile(r"[^\w\s]")
 
 
 def normalize(text: str) -> str:
-    """Lowercase, accents and punctuation gone, single spaces."""
+    """Lowercase, accents and punctuation gone, single spaces. (A short text is remembered:
+    a message's conditions and matchers normalize the same text several times.)"""
+    if len(text) <= _CACHED_UP_TO:
+        return _normalize_cached(text)
+    return _normalize(text)
+
+
+_CACHED_UP_TO = 200  # characters
+
+
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _PUNCT.sub(" ", text.lower())
     return _SPACES.sub(" ", text).strip()
+
+
+_normalize_cached = lru_cache(maxsize=2048)(_normalize)
 
 
 def match_number(text: str, options: Sequence[Option]) -> Option | None:
