@@ -42,6 +42,10 @@ class Intents:
     starts: dict[str, list[tuple[str, tuple[str, ...]]]] = field(
         default_factory=dict, repr=False, compare=False)
     long_words: list[str] = field(default_factory=list, repr=False, compare=False)
+    # text -> (words covered per intent, meaningful words) of texts read lately: a
+    # message is read against the same intents by several conditions of one menu
+    scored: dict[str, tuple[dict[str, int], int]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         vocabulary = set()
@@ -97,9 +101,33 @@ def match_intent(text: str, intents: Intents, offered: Collection[str]) -> Inten
     jelek, mau tuker": two words of *report*). Only offered intents are returned: a message
     that says something this menu does not offer better than any offered intent matches
     nothing ("ga jadi pesen" at the main menu is not *order*)."""
+    scored = intents.scored.get(text)
+    if scored is None:
+        scored = _score(text, intents)
+        if len(text) <= SCORED_UP_TO:
+            if len(intents.scored) >= SCORED_KEPT:
+                intents.scored.clear()
+            intents.scored[text] = scored
+    score, count = scored
+    if not score:
+        return IntentMatch((), False)
+    top = max(score.values())
+    winners = [i for i, s in score.items() if s == top]
+    chosen = tuple(i for i in winners if i in offered)
+    if not chosen:
+        return IntentMatch((), False)  # it says something this menu does not offer
+    return IntentMatch(chosen, top / count >= CONFIDENT)
+
+
+SCORED_UP_TO, SCORED_KEPT = 200, 1024  # characters of a text remembered; texts remembered
+
+
+def _score(text: str, intents: Intents) -> tuple[dict[str, int], int]:
+    """How many of ``text``'s meaningful words each intent's phrases cover, and how many
+    meaningful words it has (no score without any)."""
     words = [w for w in normalize(text).split() if w not in intents.fillers]
     if not words:
-        return IntentMatch((), False)
+        return {}, 0
     fits = [intents.fits(w) for w in words]
     covered: dict[str, set[int]] = {}
     for i, candidates in enumerate(fits):
@@ -108,15 +136,7 @@ def match_intent(text: str, intents: Intents, offered: Collection[str]) -> Inten
                 n = len(phrase)
                 if i + n <= len(words) and all(phrase[k] in fits[i + k] for k in range(1, n)):
                     covered.setdefault(intent, set()).update(range(i, i + n))
-    score = {intent: len(at) for intent, at in covered.items()}
-    if not score:
-        return IntentMatch((), False)
-    top = max(score.values())
-    winners = [i for i, s in score.items() if s == top]
-    chosen = tuple(i for i in winners if i in offered)
-    if not chosen:
-        return IntentMatch((), False)  # it says something this menu does not offer
-    return IntentMatch(chosen, top / len(words) >= CONFIDENT)
+    return {intent: len(at) for intent, at in covered.items()}, len(words)
 
 
 def _phrase_words(phrase: str, fillers: frozenset[str]) -> tuple[str, ...]:
