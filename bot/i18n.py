@@ -147,4 +147,10 @@ def number(value: Decimal | float | int, locale: Locale | str = "id_ID") -> str:
 
 def long_date(value: date | datetime, locale: Locale | str = "id_ID") -> str:
     """``Sabtu, 17 Agustus 2024``."""
-    return format_date(value, "full", locale=locale)
+    return _long_date(value.date() if isinstance(value, datetime) else value, locale)
+
+
+@lru_cache(maxsize=256)
+def _long_date(day: date, locale: Locale | str) -> str:
+    """`long_date` of a day, remembered (Babel reads only the date of a datetime)."""
+    return format_date(day, "full", locale=locale)
