@@ -121,9 +121,12 @@ class MemoryStore(Store):
         user: str | None = None,
     ) -> list[Record]:
         statuses = status_set(status)
+        held = self._orders.values()
+        if user is not None:  # a resident's orders: the one cheap test first
+            held = [o for o in held if o.get("user") == user]  # type: ignore[assignment]
         found = [
             _clone(o)
-            for o in self._orders.values()
+            for o in held
             if order_matches(
                 o,
                 market=market,
