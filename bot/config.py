@@ -53,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
         "bot_username": "",
         "poll_timeout": 30,
         "max_concurrent": 64,
-        "max_in_flight": 4,
+        "max_in_flight": 8,  # swept with bench/e2e.py (bot/adapters/telegram_setup.py)
         "mark_pressed": True,
         # "typing..." for a reply that takes longer than this (seconds); 0: never
         "typing_after": 0.5,
