@@ -42,7 +42,10 @@ def builtin_kinds() -> list[InputKind]:
 class Registry:
     def __init__(self) -> None:
         self.actions: dict[str, Action] = {}
-        self.conditions: dict[str, Condition] = {}
+        # built in: ``set_aside``, a flow left by a standing press waits to be offered back
+        # (the engine offers it once the conversation is at rest: a final state, or home)
+        self.conditions: dict[str, Condition] = {
+            "set_aside": lambda ctx: ctx.session.set_aside is not None}
         self.sources: dict[str, OptionSource] = {}
         self.kinds: dict[str, InputKind] = {k.name: k for k in builtin_kinds()}
         # what plain words mean at a menu, per language (locales/<lang>/intents.yaml)

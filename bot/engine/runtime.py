@@ -51,7 +51,8 @@ from bot.storage.base import SessionStore, StoreError
 log = logging.getLogger(__name__)
 
 MAX_HISTORY = 30
-BUILTIN_OPTIONS = {"continue": "engine.opt_continue", "restart": "engine.opt_restart"}
+BUILTIN_OPTIONS = {"continue": "engine.opt_continue", "restart": "engine.opt_restart",
+                   "drop": "engine.opt_drop"}
 RESUME = "continue"  # pressed away from its menu (a reminder's button): ask where they left
 MAX_PASS_THROUGH = 20
 
@@ -101,6 +102,7 @@ class Engine:
         arrived = list(ctx.replies)
         try:
             await self._route(ctx)
+            self._offer_set_aside(ctx)
         except Exception:
             log.exception("error handling a message of %s", msg.channel)
             session = Session.from_record(msg.key, self.store.get_session(msg.key))
@@ -173,6 +175,9 @@ class Engine:
             return
         if session.pending == "resume":
             await self._resume_answer(ctx)
+            return
+        if session.pending == "aside":
+            await self._aside_answer(ctx)
             return
         state = self._state(session)
         if state is None:
@@ -312,10 +317,52 @@ class Engine:
         starts as for a first message asking for it; ``kembali`` returns to where it was."""
         session = ctx.session
         back = [*session.history, session.snapshot()] if session.in_flow else []
+        if self._busy(session) and session.pending is None:
+            # kept, said, and offered back once the pressed option's business is done
+            session.set_aside = {**session.snapshot(), "history": list(session.history),
+                                 "at": ctx.now}
+            ctx.say("engine.set_aside")
         session.end_flow()
         await self._start(ctx, greet=True)
         if back and session.in_flow:
             session.history = [*back, *session.history][-MAX_HISTORY:]
+
+    def _offer_set_aside(self, ctx: Context) -> None:
+        """The flow a standing press left, offered back once the conversation is at rest
+        (its flow ended, or at the entry's home); dropped after ``resume_after``."""
+        session = ctx.session
+        aside = session.set_aside
+        if aside is None or session.pending is not None or self._busy(session):
+            return
+        if ctx.now - float(aside.get("at") or 0) > self.resume_after:
+            session.set_aside = None
+            return
+        session.pending = "aside"
+        ctx.send(self._menu(ctx, "engine.aside_question", ["continue", "drop"]))
+
+    async def _aside_answer(self, ctx: Context) -> None:
+        """``continue``: back to the question that was left, as it was; ``drop``: gone."""
+        msg, session = ctx.incoming, ctx.session
+        assert msg is not None
+        options = self._menu(ctx, "engine.aside_question", ["continue", "drop"]).options
+        found = Matched(msg.choice) if msg.choice else match_choice(msg.text or "", options)
+        if not isinstance(found, Matched):
+            ctx.send(self._menu(ctx, "engine.aside_question", ["continue", "drop"]))
+            return
+        aside, session.set_aside, session.pending = session.set_aside or {}, None, None
+        if found.option_id == "drop":
+            ctx.say("engine.aside_dropped")
+            await self._start(ctx, greet=False)
+            return
+        session.flow, session.state = aside.get("flow"), aside.get("state")
+        session.slots, session.return_to = dict(aside.get("slots") or {}), aside.get("return_to")
+        session.history = list(aside.get("history") or [])
+        state = self._state(session)
+        if state is None or state.input is None:  # a flow or state that is no more
+            session.end_flow()
+            await self._start(ctx, greet=False)
+            return
+        await self._ask(ctx, state)
 
     async def _superseded(self, ctx: Context) -> None:
         """A press on a menu the conversation has moved past: said, and asked again."""
@@ -324,6 +371,8 @@ class Engine:
             ctx.send(self._language_menu(ctx))
         elif ctx.session.pending == "resume":
             ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
+        elif ctx.session.pending == "aside":
+            ctx.send(self._menu(ctx, "engine.aside_question", ["continue", "drop"]))
         else:
             await self._reprompt(ctx)
 

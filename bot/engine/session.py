@@ -19,6 +19,7 @@ class Session:
     profile: dict[str, Any] = field(default_factory=dict)  # kept across flows: name, phone
     referral: str | None = None
     pending: str | None = None  # a built-in question awaiting an answer: language | resume
+    #                             | aside
     shown: list[str] = field(default_factory=list)  # option ids of the last menu shown
     # counts the messages handled, from the time the conversation began (in seconds, so a
     # new conversation never meets the numbers of one that expired); a menu shown names
@@ -27,6 +28,9 @@ class Session:
     turn: int = field(default_factory=lambda: int(time.time()))
     return_to: str | None = None
     updated_at: float = 0.0
+    # a flow in progress left by a standing press (a notice's button): its snapshot with
+    # its history and when ("at"), offered back once the conversation is at rest again
+    set_aside: dict[str, Any] | None = None
 
     @classmethod
     def from_record(cls, key: str, record: dict[str, Any] | None) -> Session:
