@@ -9,14 +9,20 @@ from tests.chat import ChatBot
 from tests.test_order_thread import KOORD, place
 
 
-def resident_mid_order_with_a_message_waiting() -> tuple[ChatBot, str]:
-    """The coordinator wrote about order 1; the resident is writing order 2's list."""
+def coordinator_wrote() -> tuple[ChatBot, str]:
+    """An order claimed, and its coordinator's message to the resident (with *Balas*)."""
     bot = ChatBot()
     bot.say("halo", KOORD)
     code = place(bot, "ayam 1 ekor, cabe rawit 5rb")
     bot.push(KOORD, choice=f"claim:{code}")
     bot.push(KOORD, choice=f"talk:{code}")
     bot.say("bu, ayam kecil habis, boleh yang sedang?", KOORD)
+    return bot, code
+
+
+def resident_mid_order_with_a_message_waiting() -> tuple[ChatBot, str]:
+    """The coordinator wrote about order 1; the resident is writing order 2's list."""
+    bot, code = coordinator_wrote()
     for line in ["menu", "1", "kranji baru", "tomat 1 kg, bawang merah 1/4 kg"]:
         bot.say(line)
     assert bot.state() == "order.items" and "Daftar Anda (2)" in bot.text()
@@ -69,12 +75,7 @@ def test_what_was_set_aside_is_offered_at_home_and_dropped_when_stale() -> None:
 
 
 def test_nothing_is_set_aside_when_nothing_was_in_progress() -> None:
-    bot = ChatBot()
-    bot.say("halo", KOORD)
-    code = place(bot, "ayam 1 ekor")
-    bot.push(KOORD, choice=f"claim:{code}")
-    bot.push(KOORD, choice=f"talk:{code}")
-    bot.say("bu, ayamnya habis", KOORD)
+    bot, code = coordinator_wrote()
     bot.say("halo")  # at the main menu
     bot.push("warga", choice=f"talk:{code}")
     assert "saya simpan dulu" not in bot.text()

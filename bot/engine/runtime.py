@@ -342,15 +342,12 @@ class Engine:
 
     async def _aside_answer(self, ctx: Context) -> None:
         """``continue``: back to the question that was left, as it was; ``drop``: gone."""
-        msg, session = ctx.incoming, ctx.session
-        assert msg is not None
-        options = self._menu(ctx, "engine.aside_question", ["continue", "drop"]).options
-        found = Matched(msg.choice) if msg.choice else match_choice(msg.text or "", options)
-        if not isinstance(found, Matched):
-            ctx.send(self._menu(ctx, "engine.aside_question", ["continue", "drop"]))
+        session = ctx.session
+        answer = self._builtin_answer(ctx, "engine.aside_question", ["continue", "drop"])
+        if answer is None:
             return
         aside, session.set_aside, session.pending = session.set_aside or {}, None, None
-        if found.option_id == "drop":
+        if answer == "drop":
             ctx.say("engine.aside_dropped")
             await self._start(ctx, greet=False)
             return
@@ -415,16 +412,24 @@ class Engine:
         ctx.session.shown = list(answers)
         return Menu(to=ctx.key, text=ctx.t(message_id), options=options)
 
-    async def _resume_answer(self, ctx: Context) -> None:
+    def _builtin_answer(self, ctx: Context, question: str, answers: list[str]) -> str | None:
+        """The option a built-in question's answer picks (pressed or typed), or None: the
+        question is asked again."""
         msg = ctx.incoming
         assert msg is not None
-        options = self._menu(ctx, "engine.resume_question", ["continue", "restart"]).options
+        options = self._menu(ctx, question, answers).options
         found = Matched(msg.choice) if msg.choice else match_choice(msg.text or "", options)
-        if not isinstance(found, Matched):
-            ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
+        if not isinstance(found, Matched) or found.option_id not in answers:
+            ctx.send(self._menu(ctx, question, answers))
+            return None
+        return found.option_id
+
+    async def _resume_answer(self, ctx: Context) -> None:
+        answer = self._builtin_answer(ctx, "engine.resume_question", ["continue", "restart"])
+        if answer is None:
             return
         ctx.session.pending = None
-        if found.option_id == "restart":
+        if answer == "restart":
             ctx.session.end_flow()
             await self._start(ctx, greet=False)
         else:
