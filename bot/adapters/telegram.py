@@ -65,7 +65,6 @@ from bot.adapters.telegram_render import (
 from bot.adapters.telegram_setup import (
     PTB_LOGGERS,
     QuietApiErrors,
-    TokenFilter,
     build_application,
     call_with_retry,
     check_settings,
@@ -115,7 +114,6 @@ class TelegramAdapter(BaseAdapter):
         self._menus: OrderedDict[tuple[int, int], tuple[Option, ...]] = OrderedDict()
         self._keyboards: set[int] = set()  # chats with a location/contact keyboard showing
         self._token = str(settings["token"])
-        self._token_filter = TokenFilter(self._token)
         self._quiet = QuietApiErrors(self._token)
         self.reconnect_max = float(settings.get("reconnect_max", 60))
         # mark a pressed question's menu "✓ choice" (one editMessageReplyMarkup per press; off:
@@ -150,7 +148,6 @@ class TelegramAdapter(BaseAdapter):
         refused token is a ConfigError; an API that cannot be reached (no network, DNS,
         refused, 5xx) is said in one line and tried again in the background, the wait
         doubling up to ``reconnect_max`` seconds, while the server runs."""
-        logging.getLogger("httpx").addFilter(self._token_filter)
         for name in PTB_LOGGERS:
             logging.getLogger(name).addFilter(self._quiet)
         try:
@@ -279,7 +276,6 @@ class TelegramAdapter(BaseAdapter):
         while self._asides:  # answers and menu marks still going out
             await asyncio.gather(*self._asides, return_exceptions=True)
         await self.application.shutdown()
-        logging.getLogger("httpx").removeFilter(self._token_filter)
         for name in PTB_LOGGERS:
             logging.getLogger(name).removeFilter(self._quiet)
         log.info("telegram: stopped")

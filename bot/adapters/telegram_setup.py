@@ -77,20 +77,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         pass
 
 
-class TokenFilter(logging.Filter):
-    """Keeps the bot token out of httpx's request log lines (the URL carries it)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), ()
-        return True
-
-
 class QuietApiErrors(logging.Filter):
     """A Bot API error logged by python-telegram-bot (an unreachable API while polling, a
     refused token) as one line naming the error, not dozens of lines of httpx frames."""
@@ -128,9 +114,6 @@ def token_refused(error: InvalidToken) -> str:
 async def check_token(settings: dict[str, Any]) -> None:
     """``getMe`` once: ConfigError if the Bot API refuses the token; an API that cannot be
     reached now says nothing here (the adapter keeps trying once the server runs)."""
-    token = str(settings["token"])
-    quiet = TokenFilter(token)
-    logging.getLogger("httpx").addFilter(quiet)
     try:
         async with _bot(settings):
             pass
@@ -138,8 +121,6 @@ async def check_token(settings: dict[str, Any]) -> None:
         raise ConfigError(token_refused(error)) from None
     except (NetworkError, TimedOut):
         return
-    finally:
-        logging.getLogger("httpx").removeFilter(quiet)
 
 
 def build_application(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.adapters.telegram_setup import TokenFilter, check_settings
+from bot.adapters.telegram_setup import check_settings
 from bot.cli import links
 from bot.config import ConfigError
 from tests.chat import ROOT
@@ -52,13 +51,6 @@ def test_serve_without_a_token_says_so_and_exits(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in done.stderr and "Traceback" not in done.stderr
-
-
-def test_the_token_filter_hides_the_token_in_a_log_line() -> None:
-    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: POST %s",
-                               (f"https://api.telegram.org/bot{TOKEN}/getMe",), None)
-    assert TokenFilter(TOKEN).filter(record)
-    assert record.getMessage() == "HTTP Request: POST https://api.telegram.org/bot<token>/getMe"
 
 
 # -- links ----------------------------------------------------------------------------------
