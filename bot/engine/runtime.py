@@ -54,6 +54,9 @@ MAX_HISTORY = 30
 BUILTIN_OPTIONS = {"continue": "engine.opt_continue", "restart": "engine.opt_restart",
                    "drop": "engine.opt_drop"}
 RESUME = "continue"  # pressed away from its menu (a reminder's button): ask where they left
+# the built-in questions (`Session.pending`) with a menu of built-in options: its text, answers
+QUESTIONS = {"resume": ("engine.resume_question", ("continue", "restart")),
+             "aside": ("engine.aside_question", ("continue", "drop"))}
 MAX_PASS_THROUGH = 20
 
 
@@ -187,8 +190,7 @@ class Engine:
             await self._reprompt(ctx)  # a reminder's "continue": the question they left
             return
         if ctx.now - session.updated_at > self.resume_after and session.history:
-            session.pending = "resume"
-            ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
+            self._ask_builtin(ctx, "resume")
             return
         if state.input is None:
             await self._enter(ctx, state)
@@ -337,13 +339,12 @@ class Engine:
         if ctx.now - float(aside.get("at") or 0) > self.resume_after:
             session.set_aside = None
             return
-        session.pending = "aside"
-        ctx.send(self._menu(ctx, "engine.aside_question", ["continue", "drop"]))
+        self._ask_builtin(ctx, "aside")
 
     async def _aside_answer(self, ctx: Context) -> None:
         """``continue``: back to the question that was left, as it was; ``drop``: gone."""
         session = ctx.session
-        answer = self._builtin_answer(ctx, "engine.aside_question", ["continue", "drop"])
+        answer = self._builtin_answer(ctx)
         if answer is None:
             return
         aside, session.set_aside, session.pending = session.set_aside or {}, None, None
@@ -366,10 +367,8 @@ class Engine:
         ctx.say("engine.choice_expired")
         if ctx.session.pending == "language":
             ctx.send(self._language_menu(ctx))
-        elif ctx.session.pending == "resume":
-            ctx.send(self._menu(ctx, "engine.resume_question", ["continue", "restart"]))
-        elif ctx.session.pending == "aside":
-            ctx.send(self._menu(ctx, "engine.aside_question", ["continue", "drop"]))
+        elif ctx.session.pending in QUESTIONS:
+            self._ask_builtin(ctx, ctx.session.pending)
         else:
             await self._reprompt(ctx)
 
@@ -412,20 +411,27 @@ class Engine:
         ctx.session.shown = list(answers)
         return Menu(to=ctx.key, text=ctx.t(message_id), options=options)
 
-    def _builtin_answer(self, ctx: Context, question: str, answers: list[str]) -> str | None:
-        """The option a built-in question's answer picks (pressed or typed), or None: the
-        question is asked again."""
-        msg = ctx.incoming
+    def _ask_builtin(self, ctx: Context, pending: str) -> None:
+        """Ask the built-in question ``pending`` (a key of `QUESTIONS`)."""
+        ctx.session.pending = pending
+        question, answers = QUESTIONS[pending]
+        ctx.send(self._menu(ctx, question, list(answers)))
+
+    def _builtin_answer(self, ctx: Context) -> str | None:
+        """The option the answer to the pending built-in question picks (pressed or typed),
+        or None: the question is asked again."""
+        msg, pending = ctx.incoming, str(ctx.session.pending)
         assert msg is not None
-        options = self._menu(ctx, question, answers).options
+        question, answers = QUESTIONS[pending]
+        options = self._menu(ctx, question, list(answers)).options
         found = Matched(msg.choice) if msg.choice else match_choice(msg.text or "", options)
         if not isinstance(found, Matched) or found.option_id not in answers:
-            ctx.send(self._menu(ctx, question, answers))
+            self._ask_builtin(ctx, pending)
             return None
         return found.option_id
 
     async def _resume_answer(self, ctx: Context) -> None:
-        answer = self._builtin_answer(ctx, "engine.resume_question", ["continue", "restart"])
+        answer = self._builtin_answer(ctx)
         if answer is None:
             return
         ctx.session.pending = None
