@@ -28,7 +28,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.adapters.proxies import proxy_in_environment
+from bot.adapters.outbound_http import open_session
 
 DEFAULT_TIMEOUT = 5.0  # seconds: connect, read (PTB's defaults)
 UPLOAD_TIMEOUT = 20.0  # seconds to read the answer to a call carrying a file
@@ -54,13 +54,8 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._slots_count,
-                                               limit_per_host=self._slots_count),
-                cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
-                headers={"User-Agent": self.USER_AGENT},
-                trust_env=proxy_in_environment(),  # HTTPS_PROXY, as httpx honoured it
-            )
+            self._session = open_session(self._slots_count,
+                                         headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:
         if self._session is not None:

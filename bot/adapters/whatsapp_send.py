@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.adapters.proxies import proxy_in_environment
+from bot.adapters.outbound_http import open_session
 from bot.messages import user_key
 from bot.privacy import who
 
@@ -49,18 +49,9 @@ JSON = {"Content-Type": "application/json"}
 
 def new_session(in_flight: int = MAX_IN_FLIGHT, *, connect_timeout: float = CONNECT_TIMEOUT,
                 read_timeout: float = READ_TIMEOUT) -> aiohttp.ClientSession:
-    """A session for a sender with ``in_flight`` posts at once: as many connections, all
-    kept alive, so a post let through by the sender never queues for a connection.
-    Created inside the running event loop (aiohttp binds a session to it)."""
-    if in_flight < 1:
-        raise ValueError("in_flight must be at least 1")
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=in_flight, limit_per_host=in_flight),
-        cookie_jar=aiohttp.DummyCookieJar(),  # the Graph API's answers need no cookies
-        timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout,
-                                      sock_read=read_timeout),
-        trust_env=proxy_in_environment(),
-    )
+    """A session for a sender with ``in_flight`` posts at once (`open_session`)."""
+    return open_session(in_flight, timeout=aiohttp.ClientTimeout(
+        total=None, sock_connect=connect_timeout, sock_read=read_timeout))
 
 
 @dataclass(frozen=True)
