@@ -38,3 +38,18 @@ def open_session(in_flight: int, *, headers: dict[str, str] | None = None,
         timeout=timeout or aiohttp.ClientTimeout(total=None),
         trust_env=proxy_in_environment(),
     )
+
+
+def failure(error: aiohttp.ClientError, setting: str = "") -> str:
+    """What went wrong, in one line without the URL some aiohttp errors print (it holds a
+    token or an id): "cannot connect to host:port (Connection refused)"; ``setting``
+    names the config key of the address, for an invalid URL."""
+    if isinstance(error, aiohttp.ClientConnectorError):
+        cause = error.os_error
+        said = os.strerror(cause.errno) if cause.errno else str(cause) or type(cause).__name__
+        return f"cannot connect to {error.host}:{error.port} ({said})"
+    if isinstance(error, aiohttp.InvalidURL):
+        return f"invalid URL ({setting})" if setting else "invalid URL"
+    if isinstance(error, aiohttp.ClientResponseError):
+        return error.message
+    return str(error)

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.adapters.outbound_http import open_session
+from bot.adapters.outbound_http import failure, open_session
 
 DEFAULT_TIMEOUT = 5.0  # seconds: connect, read (PTB's defaults)
 UPLOAD_TIMEOUT = 20.0  # seconds to read the answer to a call carrying a file
@@ -92,7 +91,8 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             # the class name, never the URL (it carries the token)
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {_reason(err)}") from err
+            said = failure(err, "telegram.base_url")
+            raise NetworkError(f"aiohttp.{type(err).__name__}: {said}") from err
 
 
 def _given(value: Any, default: float | None) -> float | None:
@@ -113,12 +113,3 @@ def _body(request_data: RequestData | None,
     for name, (filename, content, mimetype) in files.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
     return form, None
-
-
-def _reason(err: aiohttp.ClientError) -> str:
-    if isinstance(err, aiohttp.ClientConnectorError):
-        cause = os.strerror(err.os_error.errno) if err.os_error.errno else str(err.os_error)
-        return f"cannot connect to {err.host}:{err.port} ({cause})"
-    if isinstance(err, aiohttp.InvalidURL):
-        return "invalid URL"
-    return str(err) if not isinstance(err, aiohttp.ClientResponseError) else err.message

@@ -16,14 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from bot.adapters.outbound_http import open_session
+from bot.adapters.outbound_http import failure, open_session
 from bot.messages import user_key
 from bot.privacy import who
 
@@ -141,7 +140,8 @@ class GraphSender:
         except TimeoutError:  # aiohttp's own timeouts are TimeoutErrors too
             return SendResult(False, detail="TimeoutError: no answer in time")
         except aiohttp.ClientError as exc:
-            return SendResult(False, detail=f"{type(exc).__name__}: {_reason(exc)}")
+            said = failure(exc, "whatsapp.api_base_url")
+            return SendResult(False, detail=f"{type(exc).__name__}: {said}")
         try:
             data: Any = json.loads(raw)
         except ValueError:
@@ -152,17 +152,3 @@ class GraphSender:
         wamid = messages[0].get("id") if isinstance(messages, list) and messages and isinstance(
             messages[0], dict) else None
         return SendResult(True, message_id=wamid, status=status)
-
-
-def _reason(exc: aiohttp.ClientError) -> str:
-    """What went wrong, without the URL some aiohttp errors print (it holds our
-    phone number id; the token is never in it, being a header)."""
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        error = exc.os_error
-        cause = os.strerror(error.errno) if error.errno else str(error) or type(error).__name__
-        return f"cannot connect to {exc.host}:{exc.port} ({cause})"
-    if isinstance(exc, aiohttp.InvalidURL):
-        return "invalid URL (whatsapp.api_base_url)"
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return exc.message
-    return str(exc)
