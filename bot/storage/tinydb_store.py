@@ -39,8 +39,9 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextvars import ContextVar, Token
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Self
 
@@ -204,10 +205,13 @@ class TinyDBStore(Store):
         fsync_dir(self.path)
 
     # -- plumbing ---------------------------------------------------------------------
-    def _change(self) -> _Changing:
-        """``with self._change():`` holds the lock, refuses a closed store, and counts the
-        change for the writer when the block ends without an exception."""
-        return _Changing(self)
+    @contextmanager
+    def _change(self) -> Iterator[None]:
+        with self._mem:
+            if self._closed:
+                raise StoreError(f"the store on {self.path} is closed")
+            yield
+            self._w.commit.changed += 1
 
     def _pending(self) -> Pending:
         """Where a change is recorded: the buffer of the unit of work the caller is in,
@@ -236,13 +240,28 @@ class TinyDBStore(Store):
         self._timers_file.dirty = True
 
     # -- units of work ----------------------------------------------------------------
-    def unit(self, key: str) -> _Unit:
+    @contextlib.asynccontextmanager
+    async def unit(self, key: str) -> AsyncIterator[None]:
         """What is written inside lands in one journal line, at the `flush` awaited inside
         (or with the next round after the unit ends). A unit inside a unit is the same
         unit. The memory a unit changed stays changed if it raises (it is written with the
         next round, as any change outside a unit); the engine's per-conversation lock
         keeps two units of one conversation apart (one process holds the folder)."""
-        return _Unit(self)
+        current = _UNIT.get()
+        if current is not None and current[0] is self and id(current[1]) in self._units:
+            yield
+            return
+        buffer = Pending()
+        token = _UNIT.set((self, buffer))
+        with self._mem:
+            self._units[id(buffer)] = buffer
+        try:
+            yield
+        finally:
+            _UNIT.reset(token)
+            with self._mem:
+                del self._units[id(buffer)]
+                self._hand_over(buffer)
 
     def _after_compaction(self) -> None:
         self._orders.archive.evict()
@@ -502,62 +521,6 @@ class TinyDBStore(Store):
     def take_due_timers(self, now: float, limit: int = 100) -> list[Timer]:
         with self._change():
             return self._timers.take_due(now, limit)
-
-
-class _Unit(contextlib.AbstractAsyncContextManager[None]):
-    """`TinyDBStore.unit` as a plain async context manager (an async generator one cost a
-    few microseconds more per message); the buffer is the task's through `_UNIT`."""
-
-    __slots__ = ("buffer", "store", "token")
-
-    def __init__(self, store: TinyDBStore) -> None:
-        self.store = store
-        self.buffer: Pending | None = None
-        self.token: Token[tuple[TinyDBStore, Pending] | None] | None = None
-
-    async def __aenter__(self) -> None:
-        store = self.store
-        current = _UNIT.get()
-        if current is not None and current[0] is store and id(current[1]) in store._units:
-            return  # inside a unit of this store: the same unit
-        buffer = self.buffer = Pending()
-        self.token = _UNIT.set((store, buffer))
-        with store._mem:
-            store._units[id(buffer)] = buffer
-
-    async def __aexit__(self, *exc: object) -> None:
-        buffer, token = self.buffer, self.token
-        if buffer is None or token is None:
-            return
-        store = self.store
-        _UNIT.reset(token)
-        with store._mem:
-            del store._units[id(buffer)]
-            store._hand_over(buffer)
-
-
-class _Changing:
-    """`TinyDBStore._change` as a plain context manager (a generator one cost ~1.5 us, and
-    every write of a message takes one: session, message id, outbox, timer, sent marks)."""
-
-    __slots__ = ("store",)
-
-    def __init__(self, store: TinyDBStore) -> None:
-        self.store = store
-
-    def __enter__(self) -> None:
-        store = self.store
-        store._mem.acquire()
-        if store._closed:
-            store._mem.release()
-            raise StoreError(f"the store on {store.path} is closed")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        try:
-            if exc_type is None:
-                self.store._w.commit.changed += 1
-        finally:
-            self.store._mem.release()
 
 
 def _later(a: Any, b: Any) -> bool:
